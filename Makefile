@@ -1,0 +1,51 @@
+# Lianxin (连心桥). `make run` serves the demo; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-postgres install migrate demo serve schema migrations lint check clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/lianxin migrate
+
+demo: migrate
+	$(BIN)/lianxin demo --if-empty
+
+run: demo
+	@echo "Lianxin: GraphiQL at http://127.0.0.1:8000/graphql"
+	$(BIN)/lianxin serve
+
+serve: install
+	$(BIN)/lianxin serve
+
+# The whole suite on SQLite, then again on PostgreSQL when LIANXIN_TEST_POSTGRES_URL is set.
+test: install
+	$(BIN)/python -m pytest -q
+	@if [ -n "$$LIANXIN_TEST_POSTGRES_URL" ]; then \
+		echo "=== the suite again on PostgreSQL ==="; \
+		LIANXIN_TEST_DB=postgres $(BIN)/python -m pytest -q; \
+	else \
+		echo "(LIANXIN_TEST_POSTGRES_URL not set: PostgreSQL run skipped; .ci/run sets it)"; \
+	fi
+
+schema: install
+	$(BIN)/lianxin export-schema
+
+migrations: install
+	$(BIN)/tortoise -c server.db.TORTOISE_ORM makemigrations
+
+lint: install
+	$(BIN)/ruff check server schema tests bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import strawberry
+
+from schema.geo.filters import JurisdictionFilter
+from schema.geo.types import Jurisdiction
+from schema.ids import filter_id
+from schema.pagination import Connection, paginate
+from server.geo import service
+
+
+@strawberry.type
+class GeoQuery:
+    @strawberry.field(description="Jurisdictions: the city, its 33 towns/streets/park, their communities.")
+    async def jurisdictions(
+        self,
+        filter: JurisdictionFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Jurisdiction]:
+        f = filter or JurisdictionFilter()
+        query = await service.list_jurisdictions(
+            level=f.level,
+            parent_id=filter_id(f.parent_id, "Jurisdiction", "parentId"),
+            within_id=filter_id(f.within_id, "Jurisdiction", "withinId"),
+            search=f.search,
+        )
+        return await paginate(query, first, after)

@@ -1,0 +1,55 @@
+"""Relay global IDs: base64("TypeName:pk"). Decoding checks the type it was meant to name."""
+
+from __future__ import annotations
+
+from strawberry.relay import GlobalID
+
+from server.errors import FieldProblem, NotFound, ValidationFailed
+
+
+def to_global_id(type_name: str, pk: int) -> str:
+    return str(GlobalID(type_name, str(pk)))
+
+
+def parse_global_id(value: str) -> tuple[str, int]:
+    try:
+        gid = GlobalID.from_id(value)
+        return gid.type_name, int(gid.node_id)
+    except (ValueError, TypeError):
+        raise NotFound("Node", value) from None
+
+
+def decode_id(value: str | None, type_name: str, field: str = "id") -> int:
+    """The primary key inside `value`, which must be a global ID of `type_name`.
+
+    A malformed ID or one of another type is a validation problem on `field`.
+    """
+    if value is None:
+        raise ValidationFailed(problems=[FieldProblem(field, "is required", "REQUIRED")])
+    try:
+        gid = GlobalID.from_id(value)
+        pk = int(gid.node_id)
+    except (ValueError, TypeError):
+        raise ValidationFailed(
+            problems=[FieldProblem(field, f"{value!r} is not a valid {type_name} ID", "INVALID_ID")]
+        ) from None
+    if gid.type_name != type_name:
+        raise ValidationFailed(
+            problems=[
+                FieldProblem(field, f"expected a {type_name} ID, got a {gid.type_name} ID", "INVALID_ID")
+            ]
+        )
+    return pk
+
+
+def filter_id(value: str | None, type_name: str, field: str) -> int | None:
+    """Like decode_id for optional filter arguments: a bad ID is a BAD_USER_INPUT query error."""
+    if value is None:
+        return None
+    from schema.errors import client_error
+
+    try:
+        return decode_id(value, type_name, field)
+    except ValidationFailed as exc:
+        problem = exc.problems[0]
+        raise client_error(f"{field}: {problem.message}", field=field) from None

@@ -1,0 +1,95 @@
+"""Cursor connections with totalCount, over a Tortoise queryset.
+
+Cursors are opaque (base64 of an offset). `first` above the configured maximum is an
+error, never a silent cut. totalCount runs its COUNT only when it is selected.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from tortoise.queryset import QuerySet
+
+from schema.errors import client_error
+from server.settings import settings
+
+T = TypeVar("T")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    _count_query: strawberry.Private[Any]
+
+    @strawberry.field(description="All rows matching the filter that you may see, across all pages.")
+    async def total_count(self) -> int:
+        return int(await self._count_query.count())
+
+    @strawberry.field(description="The nodes of this page, without cursors.")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.b64encode(f"offset:{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        kind, _, value = base64.b64decode(cursor, validate=True).decode().partition(":")
+        offset = int(value)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise client_error(f"Malformed cursor {cursor!r}.") from None
+    if kind != "offset" or offset < 0:
+        raise client_error(f"Malformed cursor {cursor!r}.")
+    return offset
+
+
+def page_size(first: int | None) -> int:
+    if first is None:
+        return settings.default_page_size
+    if first < 0:
+        raise client_error("`first` must not be negative.")
+    if first > settings.max_page_size:
+        raise client_error(
+            f"`first` may be at most {settings.max_page_size}; ask for further pages with `after`.",
+            max_page_size=settings.max_page_size,
+        )
+    return first
+
+
+async def paginate(query: QuerySet[Any], first: int | None, after: str | None) -> Connection[Any]:
+    limit = page_size(first)
+    start = decode_cursor(after) + 1 if after else 0
+    rows = list(await query.offset(start).limit(limit + 1)) if limit else []
+    has_next = len(rows) > limit
+    rows = rows[:limit]
+    edges = [Edge(cursor=encode_cursor(start + i), node=row) for i, row in enumerate(rows)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=start > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        _count_query=query,
+    )

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from schema.enums import ProposalStatus
+
+
+@strawberry.input(description="Filter for proposals. All given conditions must hold.")
+class ProposalFilter:
+    status: ProposalStatus | None = None  # type: ignore[valid-type]
+    jurisdiction_id: strawberry.ID | None = None
+    key_supervision: bool | None = None
+    search: str | None = strawberry.field(default=None, description="Text in the number or title.")
+    submitted_from: datetime | None = None
+    submitted_to: datetime | None = None

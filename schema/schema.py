@@ -1,0 +1,79 @@
+"""The root Query and Mutation, composed from each domain, and every extension built from settings."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, ParserCache, QueryDepthLimiter, ValidationCache
+
+from schema.geo.queries import GeoQuery
+from schema.node import NodeQuery
+from schema.proposals.queries import ProposalsQuery
+from schema.staff.mutations import StaffMutation
+from schema.staff.queries import StaffQuery
+from schema.stations.mutations import StationsMutation
+from schema.stations.queries import StationsQuery
+from schema.tickets.queries import TicketsQuery
+from server.settings import settings
+
+log = logging.getLogger("lianxin.graphql")
+
+
+@strawberry.type(description="Lianxin (连心桥): stations, staff, deputies' proposals and citizens' tickets.")
+class Query(NodeQuery, GeoQuery, StationsQuery, StaffQuery, ProposalsQuery, TicketsQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(StationsMutation, StaffMutation):
+    pass
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Errors we raise on purpose carry extensions.code and pass through. Anything else is logged
+    with the request id, and the client gets only that id."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=self._unexpected)
+
+    @staticmethod
+    def _unexpected(error: GraphQLError) -> bool:
+        return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        context: Any = self.execution_context.context
+        request_id = getattr(context, "request_id", "-")
+        log.error(
+            "unexpected error in %s (request %s)", error.path, request_id, exc_info=error.original_error
+        )
+        return GraphQLError(
+            f"Internal error. Quote request id {request_id} when reporting it.",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        )
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            MaskUnexpectedErrors,
+        ],
+    )
+
+
+schema = build_schema()
+
+
+def sdl() -> str:
+    return schema.as_str() + "\n"

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import strawberry
+
+from schema.ids import filter_id
+from schema.pagination import Connection, paginate
+from schema.staff.filters import DepartmentFilter, StaffFilter
+from schema.staff.types import Department, Staff
+from server.staff import service
+
+
+@strawberry.type
+class StaffQuery:
+    @strawberry.field(description="Units: congress, government, the bureau, town governments, N departments.")
+    async def departments(
+        self, filter: DepartmentFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[Department]:
+        f = filter or DepartmentFilter()
+        return await paginate(service.list_departments(kind=f.kind, search=f.search), first, after)
+
+    @strawberry.field(description="Staff members.")
+    async def staff(
+        self, filter: StaffFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[Staff]:
+        f = filter or StaffFilter()
+        query = await service.list_staff(
+            within_id=filter_id(f.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
+            department_id=filter_id(f.department_id, "Department", "departmentId"),
+            search=f.search,
+        )
+        return await paginate(query, first, after)

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+from schema.enums import DepartmentKind, PostingRole
+from schema.geo.loaders import JurisdictionByIdLoader
+from schema.geo.types import Jurisdiction
+from schema.staff.loaders import DepartmentByIdLoader, PostingsByStaffLoader, StaffByIdLoader
+from schema.stations.loaders import StationByIdLoader
+from server.enums import label_zh
+from server.staff import models
+
+if TYPE_CHECKING:
+    from schema.stations.types import Station
+
+StationRef = Annotated["Station", strawberry.lazy("schema.stations.types")]
+
+
+@strawberry.type(
+    description="A unit: congress standing committee, the bureau, a town government, an N department."
+)
+class Department(relay.Node):
+    id: relay.NodeID[int]
+    code: str
+    name: str
+    name_en: str
+    kind: DepartmentKind  # type: ignore[valid-type]
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, (cls, models.Department))
+
+    @strawberry.field
+    def kind_label(self) -> str | None:
+        return label_zh(self.kind)
+
+    @strawberry.field
+    async def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
+        return await info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type(
+    description="A staff member: bureau staff, area chief, team member, community worker, liaison."
+)
+class Staff(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    title: str
+    active: bool
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, (cls, models.Staff))
+
+    @strawberry.field
+    async def department(self, info: strawberry.Info) -> Department | None:
+        dep_id = self.department_id  # type: ignore[attr-defined]
+        return None if dep_id is None else await info.context.load(DepartmentByIdLoader, dep_id)
+
+    @strawberry.field(description="Home jurisdiction of the staff member.")
+    async def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
+        return await info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def postings(self, info: strawberry.Info) -> list[Posting]:
+        return await info.context.load(PostingsByStaffLoader, self.id)
+
+
+@strawberry.type(description="A staff member posted to a patch and usually a station, in one role.")
+class Posting(relay.Node):
+    id: relay.NodeID[int]
+    role: PostingRole  # type: ignore[valid-type]
+    started_on: date
+    ended_on: date | None
+    note: str
+    version: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, (cls, models.Posting))
+
+    @strawberry.field(description="Chinese label of the role, e.g. 城管片长.")
+    def role_label(self) -> str | None:
+        return label_zh(self.role)
+
+    @strawberry.field(description="True while the posting has not ended.")
+    def active(self) -> bool:
+        return self.ended_on is None or self.ended_on >= date.today()
+
+    @strawberry.field
+    async def staff(self, info: strawberry.Info) -> Staff:
+        return await info.context.load(StaffByIdLoader, self.staff_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def station(self, info: strawberry.Info) -> StationRef | None:
+        sid = self.station_id  # type: ignore[attr-defined]
+        return None if sid is None else await info.context.load(StationByIdLoader, sid)
+
+    @strawberry.field(description="The patch (片区) this posting covers.")
+    async def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
+        return await info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="For a department liaison: the department whose service it brings.")
+    async def department(self, info: strawberry.Info) -> Department | None:
+        dep_id = self.department_id  # type: ignore[attr-defined]
+        return None if dep_id is None else await info.context.load(DepartmentByIdLoader, dep_id)

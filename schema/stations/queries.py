@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import strawberry
+
+from schema.ids import filter_id
+from schema.pagination import Connection, paginate
+from schema.stations.filters import StationFilter, StationOrder
+from schema.stations.types import Station
+from server.stations import service
+
+
+@strawberry.type
+class StationsQuery:
+    @strawberry.field(description="Service stations and community workstations.")
+    async def stations(
+        self,
+        filter: StationFilter | None = None,
+        order: StationOrder = StationOrder.ID_ASC,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Station]:
+        f = filter or StationFilter()
+        query = await service.list_stations(
+            kind=f.kind,
+            status=f.status,
+            level=f.level,
+            within_id=filter_id(f.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
+            amenity=f.amenity,
+            function=f.function,
+            search=f.search,
+            proposal_id=filter_id(f.proposal_id, "Proposal", "proposalId"),
+            order=order.value,
+        )
+        return await paginate(query, first, after)

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from schema.enums import ResolutionMethod, TicketSource, TicketStatus
+from schema.geo.loaders import JurisdictionByIdLoader
+from schema.geo.types import Jurisdiction
+from schema.staff.loaders import DepartmentByIdLoader, StaffByIdLoader
+from schema.staff.types import Department, Staff
+from schema.stations.loaders import StationByIdLoader
+from schema.stations.types import Station
+from schema.tickets.loaders import EventsByTicketLoader, TicketCategoryByIdLoader
+from server.enums import label_zh
+from server.tickets import models
+
+
+@strawberry.type(description="A ticket category with its default response and resolution times.")
+class TicketCategory(relay.Node):
+    id: relay.NodeID[int]
+    code: str
+    name: str = strawberry.field(description="Chinese label, e.g. 占道经营")
+    name_en: str
+    response_minutes: int
+    resolution_minutes: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, (cls, models.TicketCategory))
+
+
+@strawberry.type(description="One entry of a ticket's history. Never changed once written.")
+class TicketEvent:
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    comment: str
+    at: datetime
+
+
+@strawberry.type(description="A citizen's ticket (工单).")
+class Ticket(relay.Node):
+    id: relay.NodeID[int]
+    number: str = strawberry.field(description="Human-readable number, e.g. DG-20220110-000001")
+    source: TicketSource  # type: ignore[valid-type]
+    description: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+    status: TicketStatus  # type: ignore[valid-type]
+    resolution_method: ResolutionMethod | None  # type: ignore[valid-type]
+    resolution_note: str
+    escalation_level: int = strawberry.field(description="0 none, 1 escalated to the town, 2 to the city")
+    registered_at: datetime
+    dispatched_at: datetime | None
+    on_site_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    response_due: datetime
+    resolution_due: datetime
+    version: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, (cls, models.Ticket))
+
+    @strawberry.field(description="Chinese label of the status, e.g. 已处置.")
+    def status_label(self) -> str | None:
+        return label_zh(self.status)
+
+    @strawberry.field(description="Chinese label of the source, e.g. 驿站来访.")
+    def source_label(self) -> str | None:
+        return label_zh(self.source)
+
+    @strawberry.field(description="Reporter's name: citizens' personal data.")
+    def reporter_name(self) -> str | None:
+        return self.reporter_name  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Reporter's phone: citizens' personal data.")
+    def reporter_phone(self) -> str | None:
+        return self.reporter_phone  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Minutes from registration to resolution, once resolved.")
+    def resolution_minutes(self) -> float | None:
+        if self.resolved_at is None:
+            return None
+        return round((self.resolved_at - self.registered_at).total_seconds() / 60, 1)
+
+    @strawberry.field
+    async def category(self, info: strawberry.Info) -> TicketCategory:
+        return await info.context.load(TicketCategoryByIdLoader, self.category_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The community the ticket lies in.")
+    async def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
+        return await info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def station(self, info: strawberry.Info) -> Station | None:
+        sid = self.station_id  # type: ignore[attr-defined]
+        return None if sid is None else await info.context.load(StationByIdLoader, sid)
+
+    @strawberry.field(description="Who handles it now.")
+    async def assignee(self, info: strawberry.Info) -> Staff | None:
+        sid = self.assignee_id  # type: ignore[attr-defined]
+        return None if sid is None else await info.context.load(StaffByIdLoader, sid)
+
+    @strawberry.field(description="Department it was transferred to (the N of 1+N).")
+    async def department(self, info: strawberry.Info) -> Department | None:
+        did = self.department_id  # type: ignore[attr-defined]
+        return None if did is None else await info.context.load(DepartmentByIdLoader, did)
+
+    @strawberry.field(description="Everything that happened to the ticket, oldest first.")
+    async def history(self, info: strawberry.Info) -> list[TicketEvent]:
+        return await info.context.load(EventsByTicketLoader, self.id)

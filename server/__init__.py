@@ -1,0 +1,1 @@
+"""Lianxin (连心桥): the back office of Dongguan's city service-station programme."""

@@ -1,0 +1,63 @@
+"""The ASGI application: Starlette with GraphQL at /graphql, /healthz and /readyz."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+from tortoise import Tortoise, connections
+
+from schema.context import Context
+from schema.schema import schema
+from server.db import tortoise_config
+from server.settings import settings
+
+
+class LianxinGraphQL(GraphQL):  # type: ignore[type-arg]
+    async def get_context(self, request: Any, response: Any) -> Context:
+        return Context(request=request, response=response)
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        return JSONResponse({"status": "database unavailable", "detail": type(exc).__name__}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+def create_app(*, manage_database: bool = True) -> Starlette:
+    """`manage_database=False` when the caller (a test) has opened Tortoise already."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if not manage_database:
+            yield
+            return
+        await Tortoise.init(config=tortoise_config())
+        try:
+            yield
+        finally:
+            await Tortoise.close_connections()
+
+    logging.basicConfig(level=logging.INFO)
+    graphql_app = LianxinGraphQL(schema, graphql_ide="graphiql" if settings.is_demo else None)
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,53 @@
+"""Audit entries: written inside the caller's transaction so that a change and its record
+commit or vanish together."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.models import Model
+
+from server.audit.models import AuditEntry
+
+
+def snapshot(obj: Model | None) -> dict[str, Any] | None:
+    """A JSON-safe copy of a row's own columns."""
+    if obj is None:
+        return None
+    out: dict[str, Any] = {}
+    for name in obj._meta.db_fields:
+        field_name = obj._meta.fields_db_projection_reverse.get(name, name)
+        value = getattr(obj, field_name, None)
+        if isinstance(value, enum.Enum):
+            value = value.value
+        elif isinstance(value, (dt.datetime, dt.date)):
+            value = value.isoformat()
+        elif isinstance(value, decimal.Decimal):
+            value = str(value)
+        out[field_name] = value
+    return out
+
+
+async def record(
+    *,
+    actor: str,
+    operation: str,
+    obj: Model,
+    before: dict[str, Any] | None,
+    request_id: str = "",
+    using: BaseDBAsyncClient | None = None,
+) -> None:
+    await AuditEntry.create(
+        actor=actor,
+        operation=operation,
+        object_type=type(obj).__name__,
+        object_id=str(obj.pk),
+        before=before,
+        after=snapshot(obj),
+        request_id=request_id,
+        using_db=using,
+    )

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from server.enums import ResolutionMethod, TicketSource, TicketStatus
+
+
+class TicketCategory(Model):
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=48, unique=True)
+    name = fields.CharField(max_length=64, description="Chinese label, e.g. 占道经营")
+    name_en = fields.CharField(max_length=100)
+    response_minutes = fields.IntField(description="default time to first response")
+    resolution_minutes = fields.IntField(description="default time to resolution")
+
+    class Meta:
+        table = "ticket_category"
+        ordering = ["id"]
+
+
+class Ticket(Model):
+    """A citizen's ticket (工单). Reporter name and phone are personal data."""
+
+    id = fields.BigIntField(primary_key=True)
+    number = fields.CharField(max_length=32, unique=True, description="e.g. DG-20261126-000123")
+    source = fields.CharEnumField(TicketSource, max_length=16)
+    category = fields.ForeignKeyField(
+        "lianxin.TicketCategory", related_name="tickets", on_delete=fields.RESTRICT
+    )
+    category_id: int
+    description = fields.TextField()
+    address = fields.CharField(max_length=300, default="")
+    latitude = fields.FloatField(null=True)
+    longitude = fields.FloatField(null=True)
+    jurisdiction = fields.ForeignKeyField(
+        "lianxin.Jurisdiction", related_name="tickets", on_delete=fields.RESTRICT
+    )
+    jurisdiction_id: int
+    station = fields.ForeignKeyField(
+        "lianxin.Station", related_name="tickets", null=True, on_delete=fields.RESTRICT
+    )
+    station_id: int | None
+    reporter_name = fields.CharField(max_length=64, default="")
+    reporter_phone = fields.CharField(max_length=32, default="")
+    registered_by = fields.ForeignKeyField(
+        "lianxin.Staff", related_name="registered_tickets", null=True, on_delete=fields.RESTRICT
+    )
+    registered_by_id: int | None
+    assignee = fields.ForeignKeyField(
+        "lianxin.Staff", related_name="assigned_tickets", null=True, on_delete=fields.RESTRICT
+    )
+    assignee_id: int | None
+    department = fields.ForeignKeyField(
+        "lianxin.Department", related_name="tickets", null=True, on_delete=fields.RESTRICT
+    )
+    department_id: int | None
+    department_status = fields.CharField(max_length=32, null=True)
+    status = fields.CharEnumField(TicketStatus, max_length=16)
+    resolution_method = fields.CharEnumField(ResolutionMethod, max_length=16, null=True)
+    resolution_note = fields.TextField(default="")
+    reject_reason = fields.TextField(default="")
+    duplicate_of = fields.ForeignKeyField(
+        "lianxin.Ticket", related_name="duplicates", null=True, on_delete=fields.RESTRICT
+    )
+    duplicate_of_id: int | None
+    citizen_satisfied = fields.BooleanField(null=True)
+    escalation_level = fields.SmallIntField(default=0, description="0 none, 1 town, 2 city")
+    registered_at = fields.DatetimeField()
+    dispatched_at = fields.DatetimeField(null=True)
+    on_site_at = fields.DatetimeField(null=True)
+    resolved_at = fields.DatetimeField(null=True)
+    closed_at = fields.DatetimeField(null=True)
+    response_due = fields.DatetimeField()
+    resolution_due = fields.DatetimeField()
+    version = fields.IntField(default=1)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "ticket"
+        ordering = ["-registered_at", "-id"]
+        indexes = (
+            ("jurisdiction_id", "registered_at"),
+            ("status", "resolution_due"),
+            ("station_id", "registered_at"),
+        )
+
+
+class TicketEvent(Model):
+    """History of a ticket. Appended in the transaction of the change, never updated."""
+
+    id = fields.BigIntField(primary_key=True)
+    ticket = fields.ForeignKeyField("lianxin.Ticket", related_name="events", on_delete=fields.RESTRICT)
+    ticket_id: int
+    actor = fields.CharField(max_length=64)
+    action = fields.CharField(max_length=48)
+    from_status = fields.CharField(max_length=24, null=True)
+    to_status = fields.CharField(max_length=24, null=True)
+    comment = fields.TextField(default="")
+    data = fields.JSONField(null=True)
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "ticket_event"
+        ordering = ["id"]
+        indexes = (("ticket_id", "id"),)
