@@ -9,22 +9,11 @@ from schema.errors import client_error
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.ids import parse_global_id
 from schema.loaders import ByIdLoader
-from schema.proposals.loaders import DeputyByIdLoader, ProposalByIdLoader
-from schema.staff.loaders import DepartmentByIdLoader, StaffByIdLoader
+from schema.proposals.loaders import DeputyByIdLoader, HandlingTaskByIdLoader, ProposalByIdLoader
+from schema.staff.loaders import DepartmentByIdLoader, PostingByIdLoader, StaffByIdLoader
 from schema.stations.loaders import StationByIdLoader
 from schema.tickets.loaders import TicketByIdLoader, TicketCategoryByIdLoader
 from server.errors import NotFound
-from server.proposals.models import HandlingTask
-from server.staff.models import Posting
-
-
-class PostingByIdLoader(ByIdLoader):
-    model = Posting
-
-
-class HandlingTaskByIdLoader(ByIdLoader):
-    model = HandlingTask
-
 
 NODE_LOADERS: dict[str, type[ByIdLoader]] = {
     "Jurisdiction": JurisdictionByIdLoader,
@@ -50,6 +39,7 @@ class NodeQuery:
         description="Any object by its global ID. Null with NOT_FOUND when absent or not visible."
     )
     async def node(self, info: strawberry.Info, id: strawberry.ID) -> relay.Node | None:
+        info.context.authz.require_viewer()
         try:
             type_name, pk = parse_global_id(id)
         except NotFound:

@@ -9,6 +9,8 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, ParserCache, QueryDepthLimiter, ValidationCache
 
+from schema.auth.mutations import AuthMutation
+from schema.auth.queries import AuthQuery
 from schema.geo.queries import GeoQuery
 from schema.node import NodeQuery
 from schema.proposals.queries import ProposalsQuery
@@ -17,18 +19,19 @@ from schema.staff.queries import StaffQuery
 from schema.stations.mutations import StationsMutation
 from schema.stations.queries import StationsQuery
 from schema.tickets.queries import TicketsQuery
+from server.errors import DomainError
 from server.settings import settings
 
 log = logging.getLogger("lianxin.graphql")
 
 
 @strawberry.type(description="Lianxin (连心桥): stations, staff, deputies' proposals and citizens' tickets.")
-class Query(NodeQuery, GeoQuery, StationsQuery, StaffQuery, ProposalsQuery, TicketsQuery):
+class Query(NodeQuery, AuthQuery, GeoQuery, StationsQuery, StaffQuery, ProposalsQuery, TicketsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(StationsMutation, StaffMutation):
+class Mutation(AuthMutation, StationsMutation, StaffMutation):
     pass
 
 
@@ -41,7 +44,27 @@ class MaskUnexpectedErrors(MaskErrors):
 
     @staticmethod
     def _unexpected(error: GraphQLError) -> bool:
-        return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
+        original = error.original_error
+        return original is not None and not isinstance(original, (GraphQLError, DomainError))
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [self._typed(e) for e in super()._process_errors(errors)]
+
+    @staticmethod
+    def _typed(error: GraphQLError) -> GraphQLError:
+        """A DomainError raised in a resolver (FORBIDDEN on a personal-data field, UNAUTHENTICATED
+        with no token, …) becomes an error at its path carrying extensions.code."""
+        original = error.original_error
+        if not isinstance(original, DomainError):
+            return error
+        return GraphQLError(
+            original.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": original.code},
+        )
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         context: Any = self.execution_context.context

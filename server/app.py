@@ -15,6 +15,8 @@ from strawberry.asgi import GraphQL
 from tortoise import Tortoise, connections
 
 from schema.context import Context
+from server.auth.service import AuthFailure, authenticate
+from server.authz.engine import engine
 from schema.schema import schema
 from server.db import tortoise_config
 from server.settings import settings
@@ -22,7 +24,16 @@ from server.settings import settings
 
 class LianxinGraphQL(GraphQL):  # type: ignore[type-arg]
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(request=request, response=response)
+        """Who is asking, decided once per request: one SQL statement checks the token (or key)
+        and reads the policy version; the enforcer reloads only when that version moved."""
+        headers = request.headers
+        try:
+            viewer, version = await authenticate(headers.get("authorization"), headers.get("x-api-key"))
+        except AuthFailure as exc:
+            return Context(request=request, response=response, auth_error=exc.message)
+        if viewer is not None:
+            await engine.ensure_version(version)
+        return Context(request=request, response=response, viewer=viewer)
 
 
 async def healthz(request: Request) -> JSONResponse:

@@ -30,6 +30,12 @@ async def apply_migrations(database_url: str | None = None, *, quiet: bool = Fal
         await migrate_api(config=tortoise_config(database_url), progress=progress)
     finally:
         await Tortoise.close_connections()
+    # The access table ships in policies/policy.csv; it enters the database once, at the first
+    # migrate. Later changes are made by admins through GraphQL (or `lianxin policy load`).
+    from server.authz.engine import load_policy_file_if_empty
+
+    async with open_database(database_url):
+        await load_policy_file_if_empty(progress=(lambda _m: None) if quiet else print)
 
 
 async def pending_model_changes(database_url: str | None = None) -> list[str]:

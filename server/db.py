@@ -13,6 +13,7 @@ MODEL_MODULES = [
     "server.proposals.models",
     "server.tickets.models",
     "server.audit.models",
+    "server.auth.models",
 ]
 
 

@@ -23,6 +23,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from server import demo_data as data
+from server.auth.demo_accounts import create_demo_accounts
 from server.enums import (
     Amenity,
     DepartmentKind,
@@ -146,6 +147,7 @@ async def load_demo(
     loader = _Loader(random.Random(SEED), progress)
     async with in_transaction():
         await loader.run()
+        loader.counts["accounts"] = await create_demo_accounts(progress)
     progress("demo data loaded")
     return loader.counts
 
@@ -901,6 +903,7 @@ class _Loader:
         more_tickets, more_events = self._generated_tickets()
         tickets += more_tickets
         events += more_events
+        events += self._transfer_to_market(more_tickets)
 
         created = await _create_keyed(Ticket, tickets, "number")
         await TicketEvent.bulk_create(
@@ -916,6 +919,39 @@ class _Loader:
             f"tickets: {len(created)} ({summary}), {len(events)} events; "
             f"Mr Wang's {WANG_TICKET_NUMBER} closed 30 minutes after registration"
         )
+
+    def _transfer_to_market(self, tickets: list[Ticket]) -> list[tuple[str, TicketEvent]]:
+        """The "N" of 1+N: two dispatched tickets outside Chang'an go to the market regulator,
+        so its liaison has a queue of its own."""
+        changan_ids = {c.id for c in self.communities[data.CHANGAN]}
+        market = self.departments["market"]
+        events = []
+        candidates = [
+            t
+            for t in tickets
+            if t.status in (TicketStatus.DISPATCHED, TicketStatus.REGISTERED)
+            and t.jurisdiction_id not in changan_ids
+        ]
+        for ticket in candidates[:2]:
+            when = (ticket.dispatched_at or ticket.registered_at) + timedelta(minutes=20)
+            previous = ticket.status
+            ticket.status = TicketStatus.TRANSFERRED
+            ticket.department_id = market.id
+            ticket.department_status = "RECEIVED"
+            events.append(
+                (
+                    ticket.number,
+                    TicketEvent(
+                        actor="bureau",
+                        action="transfer",
+                        from_status=previous.value,
+                        to_status=TicketStatus.TRANSFERRED.value,
+                        comment="转市场监管局处理 (transferred to the market regulator)",
+                        at=when,
+                    ),
+                )
+            )
+        return events
 
     def _wang_ticket(self) -> tuple[list[Ticket], list[tuple[str, TicketEvent]]]:
         """Mr Wang at the Xiagang station, 10 January 2022: registered 09:00, done by 09:30."""

@@ -96,19 +96,49 @@ async def client(app: Any) -> AsyncIterator[Any]:
         yield c
 
 
+DEMO_PASSWORD = "lianxin-demo"
+_TOKENS: dict[str, str] = {}
+
+
 class GraphQLClient:
+    """Posts GraphQL as a demo account (default `bureau`); `as_user=None` sends no token."""
+
     def __init__(self, http: Any) -> None:
         self.http = http
 
-    async def __call__(
-        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    async def token(self, username: str) -> str:
+        if username not in _TOKENS:
+            result = await self.raw(
+                "mutation($u: String!, $p: String!) { login(username: $u, password: $p) {"
+                " __typename ... on LoginSuccess { token } ... on LoginError { message } } }",
+                {"u": username, "p": DEMO_PASSWORD},
+            )
+            login = result["data"]["login"]
+            assert login["__typename"] == "LoginSuccess", login
+            _TOKENS[username] = login["token"]
+        return _TOKENS[username]
+
+    async def raw(
+        self, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None
     ) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
         response = await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers or {}
         )
         assert response.status_code < 500, response.text
         return dict(response.json())
+
+    async def __call__(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        as_user: str | None = "bureau",
+        token: str | None = None,
+    ) -> dict[str, Any]:
+        if token is None and as_user is not None:
+            token = await self.token(as_user)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return await self.raw(query, variables, headers)
 
 
 @pytest.fixture

@@ -14,12 +14,14 @@ class GeoQuery:
     @strawberry.field(description="Jurisdictions: the city, its 33 towns/streets/park, their communities.")
     async def jurisdictions(
         self,
+        info: strawberry.Info,
         filter: JurisdictionFilter | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Jurisdiction]:
         f = filter or JurisdictionFilter()
-        query = await service.list_jurisdictions(
+        info.context.authz.require_somewhere("reference")
+        query = service.list_jurisdictions(
             level=f.level,
             parent_id=filter_id(f.parent_id, "Jurisdiction", "parentId"),
             within_id=filter_id(f.within_id, "Jurisdiction", "withinId"),

@@ -6,8 +6,9 @@ from schema.errors import as_graphql_error
 from schema.ids import filter_id
 from schema.pagination import Connection, paginate
 from schema.proposals.filters import ProposalFilter
+from schema.proposals.loaders import visible_proposals
 from schema.proposals.types import Proposal
-from server.errors import DomainError
+from server.errors import DomainError, Forbidden
 from server.proposals import service
 
 
@@ -15,11 +16,19 @@ from server.proposals import service
 class ProposalsQuery:
     @strawberry.field(description="Deputies' proposals (代表建议).")
     async def proposals(
-        self, filter: ProposalFilter | None = None, first: int | None = None, after: str | None = None
+        self,
+        info: strawberry.Info,
+        filter: ProposalFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[Proposal]:
+        visible = visible_proposals(info.context)
+        if visible is None:
+            raise Forbidden("You may not read proposals.")
         f = filter or ProposalFilter()
         try:
-            query = await service.list_proposals(
+            query = service.list_proposals(
+                visible=visible,
                 status=f.status,
                 within_id=filter_id(f.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
                 key_supervision=f.key_supervision,

@@ -19,6 +19,7 @@ from schema.staff.loaders import DepartmentByIdLoader
 from schema.staff.types import Department
 from schema.stations.loaders import StationsByProposalLoader
 from server.enums import label_zh
+from server.errors import Forbidden
 from server.proposals import models
 
 if TYPE_CHECKING:
@@ -104,6 +105,19 @@ class Proposal(relay.Node):
     @strawberry.field(description="Chinese label of the status, e.g. 办理中.")
     def status_label(self) -> str | None:
         return label_zh(self.status)
+
+    @strawberry.field(
+        description="Internal handling notes. Needs proposal_internal:read (or, for its author, "
+        "own_proposal_internal:read); otherwise null with a FORBIDDEN error at this path."
+    )
+    def internal_notes(self, info: strawberry.Info) -> str | None:
+        authz = info.context.authz
+        jid = self.jurisdiction_id  # type: ignore[attr-defined]
+        if authz.can("proposal_internal", "read", jid) or (
+            authz.owns_proposal(self) and authz.can("own_proposal_internal", "read", jid)
+        ):
+            return self.internal_notes  # type: ignore[attr-defined,no-any-return]
+        raise Forbidden("Internal notes of this proposal are not yours to read.")
 
     @strawberry.field
     async def author(self, info: strawberry.Info) -> Deputy:

@@ -13,17 +13,28 @@ from server.staff import service
 class StaffQuery:
     @strawberry.field(description="Units: congress, government, the bureau, town governments, N departments.")
     async def departments(
-        self, filter: DepartmentFilter | None = None, first: int | None = None, after: str | None = None
+        self,
+        info: strawberry.Info,
+        filter: DepartmentFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[Department]:
+        info.context.authz.require_somewhere("reference")
         f = filter or DepartmentFilter()
         return await paginate(service.list_departments(kind=f.kind, search=f.search), first, after)
 
     @strawberry.field(description="Staff members.")
     async def staff(
-        self, filter: StaffFilter | None = None, first: int | None = None, after: str | None = None
+        self,
+        info: strawberry.Info,
+        filter: StaffFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[Staff]:
         f = filter or StaffFilter()
-        query = await service.list_staff(
+        scope = info.context.authz.require_somewhere("staff")
+        query = service.list_staff(
+            visible=scope.q(),
             within_id=filter_id(f.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
             department_id=filter_id(f.department_id, "Department", "departmentId"),
             search=f.search,

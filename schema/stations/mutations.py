@@ -107,7 +107,9 @@ class StationsMutation:
     async def create_station(self, info: strawberry.Info, input: CreateStationInput) -> StationResult:
         ctx = info.context
         try:
-            station = await service.create_station(_data(input), actor=ctx.actor, request_id=ctx.request_id)
+            station = await service.create_station(
+                _data(input), authz=ctx.authz, actor=ctx.actor, request_id=ctx.request_id
+            )
         except DomainError as exc:
             return error_member(exc)  # type: ignore[return-value]
         return StationPayload(station=station)  # type: ignore[arg-type]
@@ -121,7 +123,12 @@ class StationsMutation:
         try:
             station_id = decode_id(input.id, "Station", "id")
             station = await service.update_station(
-                station_id, input.version, _data(input), actor=ctx.actor, request_id=ctx.request_id
+                station_id,
+                input.version,
+                _data(input),
+                authz=ctx.authz,
+                actor=ctx.actor,
+                request_id=ctx.request_id,
             )
         except DomainError as exc:
             return error_member(exc)  # type: ignore[return-value]

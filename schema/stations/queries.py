@@ -14,13 +14,16 @@ class StationsQuery:
     @strawberry.field(description="Service stations and community workstations.")
     async def stations(
         self,
+        info: strawberry.Info,
         filter: StationFilter | None = None,
         order: StationOrder = StationOrder.ID_ASC,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Station]:
         f = filter or StationFilter()
-        query = await service.list_stations(
+        scope = info.context.authz.require_somewhere("station")
+        query = service.list_stations(
+            visible=scope.q(),
             kind=f.kind,
             status=f.status,
             level=f.level,

@@ -5,10 +5,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
+from tortoise.expressions import Q
 
 from schema.enums import Amenity, StationFunction, StationKind, StationLevel, StationStatus
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
+from schema.pagination import Connection, paginate
 from schema.staff.loaders import PostingsByStationLoader
 from schema.staff.types import Posting
 from server import enums as e
@@ -17,8 +19,10 @@ from server.stations import models
 
 if TYPE_CHECKING:
     from schema.proposals.types import Proposal
+    from schema.tickets.types import Ticket
 
 ProposalRef = Annotated["Proposal", strawberry.lazy("schema.proposals.types")]
+TicketRef = Annotated["Ticket", strawberry.lazy("schema.tickets.types")]
 
 
 @strawberry.type(description="An enum value with its Chinese label.")
@@ -89,6 +93,17 @@ class Station(relay.Node):
     )
     async def postings(self, info: strawberry.Info) -> list[Posting]:
         return await info.context.load(PostingsByStationLoader, self.id)
+
+    @strawberry.field(description="Tickets at this station that you may see, newest first.")
+    async def tickets(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[TicketRef]:
+        from server.tickets.service import list_tickets
+
+        visible = info.context.authz.visible_tickets()
+        if visible is None:
+            visible = Q(pk__in=[])
+        return await paginate(list_tickets(visible=visible, station_id=self.id), first, after)
 
     @strawberry.field(description="The deputy's proposal this station is credited to, if any.")
     async def proposal(self, info: strawberry.Info) -> ProposalRef | None:

@@ -15,7 +15,14 @@ from schema.stations.loaders import StationByIdLoader
 from schema.stations.types import Station
 from schema.tickets.loaders import EventsByTicketLoader, TicketCategoryByIdLoader
 from server.enums import label_zh
+from server.errors import Forbidden
 from server.tickets import models
+
+
+def personal_data(info: strawberry.Info, ticket: Any, field: str) -> str | None:
+    if not info.context.authz.can("ticket_personal", "read", ticket.jurisdiction_id):
+        raise Forbidden("Citizens' personal data is a separate permission (ticket_personal:read).")
+    return getattr(ticket, field)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="A ticket category with its default response and resolution times.")
@@ -76,13 +83,19 @@ class Ticket(relay.Node):
     def source_label(self) -> str | None:
         return label_zh(self.source)
 
-    @strawberry.field(description="Reporter's name: citizens' personal data.")
-    def reporter_name(self) -> str | None:
-        return self.reporter_name  # type: ignore[attr-defined]
+    @strawberry.field(
+        description="Reporter's name: citizens' personal data. Needs ticket_personal:read in the "
+        "ticket's jurisdiction; otherwise null with a FORBIDDEN error at this path."
+    )
+    def reporter_name(self, info: strawberry.Info) -> str | None:
+        return personal_data(info, self, "reporter_name")
 
-    @strawberry.field(description="Reporter's phone: citizens' personal data.")
-    def reporter_phone(self) -> str | None:
-        return self.reporter_phone  # type: ignore[attr-defined]
+    @strawberry.field(
+        description="Reporter's phone: citizens' personal data. Needs ticket_personal:read in the "
+        "ticket's jurisdiction; otherwise null with a FORBIDDEN error at this path."
+    )
+    def reporter_phone(self, info: strawberry.Info) -> str | None:
+        return personal_data(info, self, "reporter_phone")
 
     @strawberry.field(description="Minutes from registration to resolution, once resolved.")
     def resolution_minutes(self) -> float | None:

@@ -8,12 +8,13 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from server.errors import FieldProblem, ValidationFailed
-from server.geo.service import jurisdiction_code, within
+from server.geo.service import within
 from server.proposals.models import Proposal
 
 
-async def list_proposals(
+def list_proposals(
     *,
+    visible: Q,
     status: str | None = None,
     within_id: int | None = None,
     key_supervision: bool | None = None,
@@ -23,12 +24,11 @@ async def list_proposals(
 ) -> QuerySet[Proposal]:
     if submitted_from and submitted_to and submitted_from > submitted_to:
         raise ValidationFailed(problems=[FieldProblem("submittedTo", "is before submittedFrom", "BAD_RANGE")])
-    query = Proposal.all()
+    query = Proposal.filter(visible)
     if status is not None:
         query = query.filter(status=status)
     if within_id is not None:
-        code = await jurisdiction_code(within_id)
-        query = query.filter(within("jurisdiction", [code])) if code else query.none()
+        query = query.filter(within("jurisdiction", within_id))
     if key_supervision is not None:
         query = query.filter(key_supervision=key_supervision)
     if search:

@@ -11,10 +11,11 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from server.audit.service import record, snapshot
+from server.authz.authorizer import Authorizer
 from server.enums import PostingRole
 from server.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from server.geo.models import Jurisdiction
-from server.geo.service import jurisdiction_code, within
+from server.geo.service import within
 from server.staff.models import Department, Posting, Staff
 from server.stations.models import Station
 from server.validation import Problems
@@ -29,13 +30,12 @@ def list_departments(*, kind: str | None = None, search: str | None = None) -> Q
     return query
 
 
-async def list_staff(
-    *, within_id: int | None = None, department_id: int | None = None, search: str | None = None
+def list_staff(
+    *, visible: Q, within_id: int | None = None, department_id: int | None = None, search: str | None = None
 ) -> QuerySet[Staff]:
-    query = Staff.all()
+    query = Staff.filter(visible)
     if within_id is not None:
-        code = await jurisdiction_code(within_id)
-        query = query.filter(within("jurisdiction", [code])) if code else query.none()
+        query = query.filter(within("jurisdiction", within_id))
     if department_id is not None:
         query = query.filter(department_id=department_id)
     if search:
@@ -54,7 +54,9 @@ class PostingData:
     note: str = ""
 
 
-async def create_posting(data: PostingData, *, actor: str, request_id: str = "") -> Posting:
+async def create_posting(
+    data: PostingData, *, authz: Authorizer, actor: str, request_id: str = ""
+) -> Posting:
     problems = Problems()
     problems.text("note", data.note, max_length=500)
     if data.station_id is None and data.jurisdiction_id is None:
@@ -64,12 +66,12 @@ async def create_posting(data: PostingData, *, actor: str, request_id: str = "")
     if problems:
         raise ValidationFailed(problems=list(problems))
     staff = await Staff.get_or_none(id=data.staff_id)
-    if staff is None:
+    if staff is None or not authz.can("staff", "read", staff.jurisdiction_id):
         raise NotFound("Staff", data.staff_id)
     station = None
     if data.station_id is not None:
         station = await Station.get_or_none(id=data.station_id)
-        if station is None:
+        if station is None or not authz.can("station", "read", station.jurisdiction_id):
             raise NotFound("Station", data.station_id)
     jurisdiction_id = data.jurisdiction_id
     if jurisdiction_id is not None:
@@ -77,7 +79,8 @@ async def create_posting(data: PostingData, *, actor: str, request_id: str = "")
         if patch is None:
             raise NotFound("Jurisdiction", jurisdiction_id)
         if station is not None:
-            station_code = await jurisdiction_code(station.jurisdiction_id) or ""
+            codes = await Jurisdiction.filter(id=station.jurisdiction_id).values_list("code", flat=True)
+            station_code = codes[0] if codes else ""
             if not (station_code == patch.code or station_code.startswith(patch.code + "/")):
                 raise ValidationFailed(
                     problems=[
@@ -90,6 +93,7 @@ async def create_posting(data: PostingData, *, actor: str, request_id: str = "")
         jurisdiction_id = station.jurisdiction_id
     if data.department_id is not None and not await Department.exists(id=data.department_id):
         raise NotFound("Department", data.department_id)
+    authz.require("posting", "create", jurisdiction_id)
     async with in_transaction() as conn:
         posting = await Posting.create(
             staff_id=staff.id,
@@ -119,12 +123,14 @@ async def update_posting(
     ended_on: date | None = None,
     note: str | None = None,
     role: PostingRole | None = None,
+    authz: Authorizer,
     actor: str,
     request_id: str = "",
 ) -> Posting:
     posting = await Posting.get_or_none(id=posting_id)
-    if posting is None:
+    if posting is None or not authz.can("posting", "read", posting.jurisdiction_id):
         raise NotFound("Posting", posting_id)
+    authz.require("posting", "update", posting.jurisdiction_id)
     problems = Problems()
     problems.text("note", note, max_length=500)
     if ended_on is not None and ended_on < posting.started_on:

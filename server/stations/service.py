@@ -12,10 +12,11 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from server.audit.service import record, snapshot
+from server.authz.authorizer import Authorizer
 from server.enums import Amenity, StationFunction, StationKind, StationLevel, StationStatus
 from server.errors import Conflict, NotFound, ValidationFailed
 from server.geo.models import Jurisdiction
-from server.geo.service import jurisdiction_code, within
+from server.geo.service import within
 from server.proposals.models import Proposal
 from server.stations.models import Station
 from server.validation import Problems
@@ -54,8 +55,9 @@ def untokens(text: str) -> list[str]:
     return text.split()
 
 
-async def list_stations(
+def list_stations(
     *,
+    visible: Q,
     kind: str | None = None,
     status: str | None = None,
     level: str | None = None,
@@ -66,7 +68,7 @@ async def list_stations(
     proposal_id: int | None = None,
     order: str = "ID_ASC",
 ) -> QuerySet[Station]:
-    query = Station.all()
+    query = Station.filter(visible)
     if kind is not None:
         query = query.filter(kind=kind)
     if status is not None:
@@ -74,8 +76,7 @@ async def list_stations(
     if level is not None:
         query = query.filter(level=level)
     if within_id is not None:
-        code = await jurisdiction_code(within_id)
-        query = query.filter(within("jurisdiction", [code])) if code else query.none()
+        query = query.filter(within("jurisdiction", within_id))
     if amenity is not None:
         query = query.filter(amenities__contains=f" {amenity} ")
     if function is not None:
@@ -163,7 +164,9 @@ async def _check_references(values: dict[str, Any]) -> None:
         raise NotFound("Proposal", pid)
 
 
-async def create_station(data: StationData, *, actor: str, request_id: str = "") -> Station:
+async def create_station(
+    data: StationData, *, authz: Authorizer, actor: str, request_id: str = ""
+) -> Station:
     values = data.given()
     values.setdefault("status", StationStatus.PLANNED)
     problems = Problems()
@@ -176,6 +179,7 @@ async def create_station(data: StationData, *, actor: str, request_id: str = "")
     if problems:
         raise ValidationFailed(problems=list(problems))
     await _check_references(values)
+    authz.require("station", "create", values["jurisdiction_id"])
     values["functions"] = tokens(values.get("functions"))
     values["amenities"] = tokens(values.get("amenities"))
     async with in_transaction() as conn:
@@ -192,11 +196,18 @@ async def create_station(data: StationData, *, actor: str, request_id: str = "")
 
 
 async def update_station(
-    station_id: int, version: int, data: StationData, *, actor: str, request_id: str = ""
+    station_id: int,
+    version: int,
+    data: StationData,
+    *,
+    authz: Authorizer,
+    actor: str,
+    request_id: str = "",
 ) -> Station:
     station = await Station.get_or_none(id=station_id)
-    if station is None:
+    if station is None or not authz.can("station", "read", station.jurisdiction_id):
         raise NotFound("Station", station_id)
+    authz.require("station", "update", station.jurisdiction_id)
     changes = data.given()
     merged = {
         "kind": station.kind,
@@ -227,6 +238,8 @@ async def update_station(
     if problems:
         raise ValidationFailed(problems=list(problems))
     await _check_references(changes)
+    if "jurisdiction_id" in changes:
+        authz.require("station", "update", changes["jurisdiction_id"])
     if "functions" in changes:
         changes["functions"] = tokens(changes["functions"])
     if "amenities" in changes:

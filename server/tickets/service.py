@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from server.errors import FieldProblem, ValidationFailed
-from server.geo.service import jurisdiction_code, within
+from server.geo.service import within
 from server.tickets.models import Ticket, TicketCategory
 
 
-async def list_tickets(
+def list_tickets(
     *,
+    visible: Q,
     status: str | None = None,
     source: str | None = None,
     within_id: int | None = None,
@@ -25,14 +27,13 @@ async def list_tickets(
         raise ValidationFailed(
             problems=[FieldProblem("registeredTo", "is before registeredFrom", "BAD_RANGE")]
         )
-    query = Ticket.all()
+    query = Ticket.filter(visible)
     if status is not None:
         query = query.filter(status=status)
     if source is not None:
         query = query.filter(source=source)
     if within_id is not None:
-        code = await jurisdiction_code(within_id)
-        query = query.filter(within("jurisdiction", [code])) if code else query.none()
+        query = query.filter(within("jurisdiction", within_id))
     if station_id is not None:
         query = query.filter(station_id=station_id)
     if category_id is not None:

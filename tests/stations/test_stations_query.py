@@ -111,7 +111,8 @@ async def test_nested_relations_cost_the_same_sql_for_10_and_100_stations(gql: A
         assert len(d["stations"]["edges"]) == n
         counts[n] = sql.count
     assert counts[10] == counts[100], counts
-    assert counts[100] <= 6, counts  # page + jurisdictions + parents + postings + staff
+    # auth + page + jurisdictions + parents + postings + staff
+    assert counts[100] <= 6, counts
 
 
 async def test_station_with_postings_and_staff(gql: Any) -> None:

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from schema.geo.types import Jurisdiction
+
+
+@strawberry.type(description="A role held in a jurisdiction; it applies there and everywhere beneath it.")
+class RoleGrant:
+    subject: str
+    role: str
+    role_label: str | None
+    jurisdiction_code: str
+    jurisdiction_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def jurisdiction(self, info: strawberry.Info) -> Jurisdiction | None:
+        from schema.geo.loaders import JurisdictionByIdLoader
+
+        if self.jurisdiction_id is None:
+            return None
+        return await info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="An action the caller may take on a kind of object, and where.")
+class Permission:
+    object: str
+    action: str
+    everywhere: bool
+    jurisdiction_codes: list[str]
+
+
+@strawberry.type(description="One line of the access table: a role may do an action on an object.")
+class PolicyLine:
+    role: str
+    object: str
+    action: str
+
+
+@strawberry.type(description="The caller.")
+class Me:
+    username: str
+    display_name: str
+    kind: str = strawberry.field(description="USER or API_KEY")
+    roles: list[RoleGrant]
+    permissions: list[Permission]
+
+
+@strawberry.type
+class LoginSuccess:
+    token: str = strawberry.field(description="Send as 'Authorization: Bearer <token>'.")
+    expires_at: datetime
+    me: Me
+
+
+@strawberry.type(description="Login refused. Unknown users and wrong passwords get the same answer.")
+class LoginError:
+    message: str
+    code: str = strawberry.field(description="INVALID_CREDENTIALS or TOO_MANY_ATTEMPTS")
+    retry_after_seconds: int | None
+
+
+@strawberry.type
+class LogoutResult:
+    ok: bool
+
+
+@strawberry.type(description="A login account.")
+class UserAccount:
+    username: str
+    display_name: str
+    active: bool
+    roles: list[RoleGrant]
+
+
+@strawberry.type(description="A data-sharing client's key (the secret is shown only at creation).")
+class ApiKeyInfo:
+    prefix: str
+    name: str
+    scopes: list[str]
+    jurisdiction_code: str
+    expires_at: datetime
+    revoked_at: datetime | None
+    created_by: str
+
+
+@strawberry.type
+class ApiKeyCreated:
+    key: str = strawberry.field(description="The whole key. Shown once: store it now.")
+    api_key: ApiKeyInfo
+
+
+@strawberry.type
+class PolicyLinePayload:
+    line: PolicyLine
+
+
+@strawberry.type
+class RoleGrantPayload:
+    grant: RoleGrant
+
+
+@strawberry.type
+class UserPayload:
+    user: UserAccount
+
+
+@strawberry.type
+class ApiKeyPayload:
+    api_key: ApiKeyInfo
+
+
+@strawberry.type(description="The words policy lines may use.")
+class PolicyVocabulary:
+    roles: list[str]
+    objects: list[str]
+    actions: list[str]
+    api_key_scopes: list[str]

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class User(Model):
+    """A login account, linked to the staff member or deputy it belongs to."""
+
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64, unique=True)
+    display_name = fields.CharField(max_length=100)
+    password_hash = fields.CharField(max_length=200, description="argon2id")
+    staff = fields.ForeignKeyField(
+        "lianxin.Staff", related_name="users", null=True, on_delete=fields.RESTRICT
+    )
+    staff_id: int | None
+    deputy = fields.ForeignKeyField(
+        "lianxin.Deputy", related_name="users", null=True, on_delete=fields.RESTRICT
+    )
+    deputy_id: int | None
+    department = fields.ForeignKeyField(
+        "lianxin.Department", related_name="users", null=True, on_delete=fields.RESTRICT
+    )
+    department_id: int | None
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "app_user"
+        ordering = ["id"]
+
+
+class AuthSession(Model):
+    """One login. The access token names it (jti), so logging out or deactivating revokes it."""
+
+    id = fields.CharField(max_length=32, primary_key=True)
+    user = fields.ForeignKeyField("lianxin.User", related_name="sessions", on_delete=fields.RESTRICT)
+    user_id: int
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "auth_session"
+
+
+class LoginThrottle(Model):
+    """Failed logins per username, so that guessing is slowed down."""
+
+    key = fields.CharField(max_length=64, primary_key=True)
+    failures = fields.IntField(default=0)
+    window_started_at = fields.DatetimeField()
+    locked_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "login_throttle"
+
+
+class ApiKey(Model):
+    """A data-sharing client's key. Only a hash of the secret is stored."""
+
+    id = fields.IntField(primary_key=True)
+    prefix = fields.CharField(max_length=16, unique=True, description="public part, shown in lists")
+    secret_hash = fields.CharField(max_length=64, description="sha256 of the secret part")
+    name = fields.CharField(max_length=100)
+    scopes = fields.JSONField(description="objects it may read, e.g. ['station', 'stats']")
+    jurisdiction = fields.ForeignKeyField(
+        "lianxin.Jurisdiction", related_name="api_keys", on_delete=fields.RESTRICT
+    )
+    jurisdiction_id: int
+    department = fields.ForeignKeyField(
+        "lianxin.Department", related_name="api_keys", null=True, on_delete=fields.RESTRICT
+    )
+    department_id: int | None
+    created_by = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_key"
+        ordering = ["id"]
+
+
+class CasbinRule(Model):
+    """Casbin policy (p) and grant (g) lines, read and written by server.authz.adapter."""
+
+    id = fields.IntField(primary_key=True)
+    ptype = fields.CharField(max_length=8)
+    v0 = fields.CharField(max_length=200, default="")
+    v1 = fields.CharField(max_length=200, default="")
+    v2 = fields.CharField(max_length=200, default="")
+    v3 = fields.CharField(max_length=200, default="")
+    v4 = fields.CharField(max_length=200, default="")
+    v5 = fields.CharField(max_length=200, default="")
+
+    class Meta:
+        table = "casbin_rule"
+        ordering = ["id"]
+        unique_together = (("ptype", "v0", "v1", "v2", "v3", "v4", "v5"),)
+
+
+class PolicyState(Model):
+    """A single row whose version rises with every policy change: workers compare it per request
+    and reload their enforcer when it moved."""
+
+    id = fields.IntField(primary_key=True)
+    version = fields.IntField(default=0)
+    changed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "policy_state"

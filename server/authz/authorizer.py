@@ -1,0 +1,163 @@
+"""One enforcement layer: per request, per (object, action), the jurisdictions where the caller
+may act, turned into SQL conditions for lists and into yes/no for single objects.
+
+Decisions are made once per request and object type (cached here), never once per row; the
+code asks Casbin "may S do A on O in J", never which role S has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tortoise.expressions import Q
+
+from server.authz.engine import CITY, PolicyEngine
+from server.errors import Forbidden, Unauthenticated
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: a user (subject user:NAME) or a data-sharing key (subject key:PREFIX)."""
+
+    subject: str
+    name: str
+    user_id: int | None = None
+    staff_id: int | None = None
+    deputy_id: int | None = None
+    department_id: int | None = None
+    session_id: str | None = None
+    key_scopes: frozenset[str] | None = None  # set for API keys: the only objects they may read
+
+    @property
+    def is_api_key(self) -> bool:
+        return self.key_scopes is not None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where the caller holds one permission: everywhere, or at and beneath some jurisdictions."""
+
+    everywhere: bool = False
+    ids: frozenset[int] = frozenset()
+    codes: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.everywhere and not self.ids
+
+    def q(self, field: str = "jurisdiction") -> Q:
+        """SQL condition on a jurisdiction foreign key (`field`_id)."""
+        if self.everywhere:
+            return Q()
+        if not self.ids:
+            return Q(pk__in=[])
+        return Q(**{f"{field}_id__in": sorted(self.ids)})
+
+    def contains(self, jurisdiction_id: int | None) -> bool:
+        return self.everywhere or (jurisdiction_id is not None and jurisdiction_id in self.ids)
+
+
+NOWHERE = Scope()
+
+
+@dataclass
+class Authorizer:
+    engine: PolicyEngine
+    viewer: Viewer | None
+    auth_error: str | None = None
+    _scopes: dict[tuple[str, str], Scope] = field(default_factory=dict)
+
+    def require_viewer(self) -> Viewer:
+        if self.viewer is None:
+            raise Unauthenticated(self.auth_error or "Log in first: send Authorization: Bearer <token>.")
+        return self.viewer
+
+    def scope(self, obj: str, act: str = "read") -> Scope:
+        viewer = self.require_viewer()
+        key = (obj, act)
+        cached = self._scopes.get(key)
+        if cached is None:
+            cached = self._scopes[key] = self._compute(viewer, obj, act)
+        return cached
+
+    def _compute(self, viewer: Viewer, obj: str, act: str) -> Scope:
+        if viewer.key_scopes is not None and (
+            act != "read" or (obj not in viewer.key_scopes and obj != "reference")
+        ):
+            return NOWHERE  # a key reads only what its scope names (and reference data), never writes
+        codes = sorted(
+            {
+                dom
+                for _role, dom in self.engine.grants(viewer.subject)
+                if self.engine.enforce(viewer.subject, dom, obj, act)
+            }
+        )
+        # Keep only the topmost jurisdictions; a grant beneath another adds nothing.
+        top = tuple(c for c in codes if not any(c.startswith(o + "/") for o in codes if o != c))
+        if CITY in top:
+            return Scope(everywhere=True, codes=(CITY,))
+        return Scope(ids=self.engine.tree.ids_within(top), codes=top)
+
+    def can(self, obj: str, act: str, jurisdiction_id: int | None) -> bool:
+        return self.scope(obj, act).contains(jurisdiction_id)
+
+    def require(self, obj: str, act: str, jurisdiction_id: int | None) -> None:
+        if not self.can(obj, act, jurisdiction_id):
+            where = self.engine.tree.code(jurisdiction_id) if jurisdiction_id else "here"
+            raise Forbidden(f"You may not {act} {obj.replace('_', ' ')} in {where}.")
+
+    def require_somewhere(self, obj: str, act: str = "read") -> Scope:
+        """For lists: FORBIDDEN when the caller holds the permission nowhere at all."""
+        scope = self.scope(obj, act)
+        if scope.empty:
+            raise Forbidden(f"You may not {act} {obj.replace('_', ' ')}.")
+        return scope
+
+    # Row visibility, one SQL condition per object type -------------------------------------
+
+    def visible_tickets(self) -> Q | None:
+        """Tickets in jurisdictions where the caller reads tickets, plus tickets transferred to
+        its department where it reads department tickets. None when it may read none at all."""
+        viewer = self.require_viewer()
+        own = self.scope("ticket", "read")
+        parts = [] if own.empty else [own.q()]
+        dept = self.scope("department_ticket", "read")
+        if not dept.empty and viewer.department_id is not None:
+            parts.append(dept.q() & Q(department_id=viewer.department_id))
+        if not parts:
+            return None
+        q = parts[0]
+        for part in parts[1:]:
+            q |= part
+        return q
+
+    def may_read_ticket(self, ticket: Any) -> bool:
+        viewer = self.require_viewer()
+        if self.can("ticket", "read", ticket.jurisdiction_id):
+            return True
+        return (
+            viewer.department_id is not None
+            and ticket.department_id == viewer.department_id
+            and self.can("department_ticket", "read", ticket.jurisdiction_id)
+        )
+
+    def may_act_on_ticket(self, ticket: Any, act: str) -> bool:
+        viewer = self.require_viewer()
+        if self.can("ticket", act, ticket.jurisdiction_id):
+            return True
+        return (
+            viewer.department_id is not None
+            and ticket.department_id == viewer.department_id
+            and self.can("department_ticket", act, ticket.jurisdiction_id)
+        )
+
+    def owns_proposal(self, proposal: Any) -> bool:
+        viewer = self.viewer
+        return viewer is not None and viewer.deputy_id is not None and proposal.author_id == viewer.deputy_id
+
+    def may_on_proposal(self, proposal: Any, act: str) -> bool:
+        """A deputy acts on its own proposals through own_proposal lines; others through proposal."""
+        if self.can("proposal", act, proposal.jurisdiction_id):
+            return True
+        return self.owns_proposal(proposal) and self.can("own_proposal", act, proposal.jurisdiction_id)

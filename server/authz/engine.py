@@ -1,0 +1,149 @@
+"""The process's Casbin enforcer, kept in step with the database.
+
+Every policy change raises policy_state.version in the same transaction. Each authenticated
+request reads that version in the statement that checks its token; when it moved, the worker
+reloads its enforcer (and the jurisdiction tree) before deciding anything. So a change made
+through one worker is in force in every worker by their next request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+import casbin
+from tortoise import timezone
+from tortoise.transactions import in_transaction
+
+from server.auth.models import CasbinRule, PolicyState
+from server.authz.adapter import TortoiseAdapter
+from server.geo.tree import JurisdictionTree
+from server.settings import ROOT
+
+log = logging.getLogger("lianxin.authz")
+
+POLICY_DIR = ROOT / "policies"
+MODEL_PATH = POLICY_DIR / "model.conf"
+POLICY_PATH = POLICY_DIR / "policy.csv"
+CITY = "dongguan"
+
+
+def beneath(request_domain: str, grant_domain: str) -> bool:
+    """A role granted in `grant_domain` applies in `request_domain` when it is there or beneath."""
+    return request_domain == grant_domain or request_domain.startswith(grant_domain + "/")
+
+
+def read_policy_file(path: Path = POLICY_PATH) -> list[list[str]]:
+    """The p lines of policy.csv as [ptype, v0, v1, …]; comments and blank lines skipped."""
+    lines: list[list[str]] = []
+    with path.open(encoding="utf-8") as handle:
+        for raw in csv.reader(line for line in handle if line.strip() and not line.lstrip().startswith("#")):
+            lines.append([cell.strip() for cell in raw])
+    return lines
+
+
+class PolicyEngine:
+    def __init__(self) -> None:
+        self.enforcer: casbin.AsyncEnforcer | None = None
+        self.tree = JurisdictionTree()
+        self.version: int | None = None
+        self._lock = asyncio.Lock()
+
+    def _new_enforcer(self) -> casbin.AsyncEnforcer:
+        enforcer = casbin.AsyncEnforcer(str(MODEL_PATH), TortoiseAdapter())
+        enforcer.add_named_domain_matching_func("g", beneath)
+        return enforcer
+
+    async def reload(self) -> None:
+        async with self._lock:
+            await self._reload()
+
+    async def _reload(self) -> None:
+        version = await current_version()
+        enforcer = self._new_enforcer()
+        await enforcer.load_policy()
+        self.tree = await JurisdictionTree.load()
+        self.enforcer = enforcer
+        self.version = version
+        log.info("policy loaded at version %s", version)
+
+    async def ensure_version(self, version: int | None) -> None:
+        """Reload when the database's policy version differs from ours (or we have none)."""
+        if self.enforcer is not None and version == self.version:
+            return
+        async with self._lock:
+            if self.enforcer is None or version != self.version:
+                await self._reload()
+
+    def enforce(self, subject: str, domain: str, obj: str, act: str) -> bool:
+        assert self.enforcer is not None, "policy not loaded"
+        return bool(self.enforcer.enforce(subject, domain, obj, act))
+
+    def grants(self, subject: str) -> list[tuple[str, str]]:
+        """(role, jurisdiction code) pairs granted to `subject`."""
+        assert self.enforcer is not None
+        return [(g[1], g[2]) for g in self.enforcer.get_filtered_grouping_policy(0, subject)]
+
+    def role_permissions(self, role: str) -> list[tuple[str, str]]:
+        assert self.enforcer is not None
+        return [(p[1], p[2]) for p in self.enforcer.get_filtered_policy(0, role)]
+
+    def policy_lines(self) -> list[list[str]]:
+        assert self.enforcer is not None
+        return [list(p) for p in self.enforcer.get_policy()]
+
+    def grant_lines(self) -> list[list[str]]:
+        assert self.enforcer is not None
+        return [list(g) for g in self.enforcer.get_grouping_policy()]
+
+
+engine = PolicyEngine()
+
+
+async def current_version() -> int:
+    row = await PolicyState.filter(id=1).values_list("version", flat=True)
+    return int(row[0]) if row else 0
+
+
+async def bump_version() -> int:
+    """Call inside the transaction of a policy change."""
+    state, _ = await PolicyState.get_or_create(id=1, defaults={"version": 0})
+    await PolicyState.filter(id=1).update(version=state.version + 1, changed_at=timezone.now())
+    return state.version + 1
+
+
+async def load_policy_file_if_empty(progress=print) -> int:  # type: ignore[no-untyped-def]
+    """At migrate time: put policy.csv's lines into the database unless policy lines exist."""
+    if await CasbinRule.filter(ptype="p").exists():
+        return 0
+    lines = read_policy_file()
+    async with in_transaction():
+        await CasbinRule.bulk_create(
+            [
+                CasbinRule(
+                    ptype=line[0], **dict(zip(("v0", "v1", "v2", "v3", "v4", "v5"), line[1:], strict=False))
+                )
+                for line in lines
+            ]
+        )
+        await bump_version()
+    progress(f"  loaded {len(lines)} policy lines from {POLICY_PATH.relative_to(ROOT)}")
+    return len(lines)
+
+
+async def replace_policy_lines(lines: Iterable[list[str]]) -> None:
+    """`lianxin policy load --replace`: the file's p lines replace the database's (grants stay)."""
+    async with in_transaction():
+        await CasbinRule.filter(ptype="p").delete()
+        await CasbinRule.bulk_create(
+            [
+                CasbinRule(
+                    ptype=line[0], **dict(zip(("v0", "v1", "v2", "v3", "v4", "v5"), line[1:], strict=False))
+                )
+                for line in lines
+            ]
+        )
+        await bump_version()
