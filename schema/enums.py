@@ -12,7 +12,7 @@ from server import enums as e
 def _register(cls: type[StrEnum], description: str) -> type[StrEnum]:
     wrapped = strawberry.enum(cls, description=description)
     for value in wrapped.__strawberry_definition__.values:  # type: ignore[attr-defined]
-        value.description = e.LABELS_ZH.get(cls(value.value))
+        value.description = e.label_zh(cls(value.value))
     return wrapped
 
 

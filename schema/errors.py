@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 
-from server.errors import Conflict, DomainError, NotFound, ValidationFailed
+from server.errors import Conflict, DomainError, NotFound, Unauthenticated, ValidationFailed
 
 
 def client_error(message: str, code: str = "BAD_USER_INPUT", **extra: object) -> GraphQLError:
@@ -13,6 +13,13 @@ def client_error(message: str, code: str = "BAD_USER_INPUT", **extra: object) ->
 
 
 def as_graphql_error(exc: DomainError) -> GraphQLError:
+    if isinstance(exc, ValidationFailed) and exc.problems:
+        detail = "; ".join(f"{p.field}: {p.message}" for p in exc.problems)
+        return client_error(
+            f"{exc.message} {detail}",
+            exc.code,
+            fields=[{"field": p.field, "message": p.message, "code": p.code} for p in exc.problems],
+        )
     return client_error(exc.message, exc.code)
 
 
@@ -51,6 +58,8 @@ class ForbiddenError(MutationError):
 
 
 def error_member(exc: DomainError) -> MutationError:
+    if isinstance(exc, Unauthenticated):
+        raise as_graphql_error(exc)  # no token: answered like queries, as a top-level error
     if isinstance(exc, ValidationFailed):
         return ValidationError(
             message=exc.message,

@@ -11,12 +11,23 @@ def to_global_id(type_name: str, pk: int) -> str:
     return str(GlobalID(type_name, str(pk)))
 
 
+# Primary keys are 32-bit except these (64-bit); anything beyond cannot exist.
+BIG_PK_TYPES = frozenset({"Ticket"})
+
+
+def pk_in_range(type_name: str, pk: int) -> bool:
+    return 0 < pk < (2**63 if type_name in BIG_PK_TYPES else 2**31)
+
+
 def parse_global_id(value: str) -> tuple[str, int]:
     try:
         gid = GlobalID.from_id(value)
-        return gid.type_name, int(gid.node_id)
+        pk = int(gid.node_id)
     except (ValueError, TypeError):
         raise NotFound("Node", value) from None
+    if not pk_in_range(gid.type_name, pk):
+        raise NotFound(gid.type_name, value)
+    return gid.type_name, pk
 
 
 def decode_id(value: str | None, type_name: str, field: str = "id") -> int:
@@ -33,6 +44,8 @@ def decode_id(value: str | None, type_name: str, field: str = "id") -> int:
         raise ValidationFailed(
             problems=[FieldProblem(field, f"{value!r} is not a valid {type_name} ID", "INVALID_ID")]
         ) from None
+    if gid.type_name == type_name and not pk_in_range(type_name, pk):
+        raise NotFound(type_name, value)
     if gid.type_name != type_name:
         raise ValidationFailed(
             problems=[

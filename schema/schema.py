@@ -82,8 +82,14 @@ class MaskUnexpectedErrors(MaskErrors):
         )
 
 
+class LianxinSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Expected errors (bad input, FORBIDDEN, …) are answers, not incidents: no stack traces
+        in the log. Unexpected ones are logged with their request id by MaskUnexpectedErrors."""
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return LianxinSchema(
         query=Query,
         mutation=Mutation,
         extensions=[

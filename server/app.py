@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,9 +14,9 @@ from strawberry.asgi import GraphQL
 from tortoise import Tortoise, connections
 
 from schema.context import Context
+from schema.schema import schema
 from server.auth.service import AuthFailure, authenticate
 from server.authz.engine import engine
-from schema.schema import schema
 from server.db import tortoise_config
 from server.settings import settings
 
@@ -56,13 +55,13 @@ def create_app(*, manage_database: bool = True) -> Starlette:
         if not manage_database:
             yield
             return
-        await Tortoise.init(config=tortoise_config())
+        # Request tasks do not inherit the lifespan task's context: make it the global fallback.
+        await Tortoise.init(config=tortoise_config(), _enable_global_fallback=True)
         try:
             yield
         finally:
             await Tortoise.close_connections()
 
-    logging.basicConfig(level=logging.INFO)
     graphql_app = LianxinGraphQL(schema, graphql_ide="graphiql" if settings.is_demo else None)
     return Starlette(
         routes=[

@@ -41,8 +41,181 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_db(coro_factory):  # type: ignore[no-untyped-def]
+    """Run an async admin command with the database open and the policy loaded."""
+    from server.authz.engine import engine
+    from server.database import open_database
+
+    async def run() -> int:
+        async with open_database():
+            await engine.reload()
+            return int(await coro_factory() or 0)
+
+    return asyncio.run(run())
+
+
+def _jurisdiction_id(code: str) -> int:
+    from server.authz.engine import engine
+
+    jid = engine.tree.id_by_code.get(code)
+    if jid is None:
+        raise SystemExit(f"unknown jurisdiction code {code!r} (e.g. dongguan, dongguan/changan)")
+    return jid
+
+
+def _fail(exc: Exception) -> int:
+    from server.errors import ValidationFailed
+
+    if isinstance(exc, ValidationFailed):
+        for p in exc.problems:
+            print(f"error: {p.field}: {p.message}", file=sys.stderr)
+    else:
+        print(f"error: {exc}", file=sys.stderr)
+    return 1
+
+
+def _cmd_user_create(args: argparse.Namespace) -> int:
+    import getpass
+
+    from server.auth.models import User
+    from server.auth.service import hash_password
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+    if len(password) < 12:
+        print("error: the password must be at least 12 characters", file=sys.stderr)
+        return 1
+
+    async def run() -> int:
+        if await User.exists(username=args.username):
+            print(f"error: user {args.username!r} exists", file=sys.stderr)
+            return 1
+        await User.create(
+            username=args.username,
+            display_name=args.display_name or args.username,
+            password_hash=hash_password(password),
+        )
+        print(f"created user {args.username}")
+        return 0
+
+    return _with_db(run)
+
+
+def _cmd_user_grant(args: argparse.Namespace) -> int:
+    from server.authz import policy_admin
+    from server.errors import DomainError
+
+    async def run() -> int:
+        try:
+            line = await policy_admin.grant_role(
+                args.username, args.role, _jurisdiction_id(args.jurisdiction), actor="cli"
+            )
+        except DomainError as exc:
+            return _fail(exc)
+        print("granted: " + ", ".join(line))
+        return 0
+
+    return _with_db(run)
+
+
+def _cmd_apikey_create(args: argparse.Namespace) -> int:
+    from server.auth.service import create_api_key
+    from server.authz.vocabulary import API_KEY_SCOPES
+    from server.staff.models import Department
+
+    unknown = sorted(set(args.scope) - set(API_KEY_SCOPES))
+    if unknown:
+        print(f"error: unknown scopes {unknown}; known: {', '.join(API_KEY_SCOPES)}", file=sys.stderr)
+        return 1
+
+    async def run() -> int:
+        department_id = None
+        if args.department:
+            department = await Department.get_or_none(code=args.department)
+            if department is None:
+                print(f"error: unknown department code {args.department!r}", file=sys.stderr)
+                return 1
+            department_id = department.id
+        created = await create_api_key(
+            name=args.name,
+            scopes=args.scope,
+            jurisdiction_id=_jurisdiction_id(args.jurisdiction),
+            department_id=department_id,
+            days=args.days,
+            created_by="cli",
+        )
+        print(f"prefix: {created.key.prefix}")
+        print(f"expires: {created.key.expires_at.isoformat()}")
+        print(f"key (shown once): {created.secret}")
+        return 0
+
+    return _with_db(run)
+
+
+def _cmd_apikey_revoke(args: argparse.Namespace) -> int:
+    from server.auth.service import revoke_api_key
+
+    async def run() -> int:
+        key = await revoke_api_key(args.prefix)
+        if key is None:
+            print(f"error: no API key with prefix {args.prefix!r}", file=sys.stderr)
+            return 1
+        print(f"revoked {key.prefix} ({key.name})")
+        return 0
+
+    return _with_db(run)
+
+
+def _cmd_apikey_list(args: argparse.Namespace) -> int:
+    from server.auth.models import ApiKey
+
+    async def run() -> int:
+        for key in await ApiKey.all().order_by("id"):
+            state = "revoked" if key.revoked_at else f"expires {key.expires_at:%Y-%m-%d}"
+            print(f"{key.prefix}  {key.name}  scopes={','.join(key.scopes)}  {state}")
+        return 0
+
+    return _with_db(run)
+
+
+def _cmd_policy_show(args: argparse.Namespace) -> int:
+    from server.authz.engine import engine
+
+    async def run() -> int:
+        for line in engine.policy_lines():
+            print("p, " + ", ".join(line))
+        for line in engine.grant_lines():
+            print("g, " + ", ".join(line))
+        return 0
+
+    return _with_db(run)
+
+
+def _cmd_policy_load(args: argparse.Namespace) -> int:
+    from server.authz.engine import read_policy_file, replace_policy_lines
+    from server.authz.policy_admin import check_line
+    from server.errors import DomainError
+
+    lines = read_policy_file()
+    try:
+        for line in lines:
+            check_line(*line[1:4])
+    except DomainError as exc:
+        return _fail(exc)
+
+    async def run() -> int:
+        await replace_policy_lines(lines)
+        print(f"policy lines replaced by the {len(lines)} lines of policies/policy.csv (grants kept)")
+        return 0
+
+    return _with_db(run)
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
     import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     uvicorn.run(
         "server.app:create_app",
@@ -83,6 +256,43 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=_cmd_serve)
+
+    user = sub.add_parser("user", help="login accounts").add_subparsers(dest="user_command", required=True)
+    create_user = user.add_parser("create", help="create an account (no roles yet)")
+    create_user.add_argument("username")
+    create_user.add_argument("--display-name", default=None)
+    create_user.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    create_user.set_defaults(func=_cmd_user_create)
+    grant = user.add_parser("grant", help="grant a role in a jurisdiction")
+    grant.add_argument("username")
+    grant.add_argument("role")
+    grant.add_argument("jurisdiction", help="jurisdiction code, e.g. dongguan or dongguan/changan")
+    grant.set_defaults(func=_cmd_user_grant)
+
+    apikey = sub.add_parser("apikey", help="data-sharing keys").add_subparsers(
+        dest="key_command", required=True
+    )
+    create_key = apikey.add_parser("create", help="create a read-only key; prints it once")
+    create_key.add_argument("--name", required=True)
+    create_key.add_argument("--scope", action="append", required=True, help="repeat: station, stats, …")
+    create_key.add_argument("--jurisdiction", default="dongguan")
+    create_key.add_argument("--department", default=None, help="department code, e.g. market")
+    create_key.add_argument("--days", type=int, default=365)
+    create_key.set_defaults(func=_cmd_apikey_create)
+    revoke_key = apikey.add_parser("revoke", help="revoke a key by its prefix")
+    revoke_key.add_argument("prefix")
+    revoke_key.set_defaults(func=_cmd_apikey_revoke)
+    apikey.add_parser("list", help="list keys").set_defaults(func=_cmd_apikey_list)
+
+    policy = sub.add_parser("policy", help="the access policy").add_subparsers(
+        dest="policy_command", required=True
+    )
+    policy.add_parser("show", help="print the policy lines and grants in force").set_defaults(
+        func=_cmd_policy_show
+    )
+    policy.add_parser(
+        "load", help="replace the database's policy lines with policies/policy.csv (grants kept)"
+    ).set_defaults(func=_cmd_policy_load)
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", default=str(ROOT / "schema.graphql"))

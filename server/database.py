@@ -14,7 +14,7 @@ from server.db import tortoise_config
 @contextlib.asynccontextmanager
 async def open_database(database_url: str | None = None) -> AsyncIterator[None]:
     """Tortoise for the length of a block; connections are always closed (SQLite hangs otherwise)."""
-    await Tortoise.init(config=tortoise_config(database_url))
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
     try:
         yield
     finally:

@@ -91,8 +91,8 @@ class Posting(relay.Node):
     def active(self) -> bool:
         return self.ended_on is None or self.ended_on >= date.today()
 
-    @strawberry.field
-    async def staff(self, info: strawberry.Info) -> Staff:
+    @strawberry.field(description="Null when the staff record lies outside what you may read.")
+    async def staff(self, info: strawberry.Info) -> Staff | None:
         return await info.context.load(StaffByIdLoader, self.staff_id)  # type: ignore[attr-defined]
 
     @strawberry.field

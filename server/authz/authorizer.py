@@ -61,6 +61,21 @@ class Scope:
 NOWHERE = Scope()
 
 
+def is_everything(q: Q) -> bool:
+    return not q.children and not q.filters
+
+
+def any_of(*conditions: Q) -> Q:
+    """OR of visibility conditions. Tortoise drops an empty Q() from an OR, which would turn
+    "everything, or my own" into "my own": an unconditional part makes the whole unconditional."""
+    if any(is_everything(q) for q in conditions):
+        return Q()
+    result = conditions[0]
+    for q in conditions[1:]:
+        result |= q
+    return result
+
+
 @dataclass
 class Authorizer:
     engine: PolicyEngine
@@ -78,7 +93,13 @@ class Authorizer:
         key = (obj, act)
         cached = self._scopes.get(key)
         if cached is None:
-            cached = self._scopes[key] = self._compute(viewer, obj, act)
+            shared_key = (viewer.subject, obj, act)
+            cached = self.engine.scope_cache.get(shared_key)
+            if cached is None or viewer.key_scopes is not None:
+                cached = self._compute(viewer, obj, act)
+                if viewer.key_scopes is None:
+                    self.engine.scope_cache[shared_key] = cached
+            self._scopes[key] = cached
         return cached
 
     def _compute(self, viewer: Viewer, obj: str, act: str) -> Scope:
@@ -127,10 +148,7 @@ class Authorizer:
             parts.append(dept.q() & Q(department_id=viewer.department_id))
         if not parts:
             return None
-        q = parts[0]
-        for part in parts[1:]:
-            q |= part
-        return q
+        return any_of(*parts)
 
     def may_read_ticket(self, ticket: Any) -> bool:
         viewer = self.require_viewer()

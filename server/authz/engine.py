@@ -13,6 +13,7 @@ import csv
 import logging
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import casbin
 from tortoise import timezone
@@ -51,6 +52,9 @@ class PolicyEngine:
         self.tree = JurisdictionTree()
         self.version: int | None = None
         self._lock = asyncio.Lock()
+        # Scopes computed for (subject, object, action): valid until the policy version moves,
+        # so a steady-state request makes no Casbin call at all.
+        self.scope_cache: dict[tuple[str, str, str], Any] = {}
 
     def _new_enforcer(self) -> casbin.AsyncEnforcer:
         enforcer = casbin.AsyncEnforcer(str(MODEL_PATH), TortoiseAdapter())
@@ -67,6 +71,7 @@ class PolicyEngine:
         await enforcer.load_policy()
         self.tree = await JurisdictionTree.load()
         self.enforcer = enforcer
+        self.scope_cache = {}
         self.version = version
         log.info("policy loaded at version %s", version)
 

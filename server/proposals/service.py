@@ -10,6 +10,7 @@ from tortoise.queryset import QuerySet
 from server.errors import FieldProblem, ValidationFailed
 from server.geo.service import within
 from server.proposals.models import Proposal
+from server.timeutil import local
 
 
 def list_proposals(
@@ -22,6 +23,7 @@ def list_proposals(
     submitted_from: datetime | None = None,
     submitted_to: datetime | None = None,
 ) -> QuerySet[Proposal]:
+    submitted_from, submitted_to = local(submitted_from), local(submitted_to)
     if submitted_from and submitted_to and submitted_from > submitted_to:
         raise ValidationFailed(problems=[FieldProblem("submittedTo", "is before submittedFrom", "BAD_RANGE")])
     query = Proposal.filter(visible)

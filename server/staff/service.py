@@ -133,6 +133,10 @@ async def update_posting(
     authz.require("posting", "update", posting.jurisdiction_id)
     problems = Problems()
     problems.text("note", note, max_length=500)
+    if role == PostingRole.DEPARTMENT_LIAISON and posting.department_id is None:
+        problems.add(
+            "departmentId", "a department liaison names its department: post it anew with one", "REQUIRED"
+        )
     if ended_on is not None and ended_on < posting.started_on:
         problems.add(
             "endedOn", f"cannot be before the posting started ({posting.started_on})", "OUT_OF_RANGE"

@@ -10,6 +10,7 @@ from tortoise.queryset import QuerySet
 from server.errors import FieldProblem, ValidationFailed
 from server.geo.service import within
 from server.tickets.models import Ticket, TicketCategory
+from server.timeutil import local
 
 
 def list_tickets(
@@ -23,6 +24,7 @@ def list_tickets(
     registered_from: datetime | None = None,
     registered_to: datetime | None = None,
 ) -> QuerySet[Ticket]:
+    registered_from, registered_to = local(registered_from), local(registered_to)
     if registered_from and registered_to and registered_from > registered_to:
         raise ValidationFailed(
             problems=[FieldProblem("registeredTo", "is before registeredFrom", "BAD_RANGE")]
