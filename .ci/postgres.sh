@@ -23,9 +23,9 @@ start)
     mkdir -p "$dir"
     chown postgres:postgres "$dir"
     if [ ! -f "$dir/data/PG_VERSION" ]; then
-        su postgres -c "$bin/initdb -D '$dir/data' --auth-local=trust --auth-host=trust -U postgres -E UTF8 --locale=C.UTF-8" >/dev/null
+        (cd / && su postgres -c "$bin/initdb -D '$dir/data' --auth-local=trust --auth-host=trust -U postgres -E UTF8 --locale=C.UTF-8") >/dev/null
     fi
-    su postgres -c "$bin/pg_ctl -D '$dir/data' -l '$dir/server.log' -o \"-c listen_addresses=127.0.0.1 -p $port -k '$dir' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200\" -w start" >/dev/null
+    cd / && su postgres -c "$bin/pg_ctl -D '$dir/data' -l '$dir/server.log' -o \"-c listen_addresses=127.0.0.1 -p $port -k '$dir' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200\" -w start" >/dev/null
     echo "PostgreSQL up on 127.0.0.1:$port (data in $dir/data)"
     ;;
 stop)
