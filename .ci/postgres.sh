@@ -31,7 +31,7 @@ start)
 stop)
     bin=$(bindir)
     if [ -n "$bin" ] && [ -f "$dir/data/postmaster.pid" ]; then
-        su postgres -c "$bin/pg_ctl -D '$dir/data' -m fast -w stop" >/dev/null || true
+        cd / && su postgres -c "$bin/pg_ctl -D '$dir/data' -m fast -w stop" >/dev/null || true
     fi
     ;;
 *)
