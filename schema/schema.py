@@ -13,11 +13,13 @@ from schema.auth.mutations import AuthMutation
 from schema.auth.queries import AuthQuery
 from schema.geo.queries import GeoQuery
 from schema.node import NodeQuery
+from schema.proposals.mutations import ProposalsMutation
 from schema.proposals.queries import ProposalsQuery
 from schema.staff.mutations import StaffMutation
 from schema.staff.queries import StaffQuery
 from schema.stations.mutations import StationsMutation
 from schema.stations.queries import StationsQuery
+from schema.tickets.mutations import TicketsMutation
 from schema.tickets.queries import TicketsQuery
 from server.errors import DomainError
 from server.settings import settings
@@ -31,7 +33,7 @@ class Query(NodeQuery, AuthQuery, GeoQuery, StationsQuery, StaffQuery, Proposals
 
 
 @strawberry.type
-class Mutation(AuthMutation, StationsMutation, StaffMutation):
+class Mutation(AuthMutation, StationsMutation, StaffMutation, ProposalsMutation, TicketsMutation):
     pass
 
 

@@ -65,7 +65,10 @@ class Ticket(Model):
     )
     duplicate_of_id: int | None
     citizen_satisfied = fields.BooleanField(null=True)
+    citizen_feedback = fields.TextField(default="")
+    reopen_count = fields.SmallIntField(default=0)
     escalation_level = fields.SmallIntField(default=0, description="0 none, 1 town, 2 city")
+    escalated_at = fields.DatetimeField(null=True)
     registered_at = fields.DatetimeField()
     dispatched_at = fields.DatetimeField(null=True)
     on_site_at = fields.DatetimeField(null=True)
@@ -85,6 +88,17 @@ class Ticket(Model):
             ("status", "resolution_due"),
             ("station_id", "registered_at"),
         )
+
+
+class TicketCounter(Model):
+    """Last ticket number issued per day: DG-YYYYMMDD-NNNNNN stays unique under concurrent intake
+    because the increment is one UPDATE, serialised by the row lock inside the intake transaction."""
+
+    day = fields.CharField(max_length=8, primary_key=True, description="YYYYMMDD")
+    last_number = fields.IntField(default=0)
+
+    class Meta:
+        table = "ticket_counter"
 
 
 class TicketEvent(Model):
