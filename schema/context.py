@@ -16,12 +16,35 @@ class Context:
     viewer: Viewer | None = None
     auth_error: str | None = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    connection_params: dict[str, Any] | None = None  # set by graphql-transport-ws connection_init
     authz: Authorizer = field(init=False)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.authz = Authorizer(engine, self.viewer, self.auth_error)
         self.loaders = Loaders(self)
+
+    async def authenticate_connection(self) -> None:
+        """A WebSocket may carry its credentials in connection_init rather than headers."""
+        if self.viewer is not None or not isinstance(self.connection_params, dict):
+            return
+        from server.auth.service import AuthFailure, authenticate
+
+        params = {str(k).lower(): v for k, v in self.connection_params.items()}
+        authorization = params.get("authorization")
+        key = params.get("x-api-key")
+        try:
+            viewer, version = await authenticate(
+                str(authorization) if authorization else None, str(key) if key else None
+            )
+        except AuthFailure as exc:
+            self.auth_error = exc.message
+            self.authz = Authorizer(engine, None, exc.message)
+            return
+        if viewer is not None:
+            await engine.ensure_version(version)
+            self.viewer = viewer
+            self.authz = Authorizer(engine, viewer)
 
     @property
     def actor(self) -> str:

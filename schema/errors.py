@@ -5,7 +5,14 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 
-from server.errors import Conflict, DomainError, NotFound, Unauthenticated, ValidationFailed
+from server.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    TransitionRefused,
+    Unauthenticated,
+    ValidationFailed,
+)
 
 
 def client_error(message: str, code: str = "BAD_USER_INPUT", **extra: object) -> GraphQLError:
@@ -57,6 +64,12 @@ class ForbiddenError(MutationError):
     pass
 
 
+@strawberry.type(description="The workflow does not allow this step now. Nothing was changed.")
+class WorkflowError(MutationError):
+    current_status: str
+    allowed_actions: list[str]
+
+
 def error_member(exc: DomainError) -> MutationError:
     if isinstance(exc, Unauthenticated):
         raise as_graphql_error(exc)  # no token: answered like queries, as a top-level error
@@ -69,6 +82,10 @@ def error_member(exc: DomainError) -> MutationError:
     if isinstance(exc, NotFound):
         return NotFoundError(
             message=exc.message, code=exc.code, object_type=exc.object_type, object_id=exc.object_id
+        )
+    if isinstance(exc, TransitionRefused):
+        return WorkflowError(
+            message=exc.message, code=exc.code, current_status=exc.current_status, allowed_actions=exc.allowed
         )
     if isinstance(exc, Conflict):
         return ConflictError(message=exc.message, code=exc.code, current_version=exc.current_version)

@@ -20,7 +20,9 @@ from schema.staff.queries import StaffQuery
 from schema.stations.mutations import StationsMutation
 from schema.stations.queries import StationsQuery
 from schema.tickets.mutations import TicketsMutation
+from schema.tickets.figures import FiguresQuery
 from schema.tickets.queries import TicketsQuery
+from schema.tickets.subscriptions import TicketsSubscription
 from server.errors import DomainError
 from server.settings import settings
 
@@ -28,12 +30,19 @@ log = logging.getLogger("lianxin.graphql")
 
 
 @strawberry.type(description="Lianxin (连心桥): stations, staff, deputies' proposals and citizens' tickets.")
-class Query(NodeQuery, AuthQuery, GeoQuery, StationsQuery, StaffQuery, ProposalsQuery, TicketsQuery):
+class Query(
+    NodeQuery, AuthQuery, GeoQuery, StationsQuery, StaffQuery, ProposalsQuery, TicketsQuery, FiguresQuery
+):
     pass
 
 
 @strawberry.type
 class Mutation(AuthMutation, StationsMutation, StaffMutation, ProposalsMutation, TicketsMutation):
+    pass
+
+
+@strawberry.type
+class Subscription(TicketsSubscription):
     pass
 
 
@@ -94,6 +103,7 @@ def build_schema() -> strawberry.Schema:
     return LianxinSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=[
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: ParserCache(maxsize=256),

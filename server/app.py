@@ -9,7 +9,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 from tortoise import Tortoise, connections
 
@@ -60,12 +60,16 @@ def create_app(*, manage_database: bool = True) -> Starlette:
         try:
             yield
         finally:
+            from server.tickets.events import broker
+
+            await broker.close()
             await Tortoise.close_connections()
 
     graphql_app = LianxinGraphQL(schema, graphql_ide="graphiql" if settings.is_demo else None)
     return Starlette(
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql_app),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

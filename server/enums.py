@@ -203,3 +203,22 @@ LABELS_ZH: dict[tuple[type, str], str] = {(type(m), m.value): label for m, label
 
 def label_zh(value: StrEnum | None) -> str | None:
     return None if value is None else LABELS_ZH.get((type(value), value.value))
+
+
+class DepartmentTicketStatus(StrEnum):
+    """A department's own sub-status for a ticket transferred to it."""
+
+    RECEIVED = "RECEIVED"
+    HANDLING = "HANDLING"
+    DONE = "DONE"
+    RETURNED = "RETURNED"
+
+
+LABELS_ZH.update(
+    {
+        (DepartmentTicketStatus, "RECEIVED"): "已接收",
+        (DepartmentTicketStatus, "HANDLING"): "处理中",
+        (DepartmentTicketStatus, "DONE"): "已办结",
+        (DepartmentTicketStatus, "RETURNED"): "已退回",
+    }
+)

@@ -62,3 +62,17 @@ class Forbidden(DomainError):
 
 class Unauthenticated(DomainError):
     code = "UNAUTHENTICATED"
+
+
+class TransitionRefused(DomainError):
+    """A workflow action that the current state does not allow."""
+
+    code = "FORBIDDEN_TRANSITION"
+
+    def __init__(self, object_type: str, current_status: str, action: str, allowed: list[str]) -> None:
+        names = ", ".join(allowed) or "none"
+        super().__init__(
+            f"A {object_type} in status {current_status} cannot '{action}'; allowed now: {names}."
+        )
+        self.current_status = current_status
+        self.allowed = allowed

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 
 import strawberry
 
@@ -18,3 +19,17 @@ class TicketFilter:
     category_id: strawberry.ID | None = None
     registered_from: datetime | None = strawberry.field(default=None, description="Inclusive")
     registered_to: datetime | None = strawberry.field(default=None, description="Exclusive")
+    assignee_id: strawberry.ID | None = None
+    department_id: strawberry.ID | None = strawberry.field(default=None, description="Transferred to")
+    overdue: bool | None = strawberry.field(default=None, description="Open and past its resolution due time")
+    due_before: datetime | None = strawberry.field(
+        default=None, description="Open and due for resolution before this time (due soon)"
+    )
+    escalated: bool | None = None
+
+
+@strawberry.enum(description="Order of a ticket list.")
+class TicketOrder(Enum):
+    NEWEST_FIRST = "NEWEST_FIRST"
+    OLDEST_FIRST = "OLDEST_FIRST"
+    DUE_FIRST = strawberry.enum_value("DUE_FIRST", description="Soonest resolution due first: a queue")

@@ -1,12 +1,292 @@
-"""Mutations of the ticket workflow (工单)."""
+"""Mutations of the ticket workflow (工单): intake, dispatch, on site, resolution by the 721 method,
+citizen feedback, transfer to departments, rejection, duplicates, escalation."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Annotated, Any
+
 import strawberry
+
+from schema.enums import DepartmentTicketStatus, ResolutionMethod, TicketSource
+from schema.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ValidationError,
+    WorkflowError,
+    error_member,
+)
+from schema.ids import decode_id
+from schema.tickets.types import Ticket
+from server.errors import DomainError
+from server.tickets import workflow_service as flow
+from server.tickets.intake import Intake
+
+Errors = ValidationError | NotFoundError | ConflictError | ForbiddenError | WorkflowError
+
+
+@strawberry.type
+class TicketPayload:
+    ticket: Ticket
+
+
+@strawberry.type
+class RegisterTicketPayload:
+    ticket: Ticket
+    possible_duplicates: list[Ticket] = strawberry.field(
+        description="Open tickets of the same category registered lately near the same place."
+    )
+
+
+@strawberry.type
+class TicketsPayload:
+    tickets: list[Ticket]
+
+
+TicketResult = Annotated[TicketPayload | Errors, strawberry.union("TicketResult")]
+RegisterTicketResult = Annotated[RegisterTicketPayload | Errors, strawberry.union("RegisterTicketResult")]
+TicketsResult = Annotated[TicketsPayload | Errors, strawberry.union("TicketsResult")]
+
+
+@strawberry.input(description="A new ticket. Say where: a station, a community, or coordinates.")
+class RegisterTicketInput:
+    source: TicketSource  # type: ignore[valid-type]
+    category_id: strawberry.ID
+    description: str = strawberry.field(description="At most 2,000 characters.")
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    station_id: strawberry.ID | None = None
+    jurisdiction_id: strawberry.ID | None = strawberry.field(default=None, description="The community")
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    response_due: datetime | None = strawberry.field(default=None, description="Overrides the category's")
+    resolution_due: datetime | None = strawberry.field(default=None, description="Overrides the category's")
+
+
+@strawberry.input
+class TicketVersion:
+    id: strawberry.ID
+    version: int = strawberry.field(description="The version you last read; a stale one is a CONFLICT.")
+
+
+def _opt(value: strawberry.ID | None, type_name: str, field: str) -> int | None:
+    return None if value is None else decode_id(value, type_name, field)
+
+
+def _kw(info: strawberry.Info) -> dict[str, Any]:
+    ctx = info.context
+    return {"authz": ctx.authz, "actor": ctx.actor, "request_id": ctx.request_id}
+
+
+async def _run(call: Any) -> Any:
+    try:
+        return TicketPayload(ticket=await call())  # type: ignore[arg-type]
+    except DomainError as exc:
+        return error_member(exc)
 
 
 @strawberry.type
 class TicketsMutation:
-    @strawberry.mutation(description="Placeholder until the ticket workflow lands.")
-    def ticket_workflow_version(self) -> int:
-        return 0
+    @strawberry.mutation(
+        description="Register a ticket at the desk, from the hotline, a patrol or a "
+        "department. Needs ticket:register in its community."
+    )
+    async def register_ticket(
+        self, info: strawberry.Info, input: RegisterTicketInput
+    ) -> RegisterTicketResult:
+        ctx = info.context
+        try:
+            data = Intake(
+                source=input.source,
+                category_id=decode_id(input.category_id, "TicketCategory", "categoryId"),
+                description=input.description,
+                reporter_name=input.reporter_name,
+                reporter_phone=input.reporter_phone,
+                station_id=_opt(input.station_id, "Station", "stationId"),
+                jurisdiction_id=_opt(input.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
+                address=input.address,
+                latitude=input.latitude,
+                longitude=input.longitude,
+                response_due=input.response_due,
+                resolution_due=input.resolution_due,
+            )
+            viewer = ctx.authz.require_viewer()
+            ticket, duplicates = await flow.register(
+                data,
+                authz=ctx.authz,
+                registered_by=viewer.staff_id,
+                actor=ctx.actor,
+                request_id=ctx.request_id,
+            )
+        except DomainError as exc:
+            return error_member(exc)  # type: ignore[return-value]
+        return RegisterTicketPayload(ticket=ticket, possible_duplicates=duplicates)  # type: ignore[arg-type]
+
+    @strawberry.mutation(
+        description="Correct a ticket's details until it is dispatched. Needs ticket:update."
+    )
+    async def update_ticket(
+        self,
+        info: strawberry.Info,
+        ticket: TicketVersion,
+        description: str | None = None,
+        address: str | None = None,
+        category_id: strawberry.ID | None = None,
+        reporter_name: str | None = None,
+        reporter_phone: str | None = None,
+    ) -> TicketResult:
+        return await _run(
+            lambda: flow.update_details(  # type: ignore[no-any-return]
+                decode_id(ticket.id, "Ticket", "id"),
+                ticket.version,
+                description=description,
+                address=address,
+                category_id=_opt(category_id, "TicketCategory", "categoryId"),
+                reporter_name=reporter_name,
+                reporter_phone=reporter_phone,
+                **_kw(info),
+            )
+        )
+
+    @strawberry.mutation(
+        description="Dispatch (or re-dispatch) to an area chief or team member posted over "
+        "the ticket's community. Needs ticket:dispatch (ticket:reassign once dispatched)."
+    )
+    async def dispatch_ticket(
+        self, info: strawberry.Info, ticket: TicketVersion, assignee_id: strawberry.ID, comment: str = ""
+    ) -> TicketResult:
+        return await _run(
+            lambda: flow.dispatch(  # type: ignore[no-any-return]
+                decode_id(ticket.id, "Ticket", "id"),
+                ticket.version,
+                decode_id(assignee_id, "Staff", "assigneeId"),
+                comment,
+                **_kw(info),
+            )
+        )
+
+    @strawberry.mutation(description="Dispatch several tickets to one person: all of them, or none.")
+    async def bulk_dispatch_tickets(
+        self,
+        info: strawberry.Info,
+        tickets: list[TicketVersion],
+        assignee_id: strawberry.ID,
+        comment: str = "",
+    ) -> TicketsResult:
+        try:
+            items = [(decode_id(t.id, "Ticket", "tickets"), t.version) for t in tickets]
+            written = await flow.bulk_dispatch(
+                items, decode_id(assignee_id, "Staff", "assigneeId"), comment, **_kw(info)
+            )
+        except DomainError as exc:
+            return error_member(exc)  # type: ignore[return-value]
+        return TicketsPayload(tickets=written)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="The handler is on site (到场). Needs ticket:arrive.")
+    async def mark_ticket_on_site(
+        self, info: strawberry.Info, ticket: TicketVersion, comment: str = ""
+    ) -> TicketResult:
+        return await _run(
+            lambda: flow.arrive(  # type: ignore[no-any-return]
+                decode_id(ticket.id, "Ticket", "id"), ticket.version, comment, **_kw(info)
+            )
+        )
+
+    @strawberry.mutation(
+        description="Resolved: by service, management or enforcement (the 721 method), with a "
+        "note. Needs ticket:resolve."
+    )
+    async def resolve_ticket(
+        self,
+        info: strawberry.Info,
+        ticket: TicketVersion,
+        method: ResolutionMethod | None,
+        note: str,  # type: ignore[valid-type]
+    ) -> TicketResult:
+        return await _run(
+            lambda: flow.resolve(  # type: ignore[no-any-return]
+                decode_id(ticket.id, "Ticket", "id"), ticket.version, method, note, **_kw(info)
+            )
+        )
+
+    @strawberry.mutation(
+        description="The citizen's feedback: satisfied closes the ticket (ticket:close), "
+        "unsatisfied reopens it (ticket:reopen, a comment is required)."
+    )
+    async def record_citizen_feedback(
+        self, info: strawberry.Info, ticket: TicketVersion, satisfied: bool, comment: str = ""
+    ) -> TicketResult:
+        return await _run(
+            lambda: flow.record_feedback(  # type: ignore[no-any-return]
+                decode_id(ticket.id, "Ticket", "id"), ticket.version, satisfied, comment, **_kw(info)
+            )
+        )
+
+    @strawberry.mutation(description="Transfer to an N department (1+N). Needs ticket:transfer.")
+    async def transfer_ticket(
+        self, info: strawberry.Info, ticket: TicketVersion, department_id: strawberry.ID, comment: str = ""
+    ) -> TicketResult:
+        return await _run(
+            lambda: flow.transfer(  # type: ignore[no-any-return]
+                decode_id(ticket.id, "Ticket", "id"),
+                ticket.version,
+                decode_id(department_id, "Department", "departmentId"),
+                comment,
+                **_kw(info),
+            )
+        )
+
+    @strawberry.mutation(
+        description="A department's own progress on a ticket transferred to it. Needs "
+        "department_ticket:department_update."
+    )
+    async def update_department_status(
+        self,
+        info: strawberry.Info,
+        ticket: TicketVersion,
+        status: DepartmentTicketStatus,
+        comment: str = "",  # type: ignore[valid-type]
+    ) -> TicketResult:
+        return await _run(
+            lambda: flow.department_update(  # type: ignore[no-any-return]
+                decode_id(ticket.id, "Ticket", "id"), ticket.version, status, comment, **_kw(info)
+            )
+        )
+
+    @strawberry.mutation(description="Reject, with a reason. Needs ticket:reject.")
+    async def reject_ticket(self, info: strawberry.Info, ticket: TicketVersion, reason: str) -> TicketResult:
+        return await _run(
+            lambda: flow.reject(  # type: ignore[no-any-return]
+                decode_id(ticket.id, "Ticket", "id"), ticket.version, reason, **_kw(info)
+            )
+        )
+
+    @strawberry.mutation(
+        description="Mark as a duplicate of an earlier ticket; its reporter follows that one. "
+        "Needs ticket:mark_duplicate."
+    )
+    async def mark_ticket_duplicate(
+        self, info: strawberry.Info, ticket: TicketVersion, duplicate_of_id: strawberry.ID, comment: str = ""
+    ) -> TicketResult:
+        return await _run(
+            lambda: flow.mark_duplicate(  # type: ignore[no-any-return]
+                decode_id(ticket.id, "Ticket", "id"),
+                ticket.version,
+                decode_id(duplicate_of_id, "Ticket", "duplicateOfId"),
+                comment,
+                **_kw(info),
+            )
+        )
+
+    @strawberry.mutation(
+        description="Escalate every overdue open ticket you may escalate: to the town, then "
+        "the city. Needs ticket:escalate."
+    )
+    async def escalate_overdue_tickets(self, info: strawberry.Info) -> TicketsResult:
+        try:
+            changed = await flow.escalate_overdue(**_kw(info))
+        except DomainError as exc:
+            return error_member(exc)  # type: ignore[return-value]
+        return TicketsPayload(tickets=changed)  # type: ignore[arg-type]

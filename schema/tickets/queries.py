@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.errors import as_graphql_error
+from schema.errors import as_graphql_error, client_error
 from schema.ids import filter_id
 from schema.pagination import Connection, paginate
-from schema.tickets.filters import TicketFilter
+from schema.tickets.filters import TicketFilter, TicketOrder
 from schema.tickets.types import Ticket, TicketCategory
 from server.errors import DomainError, Forbidden
 from server.tickets import service
@@ -18,6 +18,7 @@ class TicketsQuery:
         self,
         info: strawberry.Info,
         filter: TicketFilter | None = None,
+        order: TicketOrder = TicketOrder.NEWEST_FIRST,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Ticket]:
@@ -35,10 +36,58 @@ class TicketsQuery:
                 category_id=filter_id(f.category_id, "TicketCategory", "categoryId"),
                 registered_from=f.registered_from,
                 registered_to=f.registered_to,
+                assignee_id=filter_id(f.assignee_id, "Staff", "assigneeId"),
+                department_id=filter_id(f.department_id, "Department", "departmentId"),
+                overdue=f.overdue,
+                due_before=f.due_before,
+                escalated=f.escalated,
+                order=order.value,
             )
         except DomainError as exc:
             raise as_graphql_error(exc) from None
         return await paginate(query, first, after)
+
+    @strawberry.field(description="One ticket by its number, e.g. DG-20220110-000001; null if not visible.")
+    async def ticket(self, info: strawberry.Info, number: str) -> Ticket | None:
+        visible = info.context.authz.visible_tickets()
+        if visible is None or len(number) > 32:
+            return None
+        return await service.ticket_by_number(number, visible)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Open tickets that may be the same problem: same category, near the place, "
+        "registered within the window. Use at intake."
+    )
+    async def duplicate_candidates(
+        self,
+        info: strawberry.Info,
+        category_id: strawberry.ID,
+        station_id: strawberry.ID | None = None,
+        latitude: float | None = None,
+        longitude: float | None = None,
+        within_metres: float = 300.0,
+        within_hours: float = 72.0,
+    ) -> list[Ticket]:
+        visible = info.context.authz.visible_tickets()
+        if visible is None:
+            raise Forbidden("You may not read tickets.")
+        if not (0 < within_metres <= 10_000 and 0 < within_hours <= 24 * 90):
+            raise client_error("withinMetres must be in (0, 10000] and withinHours in (0, 2160].")
+        from server.tickets.intake import possible_duplicates
+
+        sid = filter_id(station_id, "Station", "stationId")
+        lat, lon = latitude, longitude
+        if sid is not None and lat is None:
+            lat, lon = await service.station_position(sid)
+        return await possible_duplicates(  # type: ignore[return-value]
+            category_id=filter_id(category_id, "TicketCategory", "categoryId") or 0,
+            latitude=lat,
+            longitude=lon,
+            station_id=sid,
+            visible=visible,
+            within_metres=within_metres,
+            within_hours=within_hours,
+        )
 
     @strawberry.field(description="Ticket categories with their Chinese labels and default times.")
     async def ticket_categories(self, info: strawberry.Info) -> list[TicketCategory]:

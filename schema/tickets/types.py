@@ -6,15 +6,25 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
-from schema.enums import ResolutionMethod, TicketSource, TicketStatus
+from schema.enums import DepartmentTicketStatus, ResolutionMethod, TicketSource, TicketStatus
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
 from schema.staff.loaders import DepartmentByIdLoader, StaffByIdLoader
 from schema.staff.types import Department, Staff
 from schema.stations.loaders import StationByIdLoader
 from schema.stations.types import Station
-from schema.tickets.loaders import EventsByTicketLoader, TicketCategoryByIdLoader
+from schema.tickets.loaders import EventsByTicketLoader, TicketByIdLoader, TicketCategoryByIdLoader
+from server import clock
+from server import enums as e
 from server.enums import label_zh
+from server.tickets.workflow import OPEN
+
+OPEN_NAMES = frozenset(s.value for s in OPEN)
+ESCALATION_LABELS = {
+    0: "未升级 (not escalated)",
+    1: "升级至镇街 (escalated to the town)",
+    2: "升级至市 (escalated to the city)",
+}
 from server.errors import Forbidden
 from server.tickets import models
 
@@ -61,6 +71,11 @@ class Ticket(relay.Node):
     status: TicketStatus  # type: ignore[valid-type]
     resolution_method: ResolutionMethod | None  # type: ignore[valid-type]
     resolution_note: str
+    reject_reason: str
+    citizen_satisfied: bool | None
+    citizen_feedback: str
+    reopen_count: int
+    escalated_at: datetime | None
     escalation_level: int = strawberry.field(description="0 none, 1 escalated to the town, 2 to the city")
     registered_at: datetime
     dispatched_at: datetime | None
@@ -129,3 +144,35 @@ class Ticket(relay.Node):
     @strawberry.field(description="Everything that happened to the ticket, oldest first.")
     async def history(self, info: strawberry.Info) -> list[TicketEvent]:
         return await info.context.load(EventsByTicketLoader, self.id)
+
+    @strawberry.field(description="The most recent history entry (shares the history's one statement).")
+    async def latest_event(self, info: strawberry.Info) -> TicketEvent | None:
+        events = await info.context.load(EventsByTicketLoader, self.id)
+        return events[-1] if events else None
+
+    @strawberry.field(description="Staff member who registered it at the desk, if any.")
+    async def registered_by(self, info: strawberry.Info) -> Staff | None:
+        sid = self.registered_by_id  # type: ignore[attr-defined]
+        return None if sid is None else await info.context.load(StaffByIdLoader, sid)
+
+    @strawberry.field(description="The earlier ticket this one duplicates; its reporter follows that one.")
+    async def duplicate_of(self, info: strawberry.Info) -> Ticket | None:
+        tid = self.duplicate_of_id  # type: ignore[attr-defined]
+        return None if tid is None else await info.context.load(TicketByIdLoader, tid)
+
+    @strawberry.field(description="Chinese label of the 721 method, e.g. 服务.")
+    def resolution_method_label(self) -> str | None:
+        return label_zh(self.resolution_method)
+
+    @strawberry.field(description="The department's own sub-status, for a transferred ticket.")
+    def department_status(self) -> DepartmentTicketStatus | None:  # type: ignore[valid-type]
+        value = self.department_status  # type: ignore[attr-defined]
+        return e.DepartmentTicketStatus(value) if value else None  # type: ignore[return-value]
+
+    @strawberry.field(description="True when open past its resolution due time (now, by the server's clock).")
+    def overdue(self) -> bool:
+        return self.status.value in OPEN_NAMES and clock.now() > self.resolution_due
+
+    @strawberry.field(description="Escalation as words: 未升级 / 升级至镇街 / 升级至市.")
+    def escalation_label(self) -> str:
+        return ESCALATION_LABELS.get(self.escalation_level, "")

@@ -3,86 +3,33 @@ second: each request compares the database's policy version with its enforcer's.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
-from server.settings import settings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(database_url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = {**os.environ, "LIANXIN_DATABASE_URL": database_url, "LIANXIN_SECRET_KEY": settings.secret_key}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    return proc, f"http://127.0.0.1:{port}"
-
-
-def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "server exited"
-        try:
-            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{base} did not become ready")
+from tests.servers import login, post, serve, stop, wait_ready
 
 
 @pytest.fixture
 def two_servers(database_url: str) -> Iterator[tuple[str, str]]:
-    a, base_a = _serve(database_url, workers=1)
-    b, base_b = _serve(database_url, workers=2)
+    a, base_a = serve(database_url, workers=1)
+    b, base_b = serve(database_url, workers=2)
     try:
-        _wait_ready(base_a, a)
-        _wait_ready(base_b, b)
+        wait_ready(base_a, a)
+        wait_ready(base_b, b)
         yield base_a, base_b
     finally:
-        for proc in (a, b):
-            proc.terminate()
-        for proc in (a, b):
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(a, b)
 
 
 def _post(base: str, query: str, token: str | None = None, variables: dict[str, Any] | None = None) -> Any:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = httpx.post(
-        base + "/graphql", json={"query": query, "variables": variables or {}}, headers=headers, timeout=10
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
+    return post(base, query, token, variables)
 
 
 def _login(base: str, user: str) -> str:
-    result = _post(
-        base,
-        'mutation($u: String!) { login(username: $u, password: "lianxin-demo") '
-        "{ ... on LoginSuccess { token } } }",
-        variables={"u": user},
-    )
-    return str(result["data"]["login"]["token"])
+    return login(base, user)
 
 
 STAFF = "{ staff { totalCount } }"

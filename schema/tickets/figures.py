@@ -1,0 +1,74 @@
+"""The 721 figures in GraphQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from server.errors import FieldProblem, Forbidden, ValidationFailed
+from server.tickets import figures as f
+
+
+@strawberry.enum(description="What the 721 figures are grouped by.")
+class FigureGrouping(Enum):
+    CITY = "CITY"
+    TOWN = "TOWN"
+    COMMUNITY = "COMMUNITY"
+    STATION = "STATION"
+    AREA_CHIEF = "AREA_CHIEF"
+
+
+@strawberry.type(description="Tickets received and resolved, and the 721 split against 70/20/10.")
+class TicketFigures:
+    label: str = strawberry.field(description="Town, community, station or area chief, in Chinese")
+    received: int
+    resolved: int
+    service: int
+    management: int
+    enforcement: int
+    service_share: float | None
+    management_share: float | None
+    enforcement_share: float | None
+    deviation_from_target: float | None = strawberry.field(
+        description="Largest gap between the split and 70/20/10, as a share (0.05 = 5 points)"
+    )
+    target_service_share: float = 0.7
+    target_management_share: float = 0.2
+    target_enforcement_share: float = 0.1
+
+
+@strawberry.type
+class FiguresQuery:
+    @strawberry.field(description="721 figures over the tickets in your statistics scope. Needs stats:read.")
+    async def ticket_figures(
+        self,
+        info: strawberry.Info,
+        group_by: FigureGrouping = FigureGrouping.CITY,
+        registered_from: datetime | None = None,
+        registered_to: datetime | None = None,
+    ) -> list[TicketFigures]:
+        scope = info.context.authz.scope("stats", "read")
+        if scope.empty:
+            raise Forbidden("You may not read statistics.")
+        if registered_from and registered_to and registered_from > registered_to:
+            raise ValidationFailed(
+                problems=[FieldProblem("registeredTo", "is before registeredFrom", "BAD_RANGE")]
+            )
+        rows = await f.figures(group_by.value, scope.q(), registered_from, registered_to)
+        return [
+            TicketFigures(
+                label=r.label,
+                received=r.received,
+                resolved=r.resolved,
+                service=r.service,
+                management=r.management,
+                enforcement=r.enforcement,
+                service_share=r.share("SERVICE"),
+                management_share=r.share("MANAGEMENT"),
+                enforcement_share=r.share("ENFORCEMENT"),
+                deviation_from_target=r.deviation(),
+            )
+            for r in rows
+        ]

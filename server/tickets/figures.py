@@ -1,0 +1,106 @@
+"""The 721 figures: how resolved tickets split between service, management and enforcement,
+against the 70/20/10 the work method aims for. Counted by GROUP BY in the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.expressions import Q
+from tortoise.functions import Count
+
+from server.authz.engine import engine
+from server.enums import ResolutionMethod
+from server.geo.models import Jurisdiction
+from server.staff.models import Staff
+from server.stations.models import Station
+from server.tickets.models import Ticket
+from server.timeutil import local
+
+TARGET = {"SERVICE": 0.7, "MANAGEMENT": 0.2, "ENFORCEMENT": 0.1}
+GROUP_FIELDS = {
+    "STATION": "station_id",
+    "AREA_CHIEF": "assignee_id",
+    "COMMUNITY": "jurisdiction_id",
+    "TOWN": "jurisdiction_id",
+    "CITY": None,
+}
+
+
+@dataclass
+class Figures:
+    key: int | None
+    label: str
+    received: int
+    resolved: int
+    service: int
+    management: int
+    enforcement: int
+
+    def share(self, method: str) -> float | None:
+        done = self.service + self.management + self.enforcement
+        if not done:
+            return None
+        return round(
+            {"SERVICE": self.service, "MANAGEMENT": self.management, "ENFORCEMENT": self.enforcement}[method]
+            / done,
+            4,
+        )
+
+    def deviation(self) -> float | None:
+        """Largest gap, in share points, between the split and 70/20/10."""
+        shares = {m: self.share(m) for m in TARGET}
+        if any(v is None for v in shares.values()):
+            return None
+        return round(max(abs(shares[m] - TARGET[m]) for m in TARGET), 4)  # type: ignore[operator]
+
+
+async def figures(
+    group_by: str, visible: Q, registered_from: datetime | None = None, registered_to: datetime | None = None
+) -> list[Figures]:
+    query = Ticket.filter(visible)
+    if registered_from is not None:
+        query = query.filter(registered_at__gte=local(registered_from))
+    if registered_to is not None:
+        query = query.filter(registered_at__lt=local(registered_to))
+    field = GROUP_FIELDS[group_by]
+    counts = {
+        "received": Count("id"),
+        "resolved": Count("id", _filter=Q(resolved_at__isnull=False)),
+        "service": Count("id", _filter=Q(resolution_method=ResolutionMethod.SERVICE)),
+        "management": Count("id", _filter=Q(resolution_method=ResolutionMethod.MANAGEMENT)),
+        "enforcement": Count("id", _filter=Q(resolution_method=ResolutionMethod.ENFORCEMENT)),
+    }
+    if field is None:
+        rows = await query.annotate(**counts).values(*counts)
+        row = rows[0] if rows else dict.fromkeys(counts, 0)
+        return [Figures(None, "东莞市 (Dongguan)", **{k: int(row[k] or 0) for k in counts})]
+    rows = await query.annotate(**counts).group_by(field).values(field, *counts)
+    result = [Figures(r[field], "", **{k: int(r[k] or 0) for k in counts}) for r in rows]
+    if group_by == "TOWN":
+        result = _roll_up_to_towns(result)
+    await _label(group_by, result)
+    return sorted(result, key=lambda f: (-f.received, f.label))
+
+
+def _roll_up_to_towns(rows: list[Figures]) -> list[Figures]:
+    towns: dict[str, Figures] = {}
+    for row in rows:
+        code = engine.tree.code(row.key or 0) or ""
+        town_code = "/".join(code.split("/")[:2])
+        town = towns.setdefault(town_code, Figures(engine.tree.id_by_code.get(town_code), "", 0, 0, 0, 0, 0))
+        for name in ("received", "resolved", "service", "management", "enforcement"):
+            setattr(town, name, getattr(town, name) + getattr(row, name))
+    return list(towns.values())
+
+
+async def _label(group_by: str, rows: list[Figures]) -> None:
+    keys = [r.key for r in rows if r.key is not None]
+    if group_by == "STATION":
+        names = dict(await Station.filter(id__in=keys).values_list("id", "name"))
+    elif group_by == "AREA_CHIEF":
+        names = dict(await Staff.filter(id__in=keys).values_list("id", "name"))
+    else:
+        names = dict(await Jurisdiction.filter(id__in=keys).values_list("id", "name"))
+    for row in rows:
+        row.label = names.get(row.key, "（未指定 none）") if row.key is not None else "（未指定 none）"

@@ -1,0 +1,507 @@
+"""Taking a ticket through its workflow. Every step: visible to the caller, allowed by policy in
+the ticket's jurisdiction, allowed from the current status (workflow.TRANSITIONS), made against
+the version the caller saw, and written with its history event and audit entry in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from server import clock
+from server.audit.service import record, snapshot
+from server.authz.authorizer import Authorizer
+from server.enums import DepartmentKind, DepartmentTicketStatus, ResolutionMethod, TicketStatus
+from server.errors import Conflict, FieldProblem, Forbidden, NotFound, TransitionRefused, ValidationFailed
+from server.geo.models import Jurisdiction
+from server.staff.models import Department, Posting, Staff
+from server.tickets import intake as intake_rules
+from server.tickets.events import TicketEventMessage, broker
+from server.tickets.models import Ticket, TicketCategory, TicketEvent
+from server.tickets.workflow import OPEN, allowed_actions, target
+from server.validation import Problems
+
+
+@dataclass
+class Step:
+    """One workflow step on one ticket, prepared before the transaction."""
+
+    ticket: Ticket
+    action: str
+    to_status: TicketStatus
+    changes: dict[str, Any]
+    comment: str = ""
+    data: dict[str, Any] | None = None
+
+
+def _invalid(field: str, message: str, code: str = "INVALID") -> ValidationFailed:
+    return ValidationFailed(problems=[FieldProblem(field, message, code)])
+
+
+async def _visible_ticket(ticket_id: int, authz: Authorizer) -> Ticket:
+    ticket = await Ticket.get_or_none(id=ticket_id)
+    if ticket is None or not authz.may_read_ticket(ticket):
+        raise NotFound("Ticket", ticket_id)
+    return ticket
+
+
+def _plan(ticket: Ticket, action: str, authz: Authorizer) -> TicketStatus:
+    if not authz.may_act_on_ticket(ticket, action):
+        where = authz.engine.tree.code(ticket.jurisdiction_id)
+        raise Forbidden(f"You may not {action.replace('_', ' ')} tickets in {where}.")
+    to_status = target(ticket.status, action)
+    if to_status is None:
+        raise TransitionRefused("ticket", ticket.status.value, action, allowed_actions(ticket.status))
+    return to_status
+
+
+async def _write(step: Step, version: int, *, actor: str, request_id: str) -> Ticket:
+    """Inside a transaction: the conditional update, the event, the audit entry."""
+    ticket = step.ticket
+    before = snapshot(ticket)
+    now = clock.now()
+    updated = await Ticket.filter(id=ticket.id, version=version).update(
+        **step.changes, status=step.to_status, version=version + 1, updated_at=now
+    )
+    if updated == 0:
+        current = await Ticket.filter(id=ticket.id).values_list("version", flat=True)
+        raise Conflict("Ticket", ticket.id, int(current[0]) if current else 0)
+    await TicketEvent.create(
+        ticket_id=ticket.id,
+        actor=actor,
+        action=step.action,
+        from_status=ticket.status.value,
+        to_status=step.to_status.value,
+        comment=step.comment,
+        data=step.data,
+        at=now,
+    )
+    fresh = await Ticket.get(id=ticket.id)
+    await record(
+        actor=actor, operation=f"ticket.{step.action}", obj=fresh, before=before, request_id=request_id
+    )
+    return fresh
+
+
+async def _publish(ticket: Ticket, action: str, from_status: str | None, actor: str) -> None:
+    await broker.publish(
+        TicketEventMessage(
+            ticket_id=ticket.id,
+            number=ticket.number,
+            jurisdiction_id=ticket.jurisdiction_id,
+            department_id=ticket.department_id,
+            action=action,
+            from_status=from_status,
+            to_status=ticket.status.value,
+            actor=actor,
+            at=clock.now().isoformat(),
+        )
+    )
+
+
+async def take_step(
+    ticket_id: int,
+    version: int,
+    action: str,
+    prepare: Callable[[Ticket], Awaitable[Step]],
+    *,
+    authz: Authorizer,
+    actor: str,
+    request_id: str = "",
+) -> Ticket:
+    ticket = await _visible_ticket(ticket_id, authz)
+    step = await prepare(ticket)
+    async with in_transaction():
+        fresh = await _write(step, version, actor=actor, request_id=request_id)
+    await _publish(fresh, action, ticket.status.value, actor)
+    return fresh
+
+
+# ---- intake ---------------------------------------------------------------------------------
+
+
+async def register(
+    data: intake_rules.Intake,
+    *,
+    authz: Authorizer,
+    registered_by: int | None,
+    actor: str,
+    request_id: str = "",
+) -> tuple[Ticket, list[Ticket]]:
+    problems = intake_rules.check(data)
+    if problems:
+        raise ValidationFailed(problems=list(problems))
+    category = await TicketCategory.get_or_none(id=data.category_id)
+    if category is None:
+        raise NotFound("TicketCategory", data.category_id)
+    jurisdiction_id, station = await intake_rules.locate(data)
+    authz.require("ticket", "register", jurisdiction_id)
+    now = clock.now()
+    response_due, resolution_due = intake_rules.due_times(category, now, data)
+    key = await intake_rules.prepare_number(now)
+    async with in_transaction():
+        number = await intake_rules.next_number(key)
+        ticket = await Ticket.create(
+            number=number,
+            source=data.source,
+            category_id=category.id,
+            description=data.description,
+            address=data.address or (station.address if station else ""),
+            latitude=data.latitude if data.latitude is not None else (station.latitude if station else None),
+            longitude=data.longitude
+            if data.longitude is not None
+            else (station.longitude if station else None),
+            jurisdiction_id=jurisdiction_id,
+            station_id=station.id if station else None,
+            reporter_name=data.reporter_name,
+            reporter_phone=data.reporter_phone,
+            registered_by_id=registered_by,
+            status=TicketStatus.REGISTERED,
+            registered_at=now,
+            response_due=response_due,
+            resolution_due=resolution_due,
+        )
+        await TicketEvent.create(
+            ticket_id=ticket.id,
+            actor=actor,
+            action="register",
+            from_status=None,
+            to_status=TicketStatus.REGISTERED.value,
+            comment="",
+            at=now,
+        )
+        await record(actor=actor, operation="ticket.register", obj=ticket, before=None, request_id=request_id)
+    await _publish(ticket, "register", None, actor)
+    visible = authz.visible_tickets() or Q(pk__in=[])
+    duplicates = await intake_rules.possible_duplicates(
+        category_id=category.id,
+        latitude=ticket.latitude,
+        longitude=ticket.longitude,
+        station_id=ticket.station_id,
+        visible=visible,
+        exclude_id=ticket.id,
+        now=now,
+    )
+    return ticket, duplicates
+
+
+# ---- the steps ------------------------------------------------------------------------------
+
+
+async def _check_assignee(ticket: Ticket, staff_id: int, authz: Authorizer) -> Staff:
+    """The assignee must be posted (area chief or team member) over the ticket's community."""
+    staff = await Staff.get_or_none(id=staff_id)
+    if staff is None or not staff.active:
+        raise NotFound("Staff", staff_id)
+    ticket_code = authz.engine.tree.code(ticket.jurisdiction_id) or ""
+    patches = await Posting.filter(
+        staff_id=staff_id, ended_on=None, role__in=["AREA_CHIEF", "TEAM_MEMBER"]
+    ).values_list("jurisdiction_id", flat=True)
+    codes = [authz.engine.tree.code(j) or "" for j in patches]
+    if not any(ticket_code == c or ticket_code.startswith(c + "/") for c in codes if c):
+        raise _invalid(
+            "assigneeId",
+            f"{staff.name} is not posted over {ticket_code}: dispatch to the area chief or a team "
+            "member of the ticket's patch",
+            "OUTSIDE_JURISDICTION",
+        )
+    return staff
+
+
+async def dispatch(ticket_id: int, version: int, assignee_id: int, comment: str, **kw: Any) -> Ticket:
+    authz: Authorizer = kw["authz"]
+
+    async def prepare(ticket: Ticket) -> Step:
+        action = "dispatch" if ticket.status == TicketStatus.REGISTERED else "reassign"
+        to_status = _plan(ticket, action, authz)
+        staff = await _check_assignee(ticket, assignee_id, authz)
+        changes: dict[str, Any] = {"assignee_id": staff.id}
+        if ticket.dispatched_at is None:
+            changes["dispatched_at"] = clock.now()
+        return Step(ticket, action, to_status, changes, comment, {"assignee": staff.name})
+
+    return await take_step(ticket_id, version, "dispatch", prepare, **kw)
+
+
+async def arrive(ticket_id: int, version: int, comment: str, **kw: Any) -> Ticket:
+    authz: Authorizer = kw["authz"]
+
+    async def prepare(ticket: Ticket) -> Step:
+        to_status = _plan(ticket, "arrive", authz)
+        return Step(ticket, "arrive", to_status, {"on_site_at": clock.now()}, comment)
+
+    return await take_step(ticket_id, version, "arrive", prepare, **kw)
+
+
+async def resolve(
+    ticket_id: int, version: int, method: ResolutionMethod | None, note: str, **kw: Any
+) -> Ticket:
+    authz: Authorizer = kw["authz"]
+
+    async def prepare(ticket: Ticket) -> Step:
+        to_status = _plan(ticket, "resolve", authz)
+        problems = Problems()
+        if method is None:
+            problems.add(
+                "method", "say how it was resolved: SERVICE, MANAGEMENT or ENFORCEMENT (721)", "REQUIRED"
+            )
+        problems.text("note", note, max_length=2000, required=True)
+        if problems:
+            raise ValidationFailed(problems=list(problems))
+        changes = {"resolved_at": clock.now(), "resolution_method": method, "resolution_note": note}
+        if ticket.status == TicketStatus.TRANSFERRED:
+            changes["department_status"] = DepartmentTicketStatus.DONE.value
+        return Step(ticket, "resolve", to_status, changes, note, {"method": method.value if method else None})
+
+    return await take_step(ticket_id, version, "resolve", prepare, **kw)
+
+
+async def record_feedback(ticket_id: int, version: int, satisfied: bool, comment: str, **kw: Any) -> Ticket:
+    """The citizen's word on the result: satisfied closes the ticket, unsatisfied reopens it."""
+    authz: Authorizer = kw["authz"]
+    action = "close" if satisfied else "reopen"
+
+    async def prepare(ticket: Ticket) -> Step:
+        to_status = _plan(ticket, action, authz)
+        problems = Problems()
+        problems.text("comment", comment, max_length=2000, required=not satisfied)
+        if problems:
+            raise ValidationFailed(problems=list(problems))
+        now = clock.now()
+        changes: dict[str, Any] = {"citizen_satisfied": satisfied, "citizen_feedback": comment}
+        if satisfied:
+            changes["closed_at"] = now
+        else:
+            # Back to work: the result no longer counts in the 721 figures until resolved again.
+            changes.update(
+                resolved_at=None,
+                resolution_method=None,
+                reopen_count=ticket.reopen_count + 1,
+                on_site_at=None,
+            )
+        return Step(ticket, action, to_status, changes, comment, {"satisfied": satisfied})
+
+    return await take_step(ticket_id, version, action, prepare, **kw)
+
+
+async def transfer(ticket_id: int, version: int, department_id: int, comment: str, **kw: Any) -> Ticket:
+    authz: Authorizer = kw["authz"]
+
+    async def prepare(ticket: Ticket) -> Step:
+        to_status = _plan(ticket, "transfer", authz)
+        department = await Department.get_or_none(id=department_id)
+        if department is None:
+            raise NotFound("Department", department_id)
+        if department.kind != DepartmentKind.DEPARTMENT:
+            raise _invalid("departmentId", "tickets are transferred to an N department", "NOT_A_DEPARTMENT")
+        changes = {"department_id": department.id, "department_status": DepartmentTicketStatus.RECEIVED.value}
+        return Step(ticket, "transfer", to_status, changes, comment, {"department": department.code})
+
+    return await take_step(ticket_id, version, "transfer", prepare, **kw)
+
+
+async def department_update(
+    ticket_id: int, version: int, department_status: DepartmentTicketStatus, comment: str, **kw: Any
+) -> Ticket:
+    authz: Authorizer = kw["authz"]
+
+    async def prepare(ticket: Ticket) -> Step:
+        to_status = _plan(ticket, "department_update", authz)
+        if department_status == DepartmentTicketStatus.DONE:
+            raise _invalid("departmentStatus", "resolve the ticket to mark it done (with the 721 method)")
+        return Step(
+            ticket,
+            "department_update",
+            to_status,
+            {"department_status": department_status.value},
+            comment,
+            {"departmentStatus": department_status.value},
+        )
+
+    return await take_step(ticket_id, version, "department_update", prepare, **kw)
+
+
+async def reject(ticket_id: int, version: int, reason: str, **kw: Any) -> Ticket:
+    authz: Authorizer = kw["authz"]
+
+    async def prepare(ticket: Ticket) -> Step:
+        to_status = _plan(ticket, "reject", authz)
+        problems = Problems()
+        problems.text("reason", reason, max_length=2000, required=True)
+        if problems:
+            raise ValidationFailed(problems=list(problems))
+        return Step(ticket, "reject", to_status, {"reject_reason": reason, "closed_at": clock.now()}, reason)
+
+    return await take_step(ticket_id, version, "reject", prepare, **kw)
+
+
+async def mark_duplicate(ticket_id: int, version: int, original_id: int, comment: str, **kw: Any) -> Ticket:
+    """Its reporter follows the original: the original's history says so."""
+    authz: Authorizer = kw["authz"]
+    actor: str = kw["actor"]
+
+    async def prepare(ticket: Ticket) -> Step:
+        to_status = _plan(ticket, "mark_duplicate", authz)
+        if original_id == ticket.id:
+            raise _invalid("duplicateOfId", "a ticket cannot duplicate itself", "SELF")
+        original = await Ticket.get_or_none(id=original_id)
+        if original is None or not authz.may_read_ticket(original):
+            raise NotFound("Ticket", original_id)
+        if original.status == TicketStatus.DUPLICATE and original.duplicate_of_id:
+            original = await Ticket.get(id=original.duplicate_of_id)  # follow to the first report
+        if original.id == ticket.id:
+            raise _invalid("duplicateOfId", "that ticket is already a duplicate of this one", "CYCLE")
+        changes = {"duplicate_of_id": original.id, "closed_at": clock.now()}
+        return Step(ticket, "mark_duplicate", to_status, changes, comment, {"original": original.number})
+
+    ticket = await take_step(ticket_id, version, "mark_duplicate", prepare, **kw)
+    original = await Ticket.get(id=ticket.duplicate_of_id)
+    await TicketEvent.create(
+        ticket_id=original.id,
+        actor=actor,
+        action="duplicate_linked",
+        from_status=original.status.value,
+        to_status=original.status.value,
+        comment=f"{ticket.number} reports the same problem; its reporter follows this ticket",
+        data={"duplicate": ticket.number},
+        at=clock.now(),
+    )
+    return ticket
+
+
+async def update_details(
+    ticket_id: int,
+    version: int,
+    *,
+    description: str | None,
+    address: str | None,
+    category_id: int | None,
+    reporter_name: str | None,
+    reporter_phone: str | None,
+    **kw: Any,
+) -> Ticket:
+    authz: Authorizer = kw["authz"]
+
+    async def prepare(ticket: Ticket) -> Step:
+        to_status = _plan(ticket, "update", authz)
+        problems = Problems()
+        problems.text(
+            "description",
+            description,
+            max_length=intake_rules.MAX_DESCRIPTION,
+            required=description is not None,
+        )
+        problems.text("address", address, max_length=300)
+        problems.text("reporterName", reporter_name, max_length=64)
+        if reporter_phone and not intake_rules.PHONE.match(reporter_phone):
+            problems.add("reporterPhone", "digits, spaces, '-' and a leading '+' only", "INVALID")
+        if problems:
+            raise ValidationFailed(problems=list(problems))
+        changes: dict[str, Any] = {}
+        for name, value in (
+            ("description", description),
+            ("address", address),
+            ("reporter_name", reporter_name),
+            ("reporter_phone", reporter_phone),
+        ):
+            if value is not None:
+                changes[name] = value
+        if category_id is not None:
+            category = await TicketCategory.get_or_none(id=category_id)
+            if category is None:
+                raise NotFound("TicketCategory", category_id)
+            changes["category_id"] = category.id
+            changes["response_due"] = ticket.registered_at + timedelta(minutes=category.response_minutes)
+            changes["resolution_due"] = ticket.registered_at + timedelta(minutes=category.resolution_minutes)
+        return Step(ticket, "update", to_status, changes, "", {"fields": sorted(changes)})
+
+    return await take_step(ticket_id, version, "update", prepare, **kw)
+
+
+async def bulk_dispatch(
+    items: list[tuple[int, int]],
+    assignee_id: int,
+    comment: str,
+    *,
+    authz: Authorizer,
+    actor: str,
+    request_id: str = "",
+) -> list[Ticket]:
+    """All or nothing: every ticket is checked and written in one transaction."""
+    if not items:
+        raise _invalid("tickets", "name at least one ticket", "REQUIRED")
+    if len(items) > 200:
+        raise _invalid("tickets", "at most 200 tickets at once", "TOO_MANY")
+    if len({i for i, _ in items}) != len(items):
+        raise _invalid("tickets", "a ticket is named twice", "DUPLICATE")
+    steps: list[tuple[Step, int]] = []
+    for ticket_id, version in items:
+        ticket = await _visible_ticket(ticket_id, authz)
+        to_status = _plan(ticket, "dispatch", authz)
+        staff = await _check_assignee(ticket, assignee_id, authz)
+        steps.append(
+            (
+                Step(
+                    ticket,
+                    "dispatch",
+                    to_status,
+                    {"assignee_id": staff.id, "dispatched_at": clock.now()},
+                    comment,
+                    {"assignee": staff.name, "bulk": True},
+                ),
+                version,
+            )
+        )
+    written = []
+    async with in_transaction():
+        for step, version in steps:
+            written.append(await _write(step, version, actor=actor, request_id=request_id))
+    for ticket in written:
+        await _publish(ticket, "dispatch", TicketStatus.REGISTERED.value, actor)
+    return written
+
+
+async def escalate_overdue(*, authz: Authorizer, actor: str, request_id: str = "") -> list[Ticket]:
+    """Overdue open tickets go up a level: to the town (1), and when overdue by a whole further
+    resolution period, to the city (2). Each escalation is a history event."""
+    scope = authz.scope("ticket", "escalate")
+    if scope.empty:
+        raise Forbidden("You may not escalate tickets.")
+    now = clock.now()
+    candidates = await Ticket.filter(
+        scope.q(), status__in=list(OPEN), resolution_due__lt=now, escalation_level__lt=2
+    ).limit(5000)
+    changed = []
+    async with in_transaction():
+        for ticket in candidates:
+            period = ticket.resolution_due - ticket.registered_at
+            level = 2 if now >= ticket.resolution_due + period else 1
+            if level <= ticket.escalation_level:
+                continue
+            await Ticket.filter(id=ticket.id).update(escalation_level=level, escalated_at=now, updated_at=now)
+            label = "town (镇街)" if level == 1 else "city (市)"
+            await TicketEvent.create(
+                ticket_id=ticket.id,
+                actor=actor,
+                action="escalate",
+                from_status=ticket.status.value,
+                to_status=ticket.status.value,
+                comment=f"overdue: escalated to the {label}",
+                data={"level": level},
+                at=now,
+            )
+            ticket.escalation_level = level
+            changed.append(ticket)
+    for ticket in changed:
+        await _publish(ticket, "escalate", ticket.status.value, actor)
+    return changed
+
+
+async def jurisdiction_level(jurisdiction_id: int) -> str | None:
+    row = await Jurisdiction.filter(id=jurisdiction_id).values_list("level", flat=True)
+    return str(row[0]) if row else None
