@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 
 from schema.auth.mutations import AuthMutation
 from schema.auth.queries import AuthQuery
 from schema.geo.queries import GeoQuery
+from schema.limits import QueryCostRule
 from schema.node import NodeQuery
 from schema.proposals.mutations import ProposalsMutation
 from schema.proposals.queries import ProposalsQuery
@@ -19,14 +30,15 @@ from schema.staff.mutations import StaffMutation
 from schema.staff.queries import StaffQuery
 from schema.stations.mutations import StationsMutation
 from schema.stations.queries import StationsQuery
-from schema.tickets.mutations import TicketsMutation
 from schema.tickets.figures import FiguresQuery
+from schema.tickets.mutations import TicketsMutation
 from schema.tickets.queries import TicketsQuery
 from schema.tickets.subscriptions import TicketsSubscription
 from server.errors import DomainError
 from server.settings import settings
 
 log = logging.getLogger("lianxin.graphql")
+SUGGESTION = re.compile(r" Did you mean .*\?$")
 
 
 @strawberry.type(description="Lianxin (连心桥): stations, staff, deputies' proposals and citizens' tickets.")
@@ -64,8 +76,18 @@ class MaskUnexpectedErrors(MaskErrors):
     @staticmethod
     def _typed(error: GraphQLError) -> GraphQLError:
         """A DomainError raised in a resolver (FORBIDDEN on a personal-data field, UNAUTHENTICATED
-        with no token, …) becomes an error at its path carrying extensions.code."""
+        with no token, …) becomes an error at its path carrying extensions.code. Field suggestions
+        ("Did you mean …?") are removed: they map the schema for whoever probes it."""
         original = error.original_error
+        if original is None and SUGGESTION.search(error.message):
+            return GraphQLError(
+                SUGGESTION.sub("", error.message),
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions=error.extensions,
+            )
         if not isinstance(original, DomainError):
             return error
         return GraphQLError(
@@ -105,7 +127,11 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=[
+            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: AddValidationRules([QueryCostRule]),
+            *([] if settings.is_demo else [DisableIntrospection]),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             MaskUnexpectedErrors,

@@ -58,6 +58,10 @@ class Settings:
     max_page_size: int
     default_page_size: int
     max_query_depth: int
+    max_aliases: int
+    max_tokens: int
+    max_query_cost: int
+    max_document_bytes: int
     log_sql: bool
     var_dir: Path = field(default=ROOT / "var")
 
@@ -90,6 +94,10 @@ def load_settings() -> Settings:
         max_page_size=_env_int("LIANXIN_MAX_PAGE_SIZE", 500),
         default_page_size=_env_int("LIANXIN_DEFAULT_PAGE_SIZE", 50),
         max_query_depth=_env_int("LIANXIN_MAX_QUERY_DEPTH", 12),
+        max_aliases=_env_int("LIANXIN_MAX_ALIASES", 50),
+        max_tokens=_env_int("LIANXIN_MAX_TOKENS", 5000),
+        max_query_cost=_env_int("LIANXIN_MAX_QUERY_COST", 200_000),
+        max_document_bytes=_env_int("LIANXIN_MAX_DOCUMENT_BYTES", 100_000),
         log_sql=_env_bool("LIANXIN_LOG_SQL", False),
         var_dir=var_dir,
     )

@@ -21,7 +21,7 @@ class FigureGrouping(Enum):
 
 
 @strawberry.type(description="Tickets received and resolved, and the 721 split against 70/20/10.")
-class TicketFigures:
+class TicketFigureGroup:
     label: str = strawberry.field(description="Town, community, station or area chief, in Chinese")
     received: int
     resolved: int
@@ -48,7 +48,7 @@ class FiguresQuery:
         group_by: FigureGrouping = FigureGrouping.CITY,
         registered_from: datetime | None = None,
         registered_to: datetime | None = None,
-    ) -> list[TicketFigures]:
+    ) -> list[TicketFigureGroup]:
         scope = info.context.authz.scope("stats", "read")
         if scope.empty:
             raise Forbidden("You may not read statistics.")
@@ -58,7 +58,7 @@ class FiguresQuery:
             )
         rows = await f.figures(group_by.value, scope.q(), registered_from, registered_to)
         return [
-            TicketFigures(
+            TicketFigureGroup(
                 label=r.label,
                 received=r.received,
                 resolved=r.resolved,

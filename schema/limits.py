@@ -1,0 +1,100 @@
+"""Query limits, all from settings: depth, aliases, tokens, and a cost that multiplies by page sizes.
+
+Cost: every field costs 1; a connection's selection costs its page size (`first`, or the default
+page size when absent, or the maximum page size when given by a variable, which validation cannot
+see) times; a plain list field's selection costs LIST_ESTIMATE times. A query over the limit is
+refused before it runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationRule,
+    VariableNode,
+)
+
+from server.settings import settings
+
+LIST_ESTIMATE = 10
+
+
+def _unwrap(type_: Any) -> tuple[Any, bool]:
+    is_list = False
+    while isinstance(type_, (GraphQLNonNull, GraphQLList)):
+        if isinstance(type_, GraphQLList):
+            is_list = True
+        type_ = type_.of_type
+    return type_, is_list
+
+
+class QueryCostRule(ValidationRule):
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
+        schema = self.context.schema
+        root = {
+            "query": schema.query_type,
+            "mutation": schema.mutation_type,
+            "subscription": schema.subscription_type,
+        }[node.operation.value]
+        cost = self._cost(node.selection_set, root, depth=0)
+        if cost > settings.max_query_cost:
+            self.report_error(
+                GraphQLError(
+                    f"This query would cost {cost:,} (each field 1, times the page size of each connection "
+                    f"around it); the limit is {settings.max_query_cost:,}. Ask for smaller pages.",
+                    node,
+                    extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "limit": settings.max_query_cost},
+                )
+            )
+
+    def _cost(self, selection_set: SelectionSetNode | None, parent: Any, depth: int) -> int:
+        if selection_set is None or depth > 64 or parent is None:
+            return 0
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += self._field_cost(selection, parent, depth)
+            elif isinstance(selection, InlineFragmentNode):
+                cond = selection.type_condition
+                target = self.context.schema.get_type(cond.name.value) if cond else parent
+                total += self._cost(selection.selection_set, target, depth + 1)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = self.context.get_fragment(selection.name.value)
+                if fragment is not None:
+                    target = self.context.schema.get_type(fragment.type_condition.name.value)
+                    total += self._cost(fragment.selection_set, target, depth + 1)
+            if total > settings.max_query_cost * 10:
+                return total  # far over already: stop counting
+        return total
+
+    def _field_cost(self, node: FieldNode, parent: Any, depth: int) -> int:
+        if not isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
+            return 1
+        field = parent.fields.get(node.name.value)
+        if field is None:
+            return 1
+        type_, is_list = _unwrap(field.type)
+        multiplier = 1
+        if getattr(type_, "name", "").endswith("Connection"):
+            multiplier = settings.default_page_size
+            for arg in node.arguments or ():
+                if arg.name.value == "first":
+                    if isinstance(arg.value, IntValueNode):
+                        multiplier = max(int(arg.value.value), 0)
+                    elif isinstance(arg.value, VariableNode):
+                        multiplier = settings.max_page_size
+        elif is_list:
+            multiplier = LIST_ESTIMATE
+        return 1 + multiplier * self._cost(node.selection_set, type_, depth + 1)
