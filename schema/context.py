@@ -17,6 +17,8 @@ class Context:
     auth_error: str | None = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     connection_params: dict[str, Any] | None = None  # set by graphql-transport-ws connection_init
+    # (ticket id, number, field) of every citizen's name or phone read in this request
+    personal_reads: list[tuple[int, str, str]] = field(default_factory=list)
     authz: Authorizer = field(init=False)
     loaders: Loaders = field(init=False)
 

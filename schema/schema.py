@@ -19,6 +19,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from schema.accounting import Accounting
 from schema.auth.mutations import AuthMutation
 from schema.auth.queries import AuthQuery
 from schema.geo.queries import GeoQuery
@@ -30,6 +31,8 @@ from schema.staff.mutations import StaffMutation
 from schema.staff.queries import StaffQuery
 from schema.stations.mutations import StationsMutation
 from schema.stations.queries import StationsQuery
+from schema.stats.audit import AuditQuery
+from schema.stats.queries import StatsQuery
 from schema.tickets.figures import FiguresQuery
 from schema.tickets.mutations import TicketsMutation
 from schema.tickets.queries import TicketsQuery
@@ -43,7 +46,16 @@ SUGGESTION = re.compile(r" Did you mean .*\?$")
 
 @strawberry.type(description="Lianxin (连心桥): stations, staff, deputies' proposals and citizens' tickets.")
 class Query(
-    NodeQuery, AuthQuery, GeoQuery, StationsQuery, StaffQuery, ProposalsQuery, TicketsQuery, FiguresQuery
+    NodeQuery,
+    AuthQuery,
+    GeoQuery,
+    StationsQuery,
+    StaffQuery,
+    ProposalsQuery,
+    TicketsQuery,
+    FiguresQuery,
+    StatsQuery,
+    AuditQuery,
 ):
     pass
 
@@ -135,6 +147,7 @@ def build_schema() -> strawberry.Schema:
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             MaskUnexpectedErrors,
+            Accounting,
         ],
     )
 

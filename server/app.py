@@ -2,46 +2,286 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from tortoise import Tortoise, connections
 
 from schema.context import Context
 from schema.schema import schema
 from server.auth.service import AuthFailure, authenticate
 from server.authz.engine import engine
-from server.db import tortoise_config
+from server.db import database_unavailable, tortoise_config
+from server.exports import routes as export_routes
+from server.http import (
+    CONTENT_TYPES,
+    GRAPHQL_RESPONSE_JSON,
+    Exchange,
+    describe_operation,
+    error_body,
+    json_body_problem,
+    json_response,
+    negotiate,
+    new_request_id,
+)
+from server.logs import current_request_id
+from server.open311 import routes as open311_routes
 from server.settings import settings
 
+log = logging.getLogger("lianxin.http")
 
-class LianxinGraphQL(GraphQL):  # type: ignore[type-arg]
+# Before the operation starts (authentication) nothing can have been done; during it, a change may
+# have committed just before the database went away.
+UNAVAILABLE_BEFORE = "The database is unavailable; nothing was done. Try again shortly."
+UNAVAILABLE_DURING = (
+    "The database became unavailable during this request. Try again shortly; "
+    "check whether a change was made before repeating it."
+)
+RETRY_AFTER = {"Retry-After": "2"}
+HTTP_ERROR_CODES = {
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+class RequestIdMiddleware:
+    """Every HTTP request and WebSocket gets an id: in `request.state.request_id`, in the context of
+    everything logged while serving it (server.logs), and in the `X-Request-Id` response header."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in {"http", "websocket"}:
+            await self.app(scope, receive, send)
+            return
+        request_id = new_request_id()
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Request-Id"] = request_id
+            await send(message)
+
+        token = current_request_id.set(request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            current_request_id.reset(token)
+
+
+def _exchange(request: Any) -> Exchange | None:
+    return getattr(request.state, "exchange", None) if isinstance(request, Request) else None
+
+
+class LianxinGraphQL(GraphQL[Context, None]):
+    """strawberry's view, held to GraphQL over HTTP: content negotiation between
+    application/graphql-response+json and application/json, 4xx for requests that cannot run
+    (400 when a graphql-response+json client sent an invalid document), 405 for anything but a
+    query over GET, 406/415 for media types we do not speak, 503 when the database is gone, and a
+    log line per request."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        exchange = Exchange(
+            request_id=getattr(request.state, "request_id", None) or new_request_id(), method=request.method
+        )
+        request.state.exchange = exchange
+        status = 500
+        try:
+            response = await self._answer(request, exchange)
+            if exchange.status is not None:
+                response.status_code = exchange.status
+            status = response.status_code
+            await response(scope, receive, send)
+        finally:
+            exchange.log(status)
+
+    async def _answer(self, request: Request, exchange: Exchange) -> Response:
+        adapter = self.request_adapter_class(request)
+        if request.method in {"GET", "POST"} and not self.should_render_graphql_ide(adapter):
+            exchange.media_type = negotiate(request.headers.get("accept"))
+            if exchange.media_type is None:
+                return self._error(
+                    exchange,
+                    406,
+                    "Not acceptable: this endpoint answers with application/graphql-response+json "
+                    "or application/json.",
+                )
+            if request.method == "POST" and (
+                problem := json_body_problem(request.headers.get("content-type"))
+            ):
+                return self._error(exchange, 415, problem)
+        try:
+            response = await self.run(request)
+        except HTTPException as exc:
+            headers = None
+            if exc.status_code == 405:
+                headers = {"Allow": "POST" if request.method == "GET" else "GET, POST"}
+            return self._error(exchange, exc.status_code, exc.reason, headers)
+        except Exception as exc:
+            # Outside of the execution (authentication, the policy reload): the masking
+            # extension never saw it.
+            exchange.cause = type(exc).__name__
+            if database_unavailable(exc):  # logged once, by the access line, with its cause
+                return self._error(exchange, 503, UNAVAILABLE_BEFORE, RETRY_AFTER, "DATABASE_UNAVAILABLE")
+            log.exception("unexpected error serving the request (request %s)", exchange.request_id)
+            return self._error(
+                exchange,
+                500,
+                f"Internal error. Quote request id {exchange.request_id} when reporting it.",
+                code="INTERNAL_SERVER_ERROR",
+            )
+        if exchange.media_type is not None and response.media_type == "application/json":
+            response.headers["content-type"] = CONTENT_TYPES[exchange.media_type]
+        if exchange.status == 503:
+            response.headers.update(RETRY_AFTER)
+        return response
+
+    def _error(
+        self,
+        exchange: Exchange,
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        code: str | None = None,
+    ) -> Response:
+        code = code or HTTP_ERROR_CODES.get(status, "BAD_REQUEST")
+        exchange.error_codes = [code]
+        extensions = {"requestId": exchange.request_id} if status >= 500 else {}
+        return json_response(error_body(message, code, **extensions), status, exchange.media_type, headers)
+
     async def get_context(self, request: Any, response: Any) -> Context:
         """Who is asking, decided once per request: one SQL statement checks the token (or key)
         and reads the policy version; the enforcer reloads only when that version moved."""
         headers = request.headers
+        request_id = getattr(request.state, "request_id", None) or new_request_id()
         try:
             viewer, version = await authenticate(headers.get("authorization"), headers.get("x-api-key"))
         except AuthFailure as exc:
-            return Context(request=request, response=response, auth_error=exc.message)
-        if viewer is not None:
-            await engine.ensure_version(version)
-        return Context(request=request, response=response, viewer=viewer)
+            context = Context(
+                request=request, response=response, auth_error=exc.message, request_id=request_id
+            )
+        else:
+            if viewer is not None:
+                await engine.ensure_version(version)
+            context = Context(request=request, response=response, viewer=viewer, request_id=request_id)
+        if (exchange := _exchange(request)) is not None:
+            exchange.user = context.actor
+        return context
+
+    def parse_json(self, data: str | bytes) -> Any:
+        parsed = super().parse_json(data)
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "The request must be a JSON object.")
+        return parsed
+
+    async def execute_single(  # noqa: PLR0917 - strawberry's signature
+        self,
+        request: Any,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Any,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Queries over GET or POST, mutations over POST only; subscriptions over WebSocket."""
+        method = request_adapter.method
+        if (exchange := _exchange(request)) is not None:
+            exchange.operation_type, exchange.operation_name = describe_operation(
+                request_data.query, request_data.operation_name
+            )
+        allowed = {OperationType.QUERY} if method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except InvalidOperationTypeError as exc:
+            if exc.operation_type == OperationType.SUBSCRIPTION:
+                raise HTTPException(
+                    405 if method == "GET" else 400,
+                    "Subscriptions are served over WebSocket (graphql-transport-ws) at this URL.",
+                ) from exc
+            raise HTTPException(405, "Only queries may be sent with GET; send mutations with POST.") from exc
+        except CannotGetOperationTypeError as exc:
+            raise HTTPException(400, exc.as_http_error_reason()) from exc
+        except MissingQueryError as exc:
+            raise HTTPException(400, "No GraphQL query found in the request.") from exc
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        """The status code for a GraphQL result: 503 when the database was unreachable; 400 for a
+        graphql-response+json client whose request never ran (syntax, validation, variables),
+        without a `data` entry; otherwise 200, as application/json clients expect."""
+        data = await super().process_result(request, result)
+        exchange = _exchange(request)
+        if exchange is None or not result.errors:
+            return data
+        formatted: list[Any] = list(data.get("errors") or [])
+        unavailable = False
+        for index, error in enumerate(result.errors):
+            extensions = error.extensions or {}
+            if database_unavailable(error.original_error) or extensions.get("code") == "DATABASE_UNAVAILABLE":
+                unavailable = True
+                formatted[index] = {
+                    **formatted[index],
+                    "message": UNAVAILABLE_DURING,
+                    "extensions": {"code": "DATABASE_UNAVAILABLE", "requestId": exchange.request_id},
+                }
+        data["errors"] = formatted
+        exchange.error_codes = [
+            str((e.get("extensions") or {}).get("code") or "GRAPHQL_ERROR") for e in formatted
+        ]
+        if unavailable:
+            exchange.status = 503
+        elif (
+            exchange.media_type == GRAPHQL_RESPONSE_JSON
+            and result.data is None
+            and all(error.path is None for error in result.errors)
+            and "INTERNAL_SERVER_ERROR" not in exchange.error_codes
+        ):
+            exchange.status = 400  # a request error: the operation never started
+            data.pop("data", None)
+        return data
 
 
 async def healthz(request: Request) -> JSONResponse:
+    """The process is up (for restarts): never touches the database."""
     return JSONResponse({"status": "ok"})
 
 
 async def readyz(request: Request) -> JSONResponse:
+    """The process can serve (for load balancers): the database answers."""
     try:
-        await connections.get("default").execute_query("SELECT 1")
+        await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), timeout=2)
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
         return JSONResponse({"status": "database unavailable", "detail": type(exc).__name__}, status_code=503)
     return JSONResponse({"status": "ready"})
@@ -56,7 +296,7 @@ def create_app(*, manage_database: bool = True) -> Starlette:
             yield
             return
         # Request tasks do not inherit the lifespan task's context: make it the global fallback.
-        await Tortoise.init(config=tortoise_config(), _enable_global_fallback=True)
+        await Tortoise.init(config=tortoise_config(serving=True), _enable_global_fallback=True)
         try:
             yield
         finally:
@@ -72,6 +312,9 @@ def create_app(*, manage_database: bool = True) -> Starlette:
             WebSocketRoute("/graphql", graphql_app),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *open311_routes,  # Open311 GeoReport v2 for other departments' systems
+            *export_routes,  # CSV for spreadsheets
         ],
+        middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,
     )

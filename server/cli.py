@@ -210,12 +210,41 @@ def _cmd_policy_load(args: argparse.Namespace) -> int:
     return _with_db(run)
 
 
+def _cmd_rollup(args: argparse.Namespace) -> int:
+    from server.stats import rollup
+
+    async def run() -> int:
+        if args.action == "rebuild":
+            print("recomputing ticket figures from the ticket table…", flush=True)
+            rows = await rollup.rebuild()
+            print(f"rollup rebuilt: {rows} rows")
+            return 0
+        stored, fresh = await rollup.stored(), await rollup.recompute()
+        if stored == fresh:
+            print(f"rollup matches a recomputation ({len(stored)} rows)")
+            return 0
+        differing = sorted(
+            set(stored) ^ set(fresh) | {k for k in stored if k in fresh and stored[k] != fresh[k]}
+        )
+        print(
+            f"rollup differs from a recomputation in {len(differing)} rows, e.g. {differing[:5]}",
+            file=sys.stderr,
+        )
+        return 1
+
+    return _with_db(run)
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
-    import logging
+    import logging.config
 
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from server.logs import logging_config
+
+    # One JSON object per line, in this process and (uvicorn applies log_config) in every worker.
+    log_config = logging_config("INFO", log_sql=settings.log_sql)
+    logging.config.dictConfig(log_config)
 
     uvicorn.run(
         "server.app:create_app",
@@ -223,6 +252,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         workers=args.workers,
+        log_config=log_config,
         log_level="info",
         access_log=False,
     )
@@ -293,6 +323,10 @@ def main(argv: list[str] | None = None) -> int:
     policy.add_parser(
         "load", help="replace the database's policy lines with policies/policy.csv (grants kept)"
     ).set_defaults(func=_cmd_policy_load)
+
+    roll = sub.add_parser("rollup", help="the ticket figures behind the scorecard")
+    roll.add_argument("action", choices=["rebuild", "check"], help="rebuild after bulk loads; check: compare")
+    roll.set_defaults(func=_cmd_rollup)
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", default=str(ROOT / "schema.graphql"))

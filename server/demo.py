@@ -148,6 +148,10 @@ async def load_demo(
     async with in_transaction():
         await loader.run()
         loader.counts["accounts"] = await create_demo_accounts(progress)
+        from server.stats.rollup import rebuild
+
+        loader.counts["ticket_rollups"] = await rebuild()
+        progress(f"figures: {loader.counts['ticket_rollups']} rollup rows computed from the tickets")
     progress("demo data loaded")
     return loader.counts
 

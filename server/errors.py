@@ -64,6 +64,10 @@ class Unauthenticated(DomainError):
     code = "UNAUTHENTICATED"
 
 
+class RateLimited(DomainError):
+    code = "RATE_LIMITED"
+
+
 class TransitionRefused(DomainError):
     """A workflow action that the current state does not allow."""
 

@@ -62,6 +62,7 @@ class Settings:
     max_tokens: int
     max_query_cost: int
     max_document_bytes: int
+    api_key_requests_per_minute: int
     log_sql: bool
     var_dir: Path = field(default=ROOT / "var")
 
@@ -98,6 +99,7 @@ def load_settings() -> Settings:
         max_tokens=_env_int("LIANXIN_MAX_TOKENS", 5000),
         max_query_cost=_env_int("LIANXIN_MAX_QUERY_COST", 200_000),
         max_document_bytes=_env_int("LIANXIN_MAX_DOCUMENT_BYTES", 100_000),
+        api_key_requests_per_minute=_env_int("LIANXIN_API_KEY_REQUESTS_PER_MINUTE", 120),
         log_sql=_env_bool("LIANXIN_LOG_SQL", False),
         var_dir=var_dir,
     )

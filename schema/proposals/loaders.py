@@ -1,24 +1,34 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from strawberry.dataloader import DataLoader
 from tortoise.expressions import Q
 
 from schema.loaders import ByIdLoader, ManyByLoader, reference_q, scope_q
-from server.authz.authorizer import any_of
-from server.enums import ProposalStatus
-from server.proposals.models import Deputy, HandlingTask, Proposal, ProposalEvent, ProposalUnit
+from server.proposals import access
+from server.proposals.models import (
+    ContactLog,
+    Deputy,
+    HandlingTask,
+    Proposal,
+    ProposalCosigner,
+    ProposalEvent,
+    ProposalRating,
+    ProposalReply,
+    ProposalUnit,
+)
+from server.proposals.outcomes import TicketFigures, ticket_figures
+
+if TYPE_CHECKING:
+    from schema.context import Context
 
 
 def visible_proposals(ctx) -> Q | None:  # type: ignore[no-untyped-def]
-    """Proposals in the caller's proposal-read scope, plus a deputy's own. A draft is its
-    author's alone until submitted: it is not yet anyone else's business."""
-    q = scope_q(ctx, "proposal")
-    if q is not None:
-        q = q & ~Q(status=ProposalStatus.DRAFT)
-    viewer = ctx.authz.require_viewer()
-    if viewer.deputy_id is not None and not ctx.authz.scope("own_proposal", "create").empty:
-        own = Q(author_id=viewer.deputy_id)
-        q = own if q is None else any_of(q, own)
-    return q
+    """Proposals in the caller's proposal-read scope, plus a deputy's own (drafts are their
+    author's alone). The rule lives in server/proposals/access.py, shared with the services."""
+    return access.visible_proposals(ctx.authz)
 
 
 class ProposalByIdLoader(ByIdLoader):
@@ -51,12 +61,72 @@ class TasksByProposalLoader(ManyByLoader):
 
 
 class EventsByProposalLoader(ManyByLoader):
-    """History of proposals the caller can already see."""
+    """History of proposals the caller can already see: the proposal's own events (its tasks
+    keep theirs, see EventsByTaskLoader)."""
 
     model = ProposalEvent
     key_field = "proposal_id"
+
+    def visible(self) -> Q | None:
+        return Q(task_id__isnull=True)
+
+
+class EventsByTaskLoader(ManyByLoader):
+    model = ProposalEvent
+    key_field = "task_id"
+
+    def visible(self) -> Q | None:
+        return scope_q(self.ctx, "handling_task", "proposal__jurisdiction")
 
 
 class UnitsByProposalLoader(ManyByLoader):
     model = ProposalUnit
     key_field = "proposal_id"
+
+
+class CosignersByProposalLoader(ManyByLoader):
+    """Co-signatures of proposals the caller can already see (public, like the author)."""
+
+    model = ProposalCosigner
+    key_field = "proposal_id"
+
+
+class RepliesByProposalLoader(ManyByLoader):
+    model = ProposalReply
+    key_field = "proposal_id"
+
+    def visible(self) -> Q | None:
+        return access.correspondence_q(self.ctx.authz)
+
+
+class RatingsByReplyLoader(ManyByLoader):
+    model = ProposalRating
+    key_field = "reply_id"
+
+    def visible(self) -> Q | None:
+        return access.correspondence_q(self.ctx.authz)
+
+
+class ContactsByProposalLoader(ManyByLoader):
+    model = ContactLog
+    key_field = "proposal_id"
+
+    def visible(self) -> Q | None:
+        return access.correspondence_q(self.ctx.authz)
+
+
+class TicketFiguresByStationLoader(DataLoader[int, TicketFigures | None]):
+    """Ticket figures of stations, over the tickets in the caller's statistics scope: one GROUP BY
+    station_id IN (…) and one median statement for however many stations. None when the caller
+    reads no statistics."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        super().__init__(load_fn=self._load)
+
+    async def _load(self, keys: Sequence[int]) -> list[Any]:
+        scope = self.ctx.authz.scope("stats", "read")
+        if scope.empty:
+            return [None] * len(keys)
+        figures = await ticket_figures(keys, visible=scope.q())
+        return [figures.get(key, TicketFigures()) for key in keys]

@@ -6,21 +6,33 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry import relay
 
-from schema.enums import HandlingUnitRole, ProposalStatus, TaskStatus
+from schema.enums import HandlingUnitRole, ProposalStatus, Rating, ReplyResult, ResolutionMethod, TaskStatus
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
+from schema.proposals.enums import ContactPhase, Timeliness
 from schema.proposals.loaders import (
+    ContactsByProposalLoader,
+    CosignersByProposalLoader,
     DeputyByIdLoader,
     EventsByProposalLoader,
+    EventsByTaskLoader,
+    ProposalByIdLoader,
+    RatingsByReplyLoader,
+    RepliesByProposalLoader,
     TasksByProposalLoader,
+    TicketFiguresByStationLoader,
     UnitsByProposalLoader,
 )
 from schema.staff.loaders import DepartmentByIdLoader
 from schema.staff.types import Department
 from schema.stations.loaders import StationsByProposalLoader
+from server import enums as e
 from server.enums import label_zh
 from server.errors import Forbidden
-from server.proposals import models
+from server.proposals import access, clock, models, outcomes, supervision, workflow
+from server.proposals.handling import proposal_progress
+from server.proposals.vocabulary import ContactPhase as PhaseValue
+from server.proposals.vocabulary import label
 
 if TYPE_CHECKING:
     from schema.stations.types import Station
@@ -42,9 +54,13 @@ class Deputy(relay.Node):
 @strawberry.type(description="One entry of a proposal's or task's history. Never changed once written.")
 class ProposalEvent:
     actor: str
-    action: str
-    from_status: str | None
-    to_status: str | None
+    action: str = strawberry.field(description="A workflow action (see proposalWorkflow) or create_task, …")
+    from_status: str | None = strawberry.field(
+        description="The proposal's status before (a task's, for a task)."
+    )
+    to_status: str | None = strawberry.field(
+        description="The proposal's status after (a task's, for a task)."
+    )
     comment: str
     at: datetime
 
@@ -55,27 +71,181 @@ class HandlingTask(relay.Node):
     title: str
     due_on: date
     progress: int = strawberry.field(description="0–100")
-    status: TaskStatus  # type: ignore[valid-type]
+    status: TaskStatus = strawberry.field(  # type: ignore[valid-type]
+        description="Follows progress: 0 NOT_STARTED, 1–99 IN_PROGRESS, 100 DONE."
+    )
     notes: str
-    version: int
+    completed_at: datetime | None
+    version: int = strawberry.field(description="Pass back when updating: optimistic concurrency.")
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Any) -> bool:
         return isinstance(obj, (cls, models.HandlingTask))
 
+    @strawberry.field(description="Chinese label of the status, e.g. 推进中.")
+    def status_label(self) -> str | None:
+        return label(self.status)
+
+    @strawberry.field(description="Not done and past its due date (超期).")
+    def overdue(self) -> bool:
+        return self.status != e.TaskStatus.DONE and self.due_on < clock.today()
+
     @strawberry.field
     async def responsible_unit(self, info: strawberry.Info) -> Department:
         return await info.context.load(DepartmentByIdLoader, self.responsible_unit_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The proposal this task belongs to.")
+    async def proposal(self, info: strawberry.Info) -> Proposal | None:
+        return await info.context.load(ProposalByIdLoader, self.proposal_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Everything that happened to the task, oldest first.")
+    async def history(self, info: strawberry.Info) -> list[ProposalEvent]:
+        return await info.context.load(EventsByTaskLoader, self.id)
 
 
 @strawberry.type(description="A lead (牵头) or co-handling (协办) unit of a proposal.")
 class ProposalUnit:
     role: HandlingUnitRole  # type: ignore[valid-type]
-    opinion_due: date | None
+    opinion_due: date | None = strawberry.field(description="A co-handling unit's opinion is due by then.")
+    opinion_at: datetime | None = strawberry.field(description="When the co-handling unit's opinion came.")
+    opinion: str
+
+    @strawberry.field(description="牵头单位 or 协办单位.")
+    def role_label(self) -> str | None:
+        return label(self.role)
 
     @strawberry.field
     async def department(self, info: strawberry.Info) -> Department:
         return await info.context.load(DepartmentByIdLoader, self.department_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(
+        description="Did the unit answer by its due date? The lead unit answers with the reply "
+        "(due replyDue), a co-handling unit with its opinion (due opinionDue)."
+    )
+    async def timeliness(self, info: strawberry.Info) -> Timeliness | None:  # type: ignore[valid-type]
+        proposal = await info.context.load(ProposalByIdLoader, self.proposal_id)  # type: ignore[attr-defined]
+        if proposal is None:
+            return None
+        return supervision.timeliness(
+            role=self.role,  # type: ignore[arg-type]
+            opinion_due=self.opinion_due,
+            opinion_at=self.opinion_at,
+            status=proposal.status,
+            reply_due=proposal.reply_due,
+            replied_at=proposal.replied_at,
+            today=clock.today(),
+        )
+
+
+@strawberry.type(description="A deputy's rating of a reply (满意 / 基本满意 / 不满意).")
+class ProposalRating:
+    rating: Rating  # type: ignore[valid-type]
+    comment: str
+    rated_at: datetime
+
+    @strawberry.field
+    def rating_label(self) -> str | None:
+        return label(self.rating)
+
+    @strawberry.field
+    async def deputy(self, info: strawberry.Info) -> Deputy | None:
+        return await info.context.load(DeputyByIdLoader, self.deputy_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type(
+    description="The lead unit's reply (答复). Read by the proposal's author and co-signers and by "
+    "staff who read internal proposal data."
+)
+class ProposalReply:
+    result: ReplyResult  # type: ignore[valid-type]
+    body: str
+    reason: str = strawberry.field(description="Why it cannot be solved, for CANNOT_BE_SOLVED.")
+    replied_by: str
+    replied_at: datetime
+    late: bool = strawberry.field(description="Given after the reply due date.")
+
+    @strawberry.field(description="Chinese label of the result, e.g. 已解决.")
+    def result_label(self) -> str | None:
+        return label(self.result)
+
+    @strawberry.field(description="The deputies' ratings of this reply.")
+    async def ratings(self, info: strawberry.Info) -> list[ProposalRating]:
+        return await info.context.load(RatingsByReplyLoader, self.id)  # type: ignore[attr-defined]
+
+
+@strawberry.type(description="A contact with the deputy before, during or after handling.")
+class ProposalContact:
+    channel: str = strawberry.field(description="e.g. phone, visit, meeting")
+    summary: str
+    contacted_by: str
+    contacted_at: datetime
+
+    @strawberry.field
+    def phase(self) -> ContactPhase:  # type: ignore[valid-type]
+        return PhaseValue(self.phase)  # type: ignore[arg-type]
+
+    @strawberry.field
+    def phase_label(self) -> str | None:
+        return label(PhaseValue(self.phase))  # type: ignore[arg-type]
+
+
+@strawberry.type(description="The lead unit's handling work plan (办理工作方案), latest version.")
+class HandlingPlan:
+    text: str
+    written_by: str
+    written_at: datetime
+    revision: int = strawberry.field(description="1 for the first plan, +1 per revision.")
+
+
+@strawberry.type(description="Tickets resolved by one method of the 721 work method.")
+class MethodCount:
+    method: ResolutionMethod  # type: ignore[valid-type]
+    label: str | None
+    count: int
+    share: float | None = strawberry.field(description="Of the resolved tickets, 0–1; null when none.")
+
+
+@strawberry.type(description="What a station did: its tickets.")
+class TicketFigures:
+    received: int
+    resolved: int
+    median_resolution_minutes: float | None = strawberry.field(
+        description="Median minutes from registration to resolution; null when none is resolved."
+    )
+    split: list[MethodCount] = strawberry.field(description="Service / management / enforcement (721).")
+
+    @classmethod
+    def of(cls, figures: outcomes.TicketFigures) -> TicketFigures:
+        resolved = figures.resolved
+        return cls(
+            received=figures.received,
+            resolved=resolved,
+            median_resolution_minutes=figures.median_resolution_minutes,
+            split=[
+                MethodCount(
+                    method=method,
+                    label=label_zh(method),
+                    count=count,
+                    share=round(count / resolved, 4) if resolved else None,
+                )
+                for method, count in figures.by_method.items()
+            ],
+        )
+
+
+@strawberry.type(description="A station credited to the proposal, and what it did.")
+class StationOutcome:
+    station: StationRef
+
+    @strawberry.field(
+        description="Its tickets, within your statistics scope. Needs stats:read; otherwise null "
+        "with a FORBIDDEN error at this path."
+    )
+    async def tickets(self, info: strawberry.Info) -> TicketFigures | None:
+        figures = await info.context.load(TicketFiguresByStationLoader, self.station.id)  # type: ignore[attr-defined]
+        if figures is None:
+            raise Forbidden("You may not read ticket statistics.")
+        return TicketFigures.of(figures)
 
 
 @strawberry.type(description="A deputy's proposal (代表建议) and its handling.")
@@ -87,16 +257,19 @@ class Proposal(relay.Node):
     title: str
     summary: str
     body: str
+    category: str
     status: ProposalStatus  # type: ignore[valid-type]
     key_supervision: bool = strawberry.field(description="Flagged for key supervision (重点督办).")
     submitted_at: datetime | None
     registered_at: datetime | None
     assigned_at: datetime | None
-    reply_due: date | None
+    reply_due: date | None = strawberry.field(
+        description="3 months after assignment unless set otherwise; moved later only by an extension."
+    )
     replied_at: datetime | None
     closed_at: datetime | None
-    rehandling_count: int
-    version: int
+    rehandling_count: int = strawberry.field(description="Times a dissatisfied rating sent it back.")
+    version: int = strawberry.field(description="Pass back with every change: optimistic concurrency.")
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Any) -> bool:
@@ -119,9 +292,20 @@ class Proposal(relay.Node):
             return self.internal_notes  # type: ignore[attr-defined,no-any-return]
         raise Forbidden("Internal notes of this proposal are not yours to read.")
 
+    @strawberry.field(description="A reply is owed and its due date has passed (超期).")
+    def overdue(self) -> bool:
+        due = self.reply_due
+        return self.status in workflow.AWAITING_REPLY and due is not None and due < clock.today()
+
     @strawberry.field
     async def author(self, info: strawberry.Info) -> Deputy:
         return await info.context.load(DeputyByIdLoader, self.author_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Deputies who co-signed the proposal (附议代表).")
+    async def cosigners(self, info: strawberry.Info) -> list[Deputy]:
+        rows = await info.context.load(CosignersByProposalLoader, self.id)
+        deputies = await info.context.loaders.get(DeputyByIdLoader).load_many([r.deputy_id for r in rows])
+        return [d for d in deputies if d is not None]
 
     @strawberry.field
     async def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
@@ -131,14 +315,97 @@ class Proposal(relay.Node):
     async def units(self, info: strawberry.Info) -> list[ProposalUnit]:
         return await info.context.load(UnitsByProposalLoader, self.id)
 
+    @strawberry.field(description="The lead unit's current work plan; null before there is one.")
+    async def handling_plan(self, info: strawberry.Info) -> HandlingPlan | None:
+        events = await info.context.load(EventsByProposalLoader, self.id)
+        plans = [ev for ev in events if ev.action == "plan"]
+        if not plans:
+            return None
+        latest = plans[-1]
+        return HandlingPlan(
+            text=latest.comment, written_by=latest.actor, written_at=latest.at, revision=len(plans)
+        )
+
     @strawberry.field(description="The task breakdown table.")
     async def tasks(self, info: strawberry.Info) -> list[HandlingTask]:
         return await info.context.load(TasksByProposalLoader, self.id)
+
+    @strawberry.field(description="0–100, the mean progress of its tasks; null without tasks.")
+    async def progress(self, info: strawberry.Info) -> int | None:
+        return proposal_progress(await info.context.load(TasksByProposalLoader, self.id))
+
+    @strawberry.field(
+        description="The lead unit's replies, oldest first (more than one after re-handling). Read by "
+        "the author, co-signers and staff with proposal_internal:read; empty for others."
+    )
+    async def replies(self, info: strawberry.Info) -> list[ProposalReply]:
+        return await info.context.load(RepliesByProposalLoader, self.id)
+
+    @strawberry.field(description="Contacts with the deputy (沟通记录); readable like the replies.")
+    async def contacts(self, info: strawberry.Info) -> list[ProposalContact]:
+        return await info.context.load(ContactsByProposalLoader, self.id)
 
     @strawberry.field(description="Stations credited to this proposal: what it delivered.")
     async def stations(self, info: strawberry.Info) -> list[StationRef]:
         return await info.context.load(StationsByProposalLoader, self.id)
 
+    @strawberry.field(
+        description="Deputy oversight: each credited station with its ticket figures (received, "
+        "resolved, median resolution time, 721 split). A constant number of SQL statements however "
+        "many stations there are."
+    )
+    async def outcomes(self, info: strawberry.Info) -> list[StationOutcome]:
+        stations = await info.context.load(StationsByProposalLoader, self.id)
+        return [StationOutcome(station=s) for s in stations]
+
     @strawberry.field(description="Everything that happened to the proposal, oldest first.")
     async def history(self, info: strawberry.Info) -> list[ProposalEvent]:
         return await info.context.load(EventsByProposalLoader, self.id)
+
+    @strawberry.field(
+        description="What you may do to the proposal now: the workflow's actions from its status "
+        "that your policy lines (and your relation to the proposal) allow."
+    )
+    async def available_actions(self, info: strawberry.Info) -> list[str]:
+        ctx = info.context
+        cosigners = await ctx.load(CosignersByProposalLoader, self.id)
+        units = await ctx.load(UnitsByProposalLoader, self.id)
+        lead = next((u.department_id for u in units if u.role == e.HandlingUnitRole.LEAD), None)
+        rel = access.relation_of(
+            ctx.authz,
+            self,  # type: ignore[arg-type]
+            cosigner_ids={c.deputy_id for c in cosigners},
+            lead_department_id=lead,
+        )
+        return access.permitted_actions(ctx.authz, self, rel)  # type: ignore[arg-type]
+
+
+@strawberry.type(description="One row of the proposal workflow: from a state, an action leads to a state.")
+class WorkflowTransition:
+    from_status: ProposalStatus  # type: ignore[valid-type]
+    action: str
+    to_status: ProposalStatus  # type: ignore[valid-type]
+    permission: str | None = strawberry.field(
+        description="The Casbin object:action it needs, e.g. proposal:assign; null when automatic."
+    )
+    automatic: bool = strawberry.field(description="Taken by the system as a consequence of another action.")
+    lead_unit_only: bool = strawberry.field(description="Only staff of the proposal's lead unit take it.")
+
+    @strawberry.field
+    def from_status_label(self) -> str | None:
+        return label_zh(self.from_status)
+
+    @strawberry.field
+    def to_status_label(self) -> str | None:
+        return label_zh(self.to_status)
+
+
+@strawberry.type(description="How one unit answered, in one role, over the proposals counted.")
+class UnitTimeliness:
+    department: Department
+    role: HandlingUnitRole  # type: ignore[valid-type]
+    on_time: int
+    late: int
+    pending: int = strawberry.field(description="Not answered, not yet due.")
+    overdue: int = strawberry.field(description="Not answered, past due.")
+    on_time_rate: float | None = strawberry.field(description="On time / answered, 0–1.")

@@ -32,6 +32,7 @@ from server.tickets import models
 def personal_data(info: strawberry.Info, ticket: Any, field: str) -> str | None:
     if not info.context.authz.can("ticket_personal", "read", ticket.jurisdiction_id):
         raise Forbidden("Citizens' personal data is a separate permission (ticket_personal:read).")
+    info.context.personal_reads.append((ticket.id, ticket.number, field))  # logged once per request
     return getattr(ticket, field)  # type: ignore[no-any-return]
 
 

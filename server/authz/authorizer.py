@@ -13,7 +13,7 @@ from typing import Any
 from tortoise.expressions import Q
 
 from server.authz.engine import CITY, PolicyEngine
-from server.errors import Forbidden, Unauthenticated
+from server.errors import DomainError, Forbidden, Unauthenticated
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,14 @@ class Scope:
 NOWHERE = Scope()
 
 
+def _key_allows(scopes: frozenset[str], obj: str, act: str) -> bool:
+    """A data-sharing key reads what its scope names; its only possible write is submitting tickets
+    through Open311, when its scope names ticket_submit."""
+    if act == "read":
+        return obj in scopes or obj == "reference"
+    return obj == "ticket" and act == "register" and "ticket_submit" in scopes
+
+
 def is_everything(q: Q) -> bool:
     return not q.children and not q.filters
 
@@ -81,9 +89,12 @@ class Authorizer:
     engine: PolicyEngine
     viewer: Viewer | None
     auth_error: str | None = None
+    refusal: DomainError | None = None  # e.g. a data-sharing key over its rate limit
     _scopes: dict[tuple[str, str], Scope] = field(default_factory=dict)
 
     def require_viewer(self) -> Viewer:
+        if self.refusal is not None:
+            raise self.refusal
         if self.viewer is None:
             raise Unauthenticated(self.auth_error or "Log in first: send Authorization: Bearer <token>.")
         return self.viewer
@@ -103,10 +114,8 @@ class Authorizer:
         return cached
 
     def _compute(self, viewer: Viewer, obj: str, act: str) -> Scope:
-        if viewer.key_scopes is not None and (
-            act != "read" or (obj not in viewer.key_scopes and obj != "reference")
-        ):
-            return NOWHERE  # a key reads only what its scope names (and reference data), never writes
+        if viewer.key_scopes is not None and not _key_allows(viewer.key_scopes, obj, act):
+            return NOWHERE  # a key reads only what its scope names (and reference data)
         codes = sorted(
             {
                 dom

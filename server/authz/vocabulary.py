@@ -78,4 +78,12 @@ TICKET_ACTIONS = (
 ACTIONS = tuple(dict.fromkeys(("read", "create", "update", *PROPOSAL_ACTIONS, *TICKET_ACTIONS)))
 
 # What a data-sharing key's scope may name: read-only objects.
-API_KEY_SCOPES = ("station", "stats", "ticket", "department_ticket", "ticket_personal", "reference")
+API_KEY_SCOPES = (
+    "station",
+    "stats",
+    "ticket",
+    "department_ticket",
+    "ticket_personal",
+    "reference",
+    "ticket_submit",  # the one write a key may be given: Open311 POST requests.json (source DEPARTMENT)
+)

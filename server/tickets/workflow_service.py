@@ -20,6 +20,7 @@ from server.enums import DepartmentKind, DepartmentTicketStatus, ResolutionMetho
 from server.errors import Conflict, FieldProblem, Forbidden, NotFound, TransitionRefused, ValidationFailed
 from server.geo.models import Jurisdiction
 from server.staff.models import Department, Posting, Staff
+from server.stats import rollup
 from server.tickets import intake as intake_rules
 from server.tickets.events import TicketEventMessage, broker
 from server.tickets.models import Ticket, TicketCategory, TicketEvent
@@ -82,6 +83,7 @@ async def _write(step: Step, version: int, *, actor: str, request_id: str) -> Ti
         at=now,
     )
     fresh = await Ticket.get(id=ticket.id)
+    await rollup.apply(rollup.on_step(ticket, fresh))
     await record(
         actor=actor, operation=f"ticket.{step.action}", obj=fresh, before=before, request_id=request_id
     )
@@ -175,6 +177,7 @@ async def register(
             comment="",
             at=now,
         )
+        await rollup.apply(rollup.on_register(ticket))
         await record(actor=actor, operation="ticket.register", obj=ticket, before=None, request_id=request_id)
     await _publish(ticket, "register", None, actor)
     visible = authz.visible_tickets() or Q(pk__in=[])

@@ -1,0 +1,669 @@
+"""Drive the mix (bench/mix.py) against `lianxin serve`, the hand-written SQL floor and PostGraphile.
+
+    bench/run                                   # PostgreSQL lianxin_bench, 2 workers, 8 connections, 10 s
+    bench/run --workers 2 --concurrency 8 --duration 10 --ops chief_queue,ticket_history
+    bench/run --no-peer --no-floor              # only the GraphQL server (SQLite: --database-url sqlite://…)
+    bench/run --profile chief_queue             # pyinstrument over 300 in-process requests of one operation
+
+Per operation it prints: SQL statements per request (measured once, in-process, at the database
+client's logger, as tests/conftest.py count_sql does), requests/s, p50 and p99 latency, the resident
+memory of the server's processes; the same for the floor (bench/floor.py: hand-written asyncpg SQL,
+same JSON) with the ratios, after checking that the floor's answer equals the server's; and
+PostGraphile's requests/s where the operation has a PostGraphile form (bench/peer.py).
+
+The load generator is an asyncio httpx client with C keep-alive connections on loopback, each
+sending its next request when the last one is answered, for a fixed duration or request count,
+after a warm-up. It runs on the same two cores as the servers and PostgreSQL: its own CPU time is
+part of every number (docs/benchmarks.md). Results also go to var/bench/results-<time>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.mix import BY_NAME, OPERATIONS, Operation, Params  # noqa: E402
+
+TZ = ZoneInfo("Asia/Shanghai")
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:55432/lianxin_bench"
+OUT = ROOT / "var" / "bench"
+PASSWORD = "lianxin-demo"
+LOGIN = (
+    "mutation($u: String!, $p: String!) { login(username: $u, password: $p) "
+    "{ ... on LoginSuccess { token } } }"
+)
+
+
+# ---- the machine ----------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    info: dict[str, Any] = {"nproc": os.cpu_count()}
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                info["memory_gib"] = round(int(line.split()[1]) / 2**20, 1)
+    info["python"] = sys.version.split()[0]
+    return info
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def rss_mib(pid: int) -> dict[int, float]:
+    """Resident memory of a process and all its descendants, by pid."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            stat = (entry / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    out: dict[int, float] = {}
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS"):
+                    out[current] = int(line.split()[1]) / 1024
+        todo += children.get(current, [])
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# ---- parameters from the data ---------------------------------------------------------------------
+
+
+async def read_params(url: str) -> Params:
+    """200 of the area chief's recent tickets (walk-ins that have been dispatched, so that every
+    relation of the query is there), and the last 365 days of data for the scorecards."""
+    changan = "code = 'dongguan/changan' OR code LIKE 'dongguan/changan/%'"
+    with_all = "station_id IS NOT NULL AND assignee_id IS NOT NULL"
+    if url.startswith("sqlite://"):
+        import sqlite3
+
+        conn = sqlite3.connect(url[len("sqlite://") :])
+        try:
+            numbers = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT number FROM ticket WHERE jurisdiction_id IN "
+                    f"(SELECT id FROM jurisdiction WHERE {changan}) "
+                    f"AND {with_all} ORDER BY id DESC LIMIT 2000"
+                )
+            ]
+            last = datetime.fromisoformat(conn.execute("SELECT MAX(registered_at) FROM ticket").fetchone()[0])
+        finally:
+            conn.close()
+    else:
+        import asyncpg
+
+        conn = await asyncpg.connect(url)
+        try:
+            numbers = [
+                r[0]
+                for r in await conn.fetch(
+                    "SELECT number FROM ticket WHERE jurisdiction_id = ANY(ARRAY(SELECT id FROM jurisdiction "
+                    f"WHERE {changan})) AND {with_all} ORDER BY id DESC LIMIT 2000"
+                )
+            ]
+            last = await conn.fetchval("SELECT MAX(registered_at) FROM ticket")
+        finally:
+            await conn.close()
+    to = last.astimezone(TZ).date()
+    return Params(
+        ticket_numbers=tuple(numbers[::10][:200]), period_from=to - timedelta(days=364), period_to=to
+    )
+
+
+# ---- statements per request, in-process ------------------------------------------------------------
+
+
+class Counter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not record.getMessage().startswith(("Created connection", "Closed connection")):
+            self.count += 1
+
+
+@contextlib.contextmanager
+def counting() -> Iterator[Counter]:
+    logger = logging.getLogger("tortoise.db_client")
+    counter, level = Counter(), logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(counter)
+    try:
+        yield counter
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(level)
+
+
+async def in_process(
+    ops: list[Operation], params: Params, profile: str | None, requests: int
+) -> dict[str, Any]:
+    """Statements per request and the server's answer (data) for each operation, with the ASGI app
+    in this process; or, with `profile`, a pyinstrument profile of one operation."""
+    import httpx
+
+    from server.app import create_app
+    from server.database import open_database
+
+    out: dict[str, Any] = {}
+    async with open_database():
+        app = create_app(manage_database=False)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as client:
+            tokens = {u: await login(client, u) for u in {op.user for op in ops}}
+            for op in ops:
+                headers = {"Authorization": f"Bearer {tokens[op.user]}", "Accept": "application/json"}
+                body = {"query": op.document(), "variables": op.variables(params, 0)}
+                await client.post("/graphql", json=body, headers=headers)  # warm: caches, policy
+                if profile == op.name:
+                    from pyinstrument import Profiler
+
+                    profiler = Profiler(interval=0.0005, async_mode="enabled")
+                    started = time.perf_counter()
+                    with profiler:
+                        for i in range(requests):
+                            body = {"query": op.document(), "variables": op.variables(params, i)}
+                            await client.post("/graphql", json=body, headers=headers)
+                    elapsed = time.perf_counter() - started
+                    text = profiler.output_text(unicode=True, color=False, show_all=False)
+                    OUT.mkdir(parents=True, exist_ok=True)
+                    (OUT / f"profile-{op.name}.txt").write_text(text)
+                    (OUT / f"profile-{op.name}.html").write_text(profiler.output_html())
+                    print(text)
+                    each = elapsed / requests * 1000
+                    print(f"{requests} requests in {elapsed:.2f} s in-process ({each:.1f} ms each); "
+                          f"written to {OUT}/profile-{op.name}.txt and .html")  # fmt: skip
+                    continue
+                with counting() as counter:
+                    response = await client.post("/graphql", json=body, headers=headers)
+                result = response.json()
+                out[op.name] = {
+                    "statements": counter.count,
+                    "bytes": len(response.content),
+                    "data": result.get("data"),
+                    "errors": result.get("errors"),
+                }
+    return out
+
+
+async def login(client: Any, user: str) -> str:
+    response = await client.post(
+        "/graphql",
+        json={"query": LOGIN, "variables": {"u": user, "p": PASSWORD}},
+        headers={"Accept": "application/json"},
+    )
+    return str(response.json()["data"]["login"]["token"])
+
+
+# ---- processes -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Process:
+    name: str
+    proc: subprocess.Popen[bytes]
+    url: str
+
+    def stop(self) -> None:
+        if self.proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+
+
+def spawn(name: str, argv: list[str], env: dict[str, str], url: str, cwd: Path = ROOT) -> Process:
+    OUT.mkdir(parents=True, exist_ok=True)
+    log = (OUT / f"{name}.log").open("wb")
+    proc = subprocess.Popen(
+        argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    return Process(name, proc, url)
+
+
+async def wait_ready(process: Process, probe: str, timeout: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(timeout=2) as client:
+        while time.monotonic() < deadline:
+            if process.proc.poll() is not None:
+                raise SystemExit(f"{process.name} exited: see {OUT / (process.name + '.log')}")
+            with contextlib.suppress(httpx.HTTPError):
+                response = await client.post(probe, json={"query": "{ __typename }"})
+                if response.status_code < 500:
+                    return
+            await asyncio.sleep(0.3)
+    raise SystemExit(f"{process.name} did not become ready in {timeout:.0f} s")
+
+
+# ---- load ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Load:
+    requests: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    rss: dict[int, float] = field(default_factory=dict)
+    first_error: str = ""
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "errors": self.errors,
+            "seconds": round(self.seconds, 2),
+            "rps": round(self.rps, 1),
+            "p50_ms": round(self.pct(0.5), 2),
+            "p99_ms": round(self.pct(0.99), 2),
+            "mean_ms": round(statistics.fmean(self.latencies) * 1000, 2) if self.latencies else None,
+            "rss_mib": {str(k): round(v, 1) for k, v in self.rss.items()},
+        }
+
+
+async def drive(url: str, bodies: list[bytes], headers: dict[str, str], args: argparse.Namespace) -> Load:
+    """C connections, each sending its next request when the last is answered: `warmup` seconds
+    discarded, then `duration` seconds or `max_requests` requests, whichever comes first."""
+    import httpx
+
+    limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
+    headers = {"Content-Type": "application/json", "Accept": "application/json", **headers}
+    load = Load()
+    async with httpx.AsyncClient(limits=limits, timeout=60, headers=headers) as client:
+
+        async def worker(n: int, until: float, record: bool) -> None:
+            i = n
+            while time.perf_counter() < until and (not record or load.requests < args.max_requests):
+                body = bodies[i % len(bodies)]
+                i += args.concurrency
+                started = time.perf_counter()
+                response = await client.post(url, content=body)
+                took = time.perf_counter() - started
+                if not record:
+                    continue
+                load.requests += 1
+                load.latencies.append(took)
+                if response.status_code != 200 or b'"errors"' in response.content:
+                    load.errors += 1
+                    load.first_error = load.first_error or response.text[:300]
+
+        until = time.perf_counter() + args.warmup
+        await asyncio.gather(*(worker(n, until, False) for n in range(args.concurrency)))
+        started = time.perf_counter()
+        until = started + args.duration
+        await asyncio.gather(*(worker(n, until, True) for n in range(args.concurrency)))
+        load.seconds = time.perf_counter() - started
+    return load
+
+
+def bodies_for(query: str, variables: Any, params: Params, count: int) -> list[bytes]:
+    return [
+        json.dumps({"query": query, "variables": variables(params, i)}, ensure_ascii=False).encode()
+        for i in range(count)
+    ]
+
+
+def first_difference(a: Any, b: Any, path: str = "") -> str | None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            if key not in a or key not in b:
+                return f"{path}.{key}: only in {'server' if key in a else 'floor'}"
+            found = first_difference(a[key], b[key], f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return f"{path}: {len(a)} items vs {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            found = first_difference(x, y, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    return None if a == b else f"{path}: {a!r} vs {b!r}"
+
+
+# ---- py-spy ----------------------------------------------------------------------------------------
+
+# Where a sample's innermost Python frame lies, by path fragment.
+PACKAGES = (
+    ("graphql/", "graphql-core"), ("strawberry/", "strawberry"), ("pypika", "tortoise (pypika)"),
+    ("tortoise/", "tortoise"), ("asyncpg/", "asyncpg"), ("aiosqlite", "aiosqlite"), ("asyncio/", "asyncio"),
+    ("uvicorn/", "uvicorn"), ("starlette/", "starlette"), ("json/", "json"), ("casbin", "casbin"),
+    ("/schema/", "lianxin schema/"), ("/server/", "lianxin server/"),
+)  # fmt: skip
+IDLE = ("Connection._recv", "Runner.run", "select (selectors.py", "_run_once (asyncio/base_events.py")
+
+
+def start_spy(
+    server: Process, op: Operation, args: argparse.Namespace
+) -> tuple[subprocess.Popen[bytes], Path]:
+    path = OUT / f"py-spy-{op.name}.txt"
+    seconds = max(1, int(args.warmup + args.duration) - 1)
+    argv = [
+        str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(server.proc.pid),
+        "--subprocesses", "--duration", str(seconds), "--rate", "200", "--format", "raw", "--nonblocking",
+        "-o", str(path),
+    ]  # fmt: skip
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), path
+
+
+def finish_spy(spy: tuple[subprocess.Popen[bytes], Path], op: Operation) -> dict[str, float]:
+    """Busy samples (idle waits left out) by the package of their innermost frame, in %."""
+    proc, path = spy
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    counts: dict[str, int] = {}
+    total = 0
+    with contextlib.suppress(OSError):
+        for line in path.read_text().splitlines():
+            stack, _, n = line.rpartition(" ")
+            inner = stack.rsplit(";", 1)[-1]
+            if not n.isdigit() or inner.startswith(IDLE) or "multiprocessing/connection.py" in inner:
+                continue
+            package = next((name for key, name in PACKAGES if key in inner), "other")
+            counts[package] = counts.get(package, 0) + int(n)
+            total += int(n)
+    shares = (
+        {k: round(100 * v / total, 1) for k, v in sorted(counts.items(), key=lambda kv: -kv[1])}
+        if total
+        else {}
+    )
+    print(f"  py-spy {op.name}: " + ", ".join(f"{k} {v}%" for k, v in shares.items()))
+    return shares
+
+
+# ---- main ------------------------------------------------------------------------------------------
+
+
+def fmt(value: float | None, digits: int = 1) -> str:
+    if value is None or value != value:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+async def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="bench/run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_POSTGRES_URL)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--duration", type=float, default=10.0, help="seconds measured per operation and server"
+    )
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--max-requests", type=int, default=100_000)
+    parser.add_argument("--ops", default=",".join(op.name for op in OPERATIONS))
+    parser.add_argument("--no-floor", action="store_true")
+    parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument(
+        "--profile", default=None, help="profile one operation in-process (pyinstrument) and stop"
+    )
+    parser.add_argument("--profile-requests", type=int, default=300)
+    parser.add_argument(
+        "--py-spy",
+        action="store_true",
+        help="record the server's workers with py-spy while each operation runs",
+    )
+    args = parser.parse_args(argv)
+
+    url = args.database_url
+    postgres = not url.startswith("sqlite://")
+    # Settings are read from the environment at import: set it before anything imports server.
+    os.environ["LIANXIN_DATABASE_URL"] = url
+    from server.settings import settings
+
+    names = [n.strip() for n in args.ops.split(",") if n.strip()]
+    unknown = [n for n in names if n not in BY_NAME]
+    if unknown:
+        raise SystemExit(f"unknown operations {unknown}; known: {', '.join(BY_NAME)}")
+    from schema.schema import schema
+
+    query_type = schema._schema.query_type
+    fields = set(query_type.fields) if query_type else set()
+    ops, missing = [], []
+    for name in names:
+        (ops if BY_NAME[name].requires in fields else missing).append(BY_NAME[name])
+    info = machine()
+    print(
+        f"machine: {info.get('nproc')} cores, {info.get('memory_gib')} GiB, {info.get('cpu')}; "
+        f"load average {loadavg()}"
+    )
+    for op in missing:
+        print(f"  skipped {op.name}: the schema has no Query.{op.requires}")
+    params = await read_params(url)
+    print(f"database: {url.split('@')[-1]}; scorecard period {params.period_from} … {params.period_to}; "
+          f"{len(params.ticket_numbers)} ticket numbers in turn")  # fmt: skip
+
+    if args.profile:
+        if args.profile not in {op.name for op in ops}:
+            raise SystemExit(f"--profile: {args.profile} is not among the operations run")
+        await in_process([BY_NAME[args.profile]], params, args.profile, args.profile_requests)
+        return
+
+    measured = await in_process(ops, params, None, 0)
+    for name, m in measured.items():
+        if m["errors"]:
+            raise SystemExit(f"{name}: the server answered with errors: {m['errors']}")
+
+    env = {**os.environ, "LIANXIN_DATABASE_URL": url, "LIANXIN_SECRET_KEY": settings.secret_key}
+    processes: list[Process] = []
+    results: dict[str, Any] = {
+        "machine": info,
+        "database": url.split("@")[-1],
+        "args": {k: v for k, v in vars(args).items()},
+        "load_before": loadavg(),
+        "operations": {},
+        "started": datetime.now(TZ).isoformat(timespec="seconds"),
+    }
+    peer_queries: dict[str, Any] = {}
+    peer_note = ""
+    try:
+        port = free_port()
+        server = spawn(
+            "server",
+            [
+                sys.executable,
+                "-m",
+                "server.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
+            env,
+            f"http://127.0.0.1:{port}/graphql",
+        )
+        processes.append(server)
+        floor = peer = None
+        if postgres and not args.no_floor:
+            fport = free_port()
+            floor = spawn(
+                "floor",
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "bench.floor:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(fport),
+                    "--workers",
+                    str(args.workers),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                ],  # fmt: skip
+                {**env, "LIANXIN_BENCH_DATABASE_URL": url},
+                f"http://127.0.0.1:{fport}/floor",
+            )
+            processes.append(floor)
+        if postgres and not args.no_peer:
+            from bench import peer as peer_module
+
+            why = peer_module.ensure_installed()
+            if why:
+                peer_note = f"PostGraphile skipped: {why}"
+            else:
+                pport = free_port()
+                peer_proc = peer_module.start(url, pport, OUT / "peer.log")
+                peer = Process("peer", peer_proc, f"http://127.0.0.1:{pport}/graphql")
+                processes.append(peer)
+                peer_queries = peer_module.PEER_QUERIES
+        await wait_ready(server, server.url)
+        if floor:
+            await wait_ready(floor, floor.url + "/none")
+        if peer:
+            try:
+                await wait_ready(peer, peer.url, timeout=120)
+            except SystemExit as exc:
+                peer_note = f"PostGraphile skipped: {exc}"
+                peer.stop()
+                peer = None
+        if peer_note:
+            print(peer_note)
+        results["peer_note"] = peer_note
+
+        import httpx
+
+        async with httpx.AsyncClient(timeout=30) as client:
+            tokens = {}
+            for user in sorted({op.user for op in ops}):
+                response = await client.post(
+                    server.url, json={"query": LOGIN, "variables": {"u": user, "p": PASSWORD}}
+                )
+                tokens[user] = response.json()["data"]["login"]["token"]
+
+            same: dict[str, str] = {}
+            if floor:
+                for op in ops:
+                    body = {"variables": op.variables(params, 0)}
+                    answer = (await client.post(f"{floor.url}/{op.name}", json=body)).json()["data"]
+                    diff = first_difference(measured[op.name]["data"], answer)
+                    same[op.name] = "same" if diff is None else f"differs at {diff}"
+
+        print(f"\nload: {args.workers} workers, {args.concurrency} connections, {args.warmup:g} s warm-up + "
+              f"{args.duration:g} s per operation and server; load average now: {loadavg()}\n")  # fmt: skip
+        header = (
+            f"{'operation':22} {'stmts':>5} {'KiB':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+            f"{'RSS/worker':>10} "
+            f"{'floor r/s':>9} {'floor p50':>9} {'p50×floor':>9} {'peer r/s':>8} {'ours/peer':>9}"
+        )
+        print(header)
+        print("-" * len(header))
+        for op in ops:
+            row: dict[str, Any] = {"statements": measured[op.name]["statements"], "user": op.user}
+            spy = start_spy(server, op, args) if args.py_spy else None
+            ours = await drive(
+                server.url, bodies_for(op.document(), op.variables, params, 200),
+                {"Authorization": f"Bearer {tokens[op.user]}"}, args,
+            )  # fmt: skip
+            ours.rss = rss_mib(server.proc.pid)
+            row["server"] = ours.summary()
+            row["bytes"] = measured[op.name]["bytes"]
+            if spy is not None:
+                row["py_spy"] = finish_spy(spy, op)
+            if ours.errors:
+                print(f"  {op.name}: {ours.errors} errors, e.g. {ours.first_error}")
+            floor_load = peer_load = None
+            if floor:
+                bodies = [json.dumps({"variables": op.variables(params, i)}).encode() for i in range(200)]
+                floor_load = await drive(f"{floor.url}/{op.name}", bodies, {}, args)
+                row["floor"] = floor_load.summary()
+                row["floor_same_data"] = same.get(op.name)
+            if peer and op.name in peer_queries:
+                query, variables = peer_queries[op.name]
+                peer_load = await drive(peer.url, bodies_for(query, variables, params, 200), {}, args)
+                peer_load.rss = rss_mib(peer.proc.pid)
+                row["peer"] = peer_load.summary()
+                if peer_load.errors:
+                    print(f"  {op.name} (peer): {peer_load.errors} errors, e.g. {peer_load.first_error}")
+            workers = list(ours.rss.values())  # the largest process of the tree is a worker
+            print(
+                f"{op.name:22} {row['statements']:>5} {row['bytes'] / 1024:>5.1f} {fmt(ours.rps):>8} "
+                f"{fmt(ours.pct(0.5), 2):>8} "
+                f"{fmt(ours.pct(0.99), 2):>8} {fmt(max(workers) if workers else None, 0) + ' MiB':>10} "
+                f"{fmt(floor_load.rps if floor_load else None):>9} "
+                f"{fmt(floor_load.pct(0.5) if floor_load else None, 2):>9} "
+                f"{fmt(ours.pct(0.5) / floor_load.pct(0.5) if floor_load else None, 1):>9} "
+                f"{fmt(peer_load.rps if peer_load else None):>8} "
+                f"{fmt(ours.rps / peer_load.rps if peer_load and peer_load.rps else None, 2):>9}"
+            )  # fmt: skip
+            results["operations"][op.name] = row
+        if same:
+            print("\nfloor answers: " + "; ".join(f"{k}: {v}" for k, v in same.items()))
+    finally:
+        for process in reversed(processes):
+            process.stop()
+    results["load_after"] = loadavg()
+    print(f"\nload average after: {results['load_after']}")
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"results-{datetime.now(TZ):%Y%m%d-%H%M%S}.json"
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print(f"results: {path}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,98 @@
+"""What admins read of the trails: the audit, citizens' personal-data reads, data-sharing key use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+from schema.pagination import Connection, paginate
+from server.audit.models import AuditEntry as AuditEntryModel
+from server.authz.engine import CITY, engine
+from server.stats.models import ApiKeyUse as ApiKeyUseModel
+from server.stats.models import PersonalDataAccess as PersonalDataAccessModel
+
+
+@strawberry.type(description="One change: who, what, before and after. Never changed once written.")
+class AuditEntry:
+    at: datetime
+    actor: str
+    operation: str
+    object_type: str
+    object_id: str
+    before: JSON | None
+    after: JSON | None
+    request_id: str
+
+
+@strawberry.type(description="A read of a citizen's name or phone.")
+class PersonalDataRead:
+    at: datetime
+    actor: str
+    ticket_number: str
+    fields_read: str
+    request_id: str
+
+
+@strawberry.type(description="A request made with a data-sharing key.")
+class ApiKeyUse:
+    at: datetime
+    prefix: str
+    operation: str
+    allowed: bool
+
+
+def _require_audit(info: strawberry.Info) -> None:
+    info.context.authz.require("audit", "read", engine.tree.id_by_code.get(CITY))
+
+
+@strawberry.type
+class AuditQuery:
+    @strawberry.field(description="The audit trail, newest first. Needs audit:read.")
+    async def audit_trail(
+        self,
+        info: strawberry.Info,
+        object_type: str | None = None,
+        actor: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AuditEntry]:
+        _require_audit(info)
+        query = AuditEntryModel.all().order_by("-id")
+        if object_type:
+            query = query.filter(object_type=object_type)
+        if actor:
+            query = query.filter(actor=actor)
+        return await paginate(query, first, after)
+
+    @strawberry.field(description="Every read of citizens' personal data, newest first. Needs audit:read.")
+    async def personal_data_reads(
+        self,
+        info: strawberry.Info,
+        ticket_number: str | None = None,
+        actor: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[PersonalDataRead]:
+        _require_audit(info)
+        query = PersonalDataAccessModel.all().order_by("-id")
+        if ticket_number:
+            query = query.filter(ticket_number=ticket_number)
+        if actor:
+            query = query.filter(actor=actor)
+        return await paginate(query, first, after)
+
+    @strawberry.field(description="Requests made with data-sharing keys, newest first. Needs audit:read.")
+    async def api_key_uses(
+        self,
+        info: strawberry.Info,
+        prefix: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ApiKeyUse]:
+        _require_audit(info)
+        query = ApiKeyUseModel.all().order_by("-id")
+        if prefix:
+            query = query.filter(prefix=prefix)
+        return await paginate(query, first, after)

@@ -1,0 +1,143 @@
+"""The scorecard (成绩单) in GraphQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+
+from schema.geo.loaders import JurisdictionByIdLoader
+from schema.geo.types import Jurisdiction
+from schema.ids import filter_id
+from server.authz.authorizer import Authorizer
+from server.enums import StationKind, StationStatus, label_zh
+from server.stats import scorecard as sc
+from server.stats.scorecard import check_period, resolve_place
+
+
+@strawberry.type
+class StationTally:
+    kind: str
+    kind_label: str | None
+    status: str
+    status_label: str | None
+    count: int
+
+
+@strawberry.type(description="Stations planned for a year against the target kept as data.")
+class StationTargetProgress:
+    year: int
+    kind: str
+    target: int
+    planned: int
+    operating: int
+    note: str
+
+
+@strawberry.type(description="Durations in minutes, read off the rollup's buckets (exact to a bucket).")
+class DurationFigures:
+    count: int
+    median_minutes: float | None
+    p90_minutes: float | None
+
+
+@strawberry.type(description="Resolved tickets by the 721 work method, against 70/20/10.")
+class MethodSplit:
+    service: int
+    management: int
+    enforcement: int
+    service_share: float | None
+    management_share: float | None
+    enforcement_share: float | None
+    target_service_share: float = 0.7
+    target_management_share: float = 0.2
+    target_enforcement_share: float = 0.1
+
+
+@strawberry.type
+class RatingCount:
+    rating: str
+    count: int
+
+
+@strawberry.type(
+    description="成绩单: stations against targets, tickets, the 721 split, proposals and ratings."
+)
+class Scorecard:
+    period_from: date
+    period_to: date
+    jurisdiction_id: strawberry.Private[int]
+    stations: list[StationTally]
+    station_targets: list[StationTargetProgress]
+    tickets_received: int
+    tickets_resolved: int
+    tickets_overdue: int = strawberry.field(description="Open past their resolution due time, now")
+    response_time: DurationFigures
+    resolution_time: DurationFigures
+    method_split: MethodSplit
+    proposals_replied: int
+    proposals_replied_on_time: int
+    ratings: list[RatingCount]
+
+    @strawberry.field
+    async def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
+        return await info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[no-any-return]
+
+
+async def build(
+    authz: Authorizer, jurisdiction_id: int | None, period_from: date, period_to: date
+) -> Scorecard:
+    check_period(period_from, period_to)
+    place = resolve_place(authz, jurisdiction_id)
+    card = await sc.scorecard(place, period_from, period_to)
+    return Scorecard(
+        period_from=period_from,
+        period_to=period_to,
+        jurisdiction_id=place,
+        stations=[
+            StationTally(
+                kind=s.kind,
+                kind_label=label_zh(StationKind(s.kind)),
+                status=s.status,
+                status_label=label_zh(StationStatus(s.status)),
+                count=s.count,
+            )
+            for s in sorted(card.stations, key=lambda s: (s.kind, s.status))
+        ],
+        station_targets=[StationTargetProgress(**t.__dict__) for t in card.targets],
+        tickets_received=card.received,
+        tickets_resolved=card.resolved,
+        tickets_overdue=card.overdue,
+        response_time=DurationFigures(**card.response.__dict__),
+        resolution_time=DurationFigures(**card.resolution.__dict__),
+        method_split=MethodSplit(
+            service=card.methods["SERVICE"],
+            management=card.methods["MANAGEMENT"],
+            enforcement=card.methods["ENFORCEMENT"],
+            service_share=card.share("SERVICE"),
+            management_share=card.share("MANAGEMENT"),
+            enforcement_share=card.share("ENFORCEMENT"),
+        ),
+        proposals_replied=card.proposals_replied,
+        proposals_replied_on_time=card.proposals_replied_on_time,
+        ratings=[RatingCount(rating=k, count=v) for k, v in sorted(card.ratings.items())],
+    )
+
+
+@strawberry.type
+class StatsQuery:
+    @strawberry.field(
+        description="The scorecard for a jurisdiction (default: the top of your statistics scope) and a period "
+        "of registration days, inclusive. Needs stats:read there."
+    )
+    async def scorecard(
+        self,
+        info: strawberry.Info,
+        period_from: date,
+        period_to: date,
+        jurisdiction_id: strawberry.ID | None = None,
+    ) -> Scorecard:
+        authz = info.context.authz
+        return await build(
+            authz, filter_id(jurisdiction_id, "Jurisdiction", "jurisdictionId"), period_from, period_to
+        )

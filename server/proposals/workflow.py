@@ -1,0 +1,128 @@
+"""The proposal workflow (建议办理流程) as data.
+
+A transition is a row (from state, action, to state). An action not listed for the current state is
+refused with the actions that are listed. Who may take an action is a Casbin policy line (see
+PERMISSIONS), never a role test in code; a few actions also need a relation to the proposal that
+only the data knows (its author or a co-signer, the staff of its lead unit).
+
+Rows whose from and to states are equal are actions that change the proposal without moving it
+(deadlines, supervision, contacts, tasks): listing them here keeps "what may happen now" in one
+table, and every one of them writes a history event like a move does.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from server.enums import ProposalStatus
+from server.errors import DomainError
+
+S = ProposalStatus
+
+TRANSITIONS: tuple[tuple[ProposalStatus, str, ProposalStatus], ...] = (
+    # the deputy drafts, submits or withdraws (代表提出建议)
+    (S.DRAFT, "update", S.DRAFT),
+    (S.DRAFT, "submit", S.SUBMITTED),
+    (S.DRAFT, "withdraw", S.WITHDRAWN),
+    (S.SUBMITTED, "withdraw", S.WITHDRAWN),
+    # the standing committee registers and assigns (登记、交办)
+    (S.SUBMITTED, "register", S.REGISTERED),
+    (S.REGISTERED, "assign", S.ASSIGNED),
+    # deadlines and supervision (督办) while the proposal is being handled
+    (S.ASSIGNED, "set_deadline", S.ASSIGNED),
+    (S.HANDLING, "set_deadline", S.HANDLING),
+    (S.ASSIGNED, "extend_deadline", S.ASSIGNED),
+    (S.HANDLING, "extend_deadline", S.HANDLING),
+    (S.REGISTERED, "flag_supervision", S.REGISTERED),
+    (S.ASSIGNED, "flag_supervision", S.ASSIGNED),
+    (S.HANDLING, "flag_supervision", S.HANDLING),
+    (S.REPLIED, "flag_supervision", S.REPLIED),
+    # the lead unit handles: work plan, co-handlers' opinions, task breakdown, contacts (办理)
+    (S.ASSIGNED, "plan", S.HANDLING),
+    (S.HANDLING, "plan", S.HANDLING),
+    (S.ASSIGNED, "record_opinion", S.ASSIGNED),
+    (S.HANDLING, "record_opinion", S.HANDLING),
+    (S.HANDLING, "create_task", S.HANDLING),
+    # a reply "being solved per plan" keeps its tasks moving after the reply and the closing
+    (S.HANDLING, "update_task", S.HANDLING),
+    (S.REPLIED, "update_task", S.REPLIED),
+    (S.CLOSED, "update_task", S.CLOSED),
+    (S.ASSIGNED, "contact", S.ASSIGNED),
+    (S.HANDLING, "contact", S.HANDLING),
+    (S.REPLIED, "contact", S.REPLIED),
+    # reply, rating, re-handling, closing (答复、评价、重新办理、办结)
+    (S.HANDLING, "reply", S.REPLIED),
+    (S.REPLIED, "rate", S.REPLIED),
+    (S.REPLIED, "rehandle", S.HANDLING),
+    (S.REPLIED, "close", S.CLOSED),
+)
+
+# Not taken by anyone directly: a DISSATISFIED rating takes it, in the rating's transaction.
+AUTOMATIC = frozenset({"rehandle"})
+
+# The Casbin (object, action) each workflow action needs in the proposal's jurisdiction. Actions
+# not listed need ("proposal", action). A deputy holds the own_proposal lines instead, which count
+# on its own proposals only (and, for rating, on those it co-signed).
+PERMISSIONS: dict[str, tuple[str, str]] = {
+    "record_opinion": ("proposal", "plan"),
+    "create_task": ("handling_task", "create"),
+    "update_task": ("handling_task", "update"),
+}
+
+# Written by the lead unit's staff only (牵头单位负责办理): the Casbin line says "bureau staff may
+# write plans", the data says which bureau leads this proposal.
+LEAD_UNIT_ACTIONS = frozenset({"plan", "record_opinion", "create_task", "update_task", "contact", "reply"})
+
+# Co-signing deputies see the reply and may each rate it.
+COSIGNER_ACTIONS = frozenset({"rate"})
+
+# Deadlines. Rule of thumb from Chinese practice (domain.md): a reply is due within 3 months of
+# assignment, a co-handling unit's opinion within 1 month; a proposal returned after a
+# dissatisfied rating is re-handled and answered again within 1 month.
+REPLY_MONTHS = 3
+OPINION_MONTHS = 1
+REHANDLING_MONTHS = 1
+
+# States in which the lead unit still owes a reply: the reply deadline runs.
+AWAITING_REPLY = frozenset({S.ASSIGNED, S.HANDLING})
+
+_TABLE: dict[tuple[ProposalStatus, str], ProposalStatus] = {(f, a): t for f, a, t in TRANSITIONS}
+ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(a for _f, a, _t in TRANSITIONS))
+
+
+class ProposalTransitionRefused(DomainError):
+    """The current state has no row for this action."""
+
+    code = "FORBIDDEN_TRANSITION"
+
+    def __init__(self, current: ProposalStatus, action: str) -> None:
+        self.current_status = current
+        self.action = action
+        self.allowed = allowed_actions(current)
+        names = ", ".join(self.allowed) or "none"
+        super().__init__(f"A proposal in status {current.value} cannot '{action}'; allowed now: {names}.")
+
+
+def allowed_actions(current: ProposalStatus) -> list[str]:
+    """The actions the table lists for a state, in table order (automatic ones left out)."""
+    return [a for f, a, _t in TRANSITIONS if f == current and a not in AUTOMATIC]
+
+
+def target(current: ProposalStatus, action: str) -> ProposalStatus:
+    """The state `action` leads to from `current`; refused when the table has no such row."""
+    to = _TABLE.get((current, action))
+    if to is None:
+        raise ProposalTransitionRefused(current, action)
+    return to
+
+
+def permission(action: str) -> tuple[str, str]:
+    return PERMISSIONS.get(action, ("proposal", action))
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day `months` later, or the month's last day (31 Jan + 1 month = 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

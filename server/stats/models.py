@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class TicketRollup(Model):
+    """Ticket figures kept up to date as tickets change, so that a scorecard over a million tickets
+    sums a few thousand rows instead of scanning them.
+
+    One row per (registration day, jurisdiction, metric): the ticket's community, its town and the
+    city each get a row, so a scorecard at any level reads only its own level. Metrics:
+    received, resolved, SERVICE / MANAGEMENT / ENFORCEMENT, resp:<bucket>, reso:<bucket> (time to
+    first response / to resolution, in the buckets of server.stats.rollup.BUCKETS).
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    day = fields.DateField()
+    jurisdiction = fields.ForeignKeyField(
+        "lianxin.Jurisdiction", related_name="ticket_rollups", on_delete=fields.RESTRICT
+    )
+    jurisdiction_id: int
+    metric = fields.CharField(max_length=24)
+    count = fields.IntField(default=0)
+
+    class Meta:
+        table = "ticket_rollup"
+        unique_together = (("day", "jurisdiction", "metric"),)
+        indexes = (("jurisdiction_id", "day"),)
+
+
+class ApiKeyUse(Model):
+    """Every request made with a data-sharing key: which key, which operation, when."""
+
+    id = fields.BigIntField(primary_key=True)
+    prefix = fields.CharField(max_length=16, db_index=True)
+    operation = fields.CharField(max_length=200)
+    at = fields.DatetimeField()
+    allowed = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "api_key_use"
+        ordering = ["-id"]
+
+
+class PersonalDataAccess(Model):
+    """Every read of a citizen's name or phone: who, which ticket, which field, when."""
+
+    id = fields.BigIntField(primary_key=True)
+    actor = fields.CharField(max_length=64, db_index=True)
+    ticket_id = fields.BigIntField(db_index=True)
+    ticket_number = fields.CharField(max_length=32)
+    fields_read = fields.CharField(max_length=64)
+    at = fields.DatetimeField()
+    request_id = fields.CharField(max_length=64, default="")
+
+    class Meta:
+        table = "personal_data_access"
+        ordering = ["-id"]

@@ -1,0 +1,218 @@
+"""Keeping TicketRollup in step with tickets, and recomputing it from scratch.
+
+Each workflow step that changes a figure adds deltas in the ticket's own transaction, as ONE
+statement: a multi-row INSERT … ON CONFLICT DO UPDATE (the same SQL on PostgreSQL and SQLite),
+for the ticket's community, its town and the city. A concurrent step on a ticket of the same day
+and place waits for the row lock instead of losing an update.
+
+Durations go into fixed buckets (minutes); percentiles are read off the buckets by linear
+interpolation, so they are exact to within a bucket's width.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from tortoise import connections
+
+from server.authz.engine import engine
+from server.timeutil import local
+
+# Upper bounds of the duration buckets, in minutes; the last bucket is open-ended.
+BUCKETS: tuple[int, ...] = (
+    5,
+    10,
+    15,
+    20,
+    30,
+    45,
+    60,
+    90,
+    120,
+    180,
+    240,
+    360,
+    480,
+    720,
+    1440,
+    2880,
+    4320,
+    10080,
+    20160,
+    43200,
+)
+METHODS = ("SERVICE", "MANAGEMENT", "ENFORCEMENT")
+
+Delta = tuple[date, int, str, int]  # (registration day, community id, metric, +/-n)
+
+
+def bucket(minutes: float) -> str:
+    for index, bound in enumerate(BUCKETS):
+        if minutes < bound:
+            return f"{index:02d}"
+    return f"{len(BUCKETS):02d}"
+
+
+def bucket_range(name: str) -> tuple[float, float]:
+    index = int(name)
+    low = 0.0 if index == 0 else float(BUCKETS[index - 1])
+    high = float(BUCKETS[index]) if index < len(BUCKETS) else low * 2
+    return low, high
+
+
+def minutes_between(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds() / 60
+
+
+def day_of(moment: datetime) -> date:
+    return local(moment).date()  # type: ignore[union-attr]
+
+
+async def ensure_tree() -> None:
+    """Outside a request (CLI, demo load) the policy engine may not have loaded the tree yet."""
+    if not engine.tree.code_by_id:
+        from server.geo.tree import JurisdictionTree
+
+        engine.tree = await JurisdictionTree.load()
+
+
+def levels(community_id: int) -> list[int]:
+    """The community, its town and the city: every level a scorecard may ask for."""
+    code = engine.tree.code(community_id)
+    if code is None:
+        return [community_id]
+    parts = code.split("/")
+    ids = [engine.tree.id_by_code.get("/".join(parts[:n])) for n in range(len(parts), 0, -1)]
+    return [i for i in ids if i is not None]
+
+
+async def apply(deltas: Iterable[Delta]) -> None:
+    """Add the deltas at every level, in one statement, inside the caller's transaction."""
+    rows: dict[tuple[date, int, str], int] = defaultdict(int)
+    for day, community_id, metric, n in deltas:
+        for jurisdiction_id in levels(community_id):
+            rows[(day, jurisdiction_id, metric)] += n
+    rows = {k: v for k, v in rows.items() if v}
+    if not rows:
+        return
+    conn = connections.get("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    values, params = [], []
+    for i, ((day, jurisdiction_id, metric), n) in enumerate(sorted(rows.items())):
+        if postgres:
+            values.append(f"(${4 * i + 1}, ${4 * i + 2}, ${4 * i + 3}, ${4 * i + 4})")
+        else:
+            values.append("(?, ?, ?, ?)")
+        params += [day if postgres else day.isoformat(), jurisdiction_id, metric, n]
+    # Sorted keys: concurrent transactions lock rows in the same order, so they cannot deadlock.
+    sql = (
+        "INSERT INTO ticket_rollup (day, jurisdiction_id, metric, count) VALUES "
+        + ", ".join(values)
+        + " ON CONFLICT (day, jurisdiction_id, metric) DO UPDATE SET count = ticket_rollup.count + excluded.count"
+    )
+    await conn.execute_query(sql, params)
+
+
+# What each workflow step changes ------------------------------------------------------------------
+
+
+def on_register(ticket: object) -> list[Delta]:
+    return [(day_of(ticket.registered_at), ticket.jurisdiction_id, "received", 1)]  # type: ignore[attr-defined]
+
+
+def on_step(before: object, after: object) -> list[Delta]:
+    """Deltas between a ticket before and after one step."""
+    b, a = before, after
+    day, place = day_of(b.registered_at), b.jurisdiction_id  # type: ignore[attr-defined]
+    deltas: list[Delta] = []
+    if b.dispatched_at is None and a.dispatched_at is not None:  # type: ignore[attr-defined]
+        deltas.append((day, place, "resp:" + bucket(minutes_between(a.registered_at, a.dispatched_at)), 1))  # type: ignore[attr-defined]
+    if b.resolved_at is not None:  # type: ignore[attr-defined]
+        if a.resolved_at is None or a.resolution_method != b.resolution_method:  # type: ignore[attr-defined]
+            deltas += _resolution(b, day, place, -1)
+    if a.resolved_at is not None and (b.resolved_at is None or a.resolution_method != b.resolution_method):  # type: ignore[attr-defined]
+        deltas += _resolution(a, day, place, 1)
+    return deltas
+
+
+def _resolution(t: object, day: date, place: int, sign: int) -> list[Delta]:
+    minutes = minutes_between(t.registered_at, t.resolved_at)  # type: ignore[attr-defined]
+    out = [(day, place, "resolved", sign), (day, place, "reso:" + bucket(minutes), sign)]
+    method = getattr(t.resolution_method, "value", t.resolution_method)  # type: ignore[attr-defined]
+    if method:
+        out.append((day, place, str(method), sign))
+    return out
+
+
+# From scratch ------------------------------------------------------------------------------------
+
+
+def _minutes_sql(dialect: str, start: str, end: str) -> str:
+    if dialect == "postgres":
+        return f"EXTRACT(EPOCH FROM ({end} - {start})) / 60.0"
+    return f"(julianday({end}) - julianday({start})) * 1440.0"
+
+
+def _day_sql(dialect: str) -> str:
+    if dialect == "postgres":
+        return "CAST(registered_at AT TIME ZONE 'Asia/Shanghai' AS DATE)"
+    return "substr(registered_at, 1, 10)"  # stored as local time with its +08:00 offset
+
+
+def _bucket_sql(minutes: str) -> str:
+    cases = " ".join(f"WHEN {minutes} < {bound} THEN '{i:02d}'" for i, bound in enumerate(BUCKETS))
+    return f"CASE {cases} ELSE '{len(BUCKETS):02d}' END"
+
+
+async def recompute() -> dict[tuple[date, int, str], int]:
+    """Every rollup row, computed afresh from the ticket table by GROUP BY at the community level,
+    then added up to towns and the city."""
+    conn = connections.get("default")
+    dialect = conn.capabilities.dialect
+    day = _day_sql(dialect)
+    resp = _bucket_sql(_minutes_sql(dialect, "registered_at", "dispatched_at"))
+    reso = _bucket_sql(_minutes_sql(dialect, "registered_at", "resolved_at"))
+    queries = [
+        f"SELECT {day} AS d, jurisdiction_id AS j, 'received' AS m, COUNT(*) AS n FROM ticket GROUP BY 1, 2",
+        f"SELECT {day}, jurisdiction_id, 'resolved', COUNT(*) FROM ticket WHERE resolved_at IS NOT NULL GROUP BY 1, 2",
+        f"SELECT {day}, jurisdiction_id, resolution_method, COUNT(*) FROM ticket "
+        "WHERE resolved_at IS NOT NULL AND resolution_method IS NOT NULL GROUP BY 1, 2, 3",
+        f"SELECT {day}, jurisdiction_id, 'resp:' || {resp}, COUNT(*) FROM ticket "
+        "WHERE dispatched_at IS NOT NULL GROUP BY 1, 2, 3",
+        f"SELECT {day}, jurisdiction_id, 'reso:' || {reso}, COUNT(*) FROM ticket "
+        "WHERE resolved_at IS NOT NULL GROUP BY 1, 2, 3",
+    ]
+    await ensure_tree()
+    totals: dict[tuple[date, int, str], int] = defaultdict(int)
+    for sql in queries:
+        for row in await conn.execute_query_dict(sql):
+            d, j, m, n = (row[k] for k in row)
+            d = d if isinstance(d, date) else date.fromisoformat(str(d))
+            for jurisdiction_id in levels(int(j)):
+                totals[(d, jurisdiction_id, str(m))] += int(n)
+    return dict(totals)
+
+
+async def stored() -> dict[tuple[date, int, str], int]:
+    from server.stats.models import TicketRollup
+
+    rows = await TicketRollup.filter(count__not=0).values_list("day", "jurisdiction_id", "metric", "count")
+    return {(d if isinstance(d, date) else date.fromisoformat(str(d)), j, m): n for d, j, m, n in rows}
+
+
+async def rebuild() -> int:
+    """Replace every rollup row with a fresh recomputation (after bulk loads)."""
+    from tortoise.transactions import in_transaction
+
+    from server.stats.models import TicketRollup
+
+    totals = await recompute()
+    async with in_transaction():
+        await TicketRollup.all().delete()
+        await TicketRollup.bulk_create(
+            [TicketRollup(day=d, jurisdiction_id=j, metric=m, count=n) for (d, j, m), n in totals.items()],
+            batch_size=5000,
+        )
+    return len(totals)

@@ -1,0 +1,201 @@
+"""The scorecard (成绩单) for the city, a town or a community, over a period.
+
+Stations and proposals are small tables, counted live by GROUP BY. Ticket figures are summed from
+TicketRollup rows of the requested jurisdiction (a few thousand rows for a city-year, however many
+tickets), except `overdue`, which depends on the clock: it is counted live over open tickets, which
+the (status, resolution_due) index finds directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from tortoise.expressions import Q
+from tortoise.functions import Count, Sum
+
+from server import clock
+from server.authz.authorizer import Authorizer
+from server.authz.engine import engine
+from server.errors import FieldProblem, Forbidden, ValidationFailed
+from server.proposals.models import Proposal, ProposalRating, ProposalReply
+from server.stations.models import Station, StationTarget
+from server.stats.models import TicketRollup
+from server.stats.rollup import METHODS, bucket_range
+from server.tickets.models import Ticket
+from server.tickets.workflow import OPEN
+from server.timeutil import CITY_TZ
+
+TARGET_SPLIT = {"SERVICE": 0.7, "MANAGEMENT": 0.2, "ENFORCEMENT": 0.1}
+
+
+@dataclass
+class StationCount:
+    kind: str
+    status: str
+    count: int
+
+
+@dataclass
+class TargetProgress:
+    year: int
+    kind: str
+    target: int
+    planned: int
+    operating: int
+    note: str
+
+
+@dataclass
+class Percentiles:
+    count: int = 0
+    median_minutes: float | None = None
+    p90_minutes: float | None = None
+
+
+@dataclass
+class Scorecard:
+    jurisdiction_id: int
+    period_from: date
+    period_to: date
+    stations: list[StationCount] = field(default_factory=list)
+    targets: list[TargetProgress] = field(default_factory=list)
+    received: int = 0
+    resolved: int = 0
+    overdue: int = 0
+    methods: dict[str, int] = field(default_factory=dict)
+    response: Percentiles = field(default_factory=Percentiles)
+    resolution: Percentiles = field(default_factory=Percentiles)
+    proposals_replied: int = 0
+    proposals_replied_on_time: int = 0
+    ratings: dict[str, int] = field(default_factory=dict)
+
+    def share(self, method: str) -> float | None:
+        done = sum(self.methods.values())
+        return round(self.methods.get(method, 0) / done, 4) if done else None
+
+
+def percentiles(histogram: dict[str, int]) -> Percentiles:
+    total = sum(histogram.values())
+    if not total:
+        return Percentiles()
+
+    def at(q: float) -> float:
+        rank, seen = q * total, 0
+        for name in sorted(histogram):
+            n = histogram[name]
+            if n and seen + n >= rank:
+                low, high = bucket_range(name)
+                return round(low + (high - low) * (rank - seen) / n, 1)
+            seen += n
+        return bucket_range(max(histogram))[1]
+
+    return Percentiles(count=total, median_minutes=at(0.5), p90_minutes=at(0.9))
+
+
+async def scorecard(jurisdiction_id: int, period_from: date, period_to: date) -> Scorecard:
+    """Figures for tickets registered from `period_from` to `period_to` (inclusive), stations as
+    they stand, targets of the years the period touches, proposals replied within the period."""
+    card = Scorecard(jurisdiction_id, period_from, period_to)
+    code = engine.tree.code(jurisdiction_id) or ""
+    within_ids = sorted(engine.tree.ids_within((code,)))
+
+    rows = (
+        await Station.filter(jurisdiction_id__in=within_ids)
+        .annotate(n=Count("id"))
+        .group_by("kind", "status")
+        .values("kind", "status", "n")
+    )
+    card.stations = [
+        StationCount(
+            str(getattr(r["kind"], "value", r["kind"])),
+            str(getattr(r["status"], "value", r["status"])),
+            r["n"],
+        )
+        for r in rows
+    ]
+
+    years = list(range(period_from.year, period_to.year + 1))
+    targets = await StationTarget.filter(jurisdiction_id=jurisdiction_id, year__in=years)
+    if targets:
+        progress = (
+            await Station.filter(jurisdiction_id__in=within_ids, planned_year__in=years)
+            .annotate(planned=Count("id"), operating=Count("id", _filter=Q(status="OPERATING")))
+            .group_by("planned_year", "kind")
+            .values("planned_year", "kind", "planned", "operating")
+        )
+        by_key = {(r["planned_year"], str(getattr(r["kind"], "value", r["kind"]))): r for r in progress}
+        for t in targets:
+            kind = str(getattr(t.kind, "value", t.kind))
+            got = by_key.get((t.year, kind), {"planned": 0, "operating": 0})
+            card.targets.append(
+                TargetProgress(t.year, kind, t.target, got["planned"], got["operating"], t.note)
+            )
+
+    sums = (
+        await TicketRollup.filter(jurisdiction_id=jurisdiction_id, day__gte=period_from, day__lte=period_to)
+        .annotate(total=Sum("count"))
+        .group_by("metric")
+        .values("metric", "total")
+    )
+    figures = {r["metric"]: int(r["total"] or 0) for r in sums}
+    card.received = figures.get("received", 0)
+    card.resolved = figures.get("resolved", 0)
+    card.methods = {m: figures.get(m, 0) for m in METHODS}
+    card.response = percentiles({k[5:]: v for k, v in figures.items() if k.startswith("resp:")})
+    card.resolution = percentiles({k[5:]: v for k, v in figures.items() if k.startswith("reso:")})
+
+    start = datetime.combine(period_from, time.min, CITY_TZ)
+    end = datetime.combine(period_to + timedelta(days=1), time.min, CITY_TZ)
+    card.overdue = await Ticket.filter(
+        jurisdiction_id__in=within_ids,
+        status__in=[s.value for s in OPEN],
+        resolution_due__lt=clock.now(),
+        registered_at__gte=start,
+        registered_at__lt=end,
+    ).count()
+
+    replies = (
+        await ProposalReply.filter(
+            proposal__jurisdiction_id__in=within_ids, replied_at__gte=start, replied_at__lt=end
+        )
+        .annotate(n=Count("id"))
+        .group_by("late")
+        .values("late", "n")
+    )
+    card.proposals_replied = sum(r["n"] for r in replies)
+    card.proposals_replied_on_time = sum(r["n"] for r in replies if not r["late"])
+    ratings = (
+        await ProposalRating.filter(
+            proposal__jurisdiction_id__in=within_ids, rated_at__gte=start, rated_at__lt=end
+        )
+        .annotate(n=Count("id"))
+        .group_by("rating")
+        .values("rating", "n")
+    )
+    card.ratings = {str(getattr(r["rating"], "value", r["rating"])): r["n"] for r in ratings}
+    _ = Proposal  # proposals are reached through replies and ratings
+    return card
+
+
+def resolve_place(authz: Authorizer, jurisdiction_id: int | None) -> int:
+    """The jurisdiction asked for, which must lie within the caller's statistics scope; by default
+    the top of that scope (a community worker: its community)."""
+    scope = authz.scope("stats", "read")
+    if scope.empty:
+        raise Forbidden("You may not read statistics.")
+    if jurisdiction_id is None:
+        code = scope.codes[0] if scope.codes else "dongguan"
+        jurisdiction_id = authz.engine.tree.id_by_code.get(code)
+        if jurisdiction_id is None:
+            raise Forbidden("You may not read statistics.")
+    if not scope.contains(jurisdiction_id):
+        raise Forbidden("That jurisdiction lies outside your statistics scope.")
+    return jurisdiction_id
+
+
+def check_period(period_from: date, period_to: date) -> None:
+    if period_from > period_to:
+        raise ValidationFailed(problems=[FieldProblem("to", "is before from", "BAD_RANGE")])
+    if (period_to - period_from).days > 366 * 5:
+        raise ValidationFailed(problems=[FieldProblem("to", "a period is at most five years", "BAD_RANGE")])
