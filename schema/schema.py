@@ -37,6 +37,7 @@ from schema.tickets.figures import FiguresQuery
 from schema.tickets.mutations import TicketsMutation
 from schema.tickets.queries import TicketsQuery
 from schema.tickets.subscriptions import TicketsSubscription
+from server.db import database_unavailable
 from server.errors import DomainError
 from server.settings import settings
 
@@ -114,6 +115,18 @@ class MaskUnexpectedErrors(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         context: Any = self.execution_context.context
         request_id = getattr(context, "request_id", "-")
+        if database_unavailable(error.original_error):  # the view answers these with HTTP 503
+            log.warning(
+                "database unavailable in %s (request %s): %r", error.path, request_id, error.original_error
+            )
+            return GraphQLError(
+                "The database is unavailable; retry shortly.",
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions={"code": "DATABASE_UNAVAILABLE", "requestId": request_id},
+            )
         log.error(
             "unexpected error in %s (request %s)", error.path, request_id, exc_info=error.original_error
         )

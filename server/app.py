@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -44,6 +45,8 @@ from server.http import (
 from server.logs import current_request_id
 from server.open311 import routes as open311_routes
 from server.settings import settings
+
+MAX_BODY_BYTES = 1_000_000
 
 log = logging.getLogger("lianxin.http")
 
@@ -135,6 +138,8 @@ class LianxinGraphQL(GraphQL[Context, None]):
                 problem := json_body_problem(request.headers.get("content-type"))
             ):
                 return self._error(exchange, 415, problem)
+            if (too_big := await self._oversized(request)) is not None:
+                return self._error(exchange, 413, too_big, code="DOCUMENT_TOO_LARGE")
         try:
             response = await self.run(request)
         except HTTPException as exc:
@@ -160,6 +165,30 @@ class LianxinGraphQL(GraphQL[Context, None]):
         if exchange.status == 503:
             response.headers.update(RETRY_AFTER)
         return response
+
+    @staticmethod
+    async def _oversized(request: Request) -> str | None:
+        """Refuse a huge document before the GraphQL parser sees it. The body as a whole may be
+        larger (long variables get their own, per-field errors), up to MAX_BODY_BYTES."""
+        limit = settings.max_document_bytes
+        message = f"The GraphQL document is larger than {limit:,} bytes; send a smaller one."
+        if request.method == "GET":
+            return message if len(request.query_params.get("query", "").encode()) > limit else None
+        declared = request.headers.get("content-length")
+        too_big = f"The request body is larger than {MAX_BODY_BYTES:,} bytes."
+        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            return too_big
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return too_big
+        if len(body) <= limit:
+            return None
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return None  # the view answers malformed JSON itself
+        query = payload.get("query") if isinstance(payload, dict) else None
+        return message if isinstance(query, str) and len(query.encode()) > limit else None
 
     def _error(
         self,

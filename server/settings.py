@@ -96,7 +96,7 @@ def load_settings() -> Settings:
         default_page_size=_env_int("LIANXIN_DEFAULT_PAGE_SIZE", 50),
         max_query_depth=_env_int("LIANXIN_MAX_QUERY_DEPTH", 12),
         max_aliases=_env_int("LIANXIN_MAX_ALIASES", 50),
-        max_tokens=_env_int("LIANXIN_MAX_TOKENS", 5000),
+        max_tokens=_env_int("LIANXIN_MAX_TOKENS", 2000),
         max_query_cost=_env_int("LIANXIN_MAX_QUERY_COST", 200_000),
         max_document_bytes=_env_int("LIANXIN_MAX_DOCUMENT_BYTES", 100_000),
         api_key_requests_per_minute=_env_int("LIANXIN_API_KEY_REQUESTS_PER_MINUTE", 120),

@@ -58,7 +58,9 @@ def stop(*procs: subprocess.Popen[bytes]) -> None:
 def post(address: str, query: str, token: str | None = None, variables: dict[str, Any] | None = None) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     response = httpx.post(
-        f"http://{address}/graphql", json={"query": query, "variables": variables or {}}, headers=headers,
+        f"http://{address}/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers=headers,
         timeout=10,
     )
     assert response.status_code == 200, response.text

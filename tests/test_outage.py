@@ -103,11 +103,6 @@ async def test_a_resolver_error_from_a_lost_connection_becomes_503() -> None:
     assert body["errors"][0]["path"] == ["stations"]  # type: ignore[index]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs MaskUnexpectedErrors (schema/schema.py) to answer a lost database as "
-    "DATABASE_UNAVAILABLE (or to keep original_error on the masked error)",
-)
 async def test_a_resolver_losing_the_database_is_503(
     gql: Any, client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

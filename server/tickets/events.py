@@ -74,8 +74,9 @@ class Broker:
             log.exception("could not notify other workers of a ticket event")
 
     async def _ensure_listener(self) -> None:
-        if self._listener is not None:
+        if self._listener is not None and not self._listener.is_closed():
             return
+        self._listener = None  # closed by a database outage: listen anew
         conn = self._postgres()
         if conn is None:
             return

@@ -19,8 +19,19 @@ def _lianxin(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 async def test_apikey_create_and_revoke_from_the_command_line(gql: Any, database_url: str) -> None:
-    created = _lianxin(database_url, "apikey", "create", "--name", "交通局", "--scope", "station",
-                       "--scope", "stats", "--department", "transport")
+    created = _lianxin(
+        database_url,
+        "apikey",
+        "create",
+        "--name",
+        "交通局",
+        "--scope",
+        "station",
+        "--scope",
+        "stats",
+        "--department",
+        "transport",
+    )
     assert created.returncode == 0, created.stderr
     key = re.search(r"key \(shown once\): (\S+)", created.stdout)
     prefix = re.search(r"prefix: (\S+)", created.stdout)

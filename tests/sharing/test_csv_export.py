@@ -30,12 +30,24 @@ async def test_stations_csv_as_bureau_and_as_a_community_worker(client: Any, gql
 
 
 async def test_scorecard_csv_obeys_scope(client: Any, gql: Any) -> None:
-    rows = dict(r for r in _rows(await _get(client, gql, "/export/scorecard.csv", "bureau",
-                                           **{"from": "2021-01-01", "to": "2022-12-31"})) if len(r) == 2)
+    rows = dict(
+        r
+        for r in _rows(
+            await _get(
+                client, gql, "/export/scorecard.csv", "bureau", **{"from": "2021-01-01", "to": "2022-12-31"}
+            )
+        )
+        if len(r) == 2
+    )
     assert rows["驿站 stations SERVICE_STATION OPERATING"] == "113"
     assert rows["驿站 stations COMMUNITY_WORKSTATION OPERATING"] == "116"
-    refused = await _get(client, gql, "/export/scorecard.csv", "worker-xiagang",
-                         **{"from": "2021-01-01", "to": "2022-12-31", "jurisdiction": "dongguan"})
+    refused = await _get(
+        client,
+        gql,
+        "/export/scorecard.csv",
+        "worker-xiagang",
+        **{"from": "2021-01-01", "to": "2022-12-31", "jurisdiction": "dongguan"},
+    )
     assert refused.status_code == 403
     bad = await _get(client, gql, "/export/scorecard.csv", "bureau", **{"from": "soon", "to": "2022-12-31"})
     assert bad.status_code == 400

@@ -8,17 +8,37 @@ from tests.helpers import data
 
 SPEC_SERVICE_KEYS = {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
 SPEC_REQUEST_KEYS = {
-    "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
-    "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
-    "address", "address_id", "zipcode", "lat", "long", "media_url",
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
 }
 
 
 async def _key(gql: Any, scopes: list[str]) -> str:
-    city = data(await gql("{ jurisdictions(filter: {level: CITY}) { nodes { id } } }"))["jurisdictions"]["nodes"][0]
-    created = data(await gql(
-        "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { ... on ApiKeyCreated { key } } }",
-        {"i": {"name": "open311 test", "scopes": scopes, "jurisdictionId": city["id"]}}, as_user="admin"))
+    city = data(await gql("{ jurisdictions(filter: {level: CITY}) { nodes { id } } }"))["jurisdictions"][
+        "nodes"
+    ][0]
+    created = data(
+        await gql(
+            "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { ... on ApiKeyCreated { key } } }",
+            {"i": {"name": "open311 test", "scopes": scopes, "jurisdictionId": city["id"]}},
+            as_user="admin",
+        )
+    )
     return str(created["createApiKey"]["key"])
 
 
@@ -32,7 +52,11 @@ async def test_service_list_needs_no_key_and_matches_the_spec(client: Any) -> No
     services = response.json()
     assert services and all(set(s) == SPEC_SERVICE_KEYS for s in services)
     occupying = next(s for s in services if s["service_code"] == "occupying_road")
-    assert "占道经营" in occupying["service_name"] and occupying["metadata"] is False and occupying["type"] == "realtime"
+    assert (
+        "占道经营" in occupying["service_name"]
+        and occupying["metadata"] is False
+        and occupying["type"] == "realtime"
+    )
     definition = (await client.get("/open311/v2/services/occupying_road.json")).json()
     assert definition == {"service_code": "occupying_road", "attributes": []}
     missing = await client.get("/open311/v2/services/nope.json")
@@ -41,8 +65,9 @@ async def test_service_list_needs_no_key_and_matches_the_spec(client: Any) -> No
 
 async def test_requests_read_with_a_ticket_key_without_personal_data(client: Any, gql: Any) -> None:
     key = await _key(gql, ["ticket"])
-    response = await client.get("/open311/v2/requests.json", params={
-        "api_key": key, "service_request_id": "DG-20220110-000001"})
+    response = await client.get(
+        "/open311/v2/requests.json", params={"api_key": key, "service_request_id": "DG-20220110-000001"}
+    )
     assert response.status_code == 200
     [wang] = response.json()
     assert set(wang) == SPEC_REQUEST_KEYS | {"detailed_status"}
@@ -51,9 +76,16 @@ async def test_requests_read_with_a_ticket_key_without_personal_data(client: Any
     assert "王" not in str(wang) and "13800000001" not in str(wang)
     detail = await client.get("/open311/v2/requests/DG-20220110-000001.json", params={"api_key": key})
     assert detail.json() == [wang]
-    ranged = await client.get("/open311/v2/requests.json", params={
-        "api_key": key, "start_date": "2022-01-01T00:00:00+08:00", "end_date": "2022-01-31T23:59:59+08:00",
-        "status": "open", "service_code": "occupying_road"})
+    ranged = await client.get(
+        "/open311/v2/requests.json",
+        params={
+            "api_key": key,
+            "start_date": "2022-01-01T00:00:00+08:00",
+            "end_date": "2022-01-31T23:59:59+08:00",
+            "status": "open",
+            "service_code": "occupying_road",
+        },
+    )
     assert ranged.status_code == 200 and all(r["status"] == "open" for r in ranged.json())
 
 
@@ -62,8 +94,12 @@ async def test_a_station_key_gets_403_and_bad_input_gets_the_spec_error(client: 
     refused = await client.get("/open311/v2/requests.json", params={"api_key": stations_only})
     assert refused.status_code == 403 and _is_error(refused.json(), 403)
     key = await _key(gql, ["ticket"])
-    for params in ({"start_date": "last tuesday"}, {"service_code": "unicorns"}, {"status": "pending"},
-                   {"start_date": "2022-02-01T00:00:00+08:00", "end_date": "2022-01-01T00:00:00+08:00"}):
+    for params in (
+        {"start_date": "last tuesday"},
+        {"service_code": "unicorns"},
+        {"status": "pending"},
+        {"start_date": "2022-02-01T00:00:00+08:00", "end_date": "2022-01-01T00:00:00+08:00"},
+    ):
         bad = await client.get("/open311/v2/requests.json", params={"api_key": key, **params})
         assert bad.status_code == 400 and _is_error(bad.json(), 400), params
     no_key = await client.get("/open311/v2/requests.json")
@@ -79,22 +115,46 @@ async def test_post_makes_a_department_ticket_and_bad_posts_change_nothing(clien
         ({"service_code": "occupying_road", "description": "x"}, 403),  # no key
         ({"api_key": submit, "description": "无位置"}, 400),  # no service_code
         ({"api_key": submit, "service_code": "occupying_road", "description": "无位置"}, 400),  # no location
-        ({"api_key": submit, "service_code": "nope", "lat": "22.8", "long": "113.8", "description": "x"}, 400),
+        (
+            {"api_key": submit, "service_code": "nope", "lat": "22.8", "long": "113.8", "description": "x"},
+            400,
+        ),
     ):
         bad = await client.post("/open311/v2/requests.json", data=form)
         assert bad.status_code == code and _is_error(bad.json(), code), form
     reader = await _key(gql, ["ticket"])
-    refused = await client.post("/open311/v2/requests.json", data={
-        "api_key": reader, "service_code": "occupying_road", "lat": "22.82", "long": "113.68", "description": "x"})
+    refused = await client.post(
+        "/open311/v2/requests.json",
+        data={
+            "api_key": reader,
+            "service_code": "occupying_road",
+            "lat": "22.82",
+            "long": "113.68",
+            "description": "x",
+        },
+    )
     assert refused.status_code == 403
     assert await Ticket.all().count() == before
 
-    xiagang = data(await gql('{ stations(filter: {search: "长安镇厦岗社区城市服务驿站"}) { nodes { latitude longitude } } }'))
+    xiagang = data(
+        await gql(
+            '{ stations(filter: {search: "长安镇厦岗社区城市服务驿站"}) { nodes { latitude longitude } } }'
+        )
+    )
     place = xiagang["stations"]["nodes"][0]
-    created = await client.post("/open311/v2/requests.json", data={
-        "api_key": submit, "service_code": "occupying_road", "lat": str(place["latitude"]),
-        "long": str(place["longitude"]), "description": "市场监管局转来：商铺占道", "first_name": "先生", "last_name": "李",
-        "phone": "13800000099"})
+    created = await client.post(
+        "/open311/v2/requests.json",
+        data={
+            "api_key": submit,
+            "service_code": "occupying_road",
+            "lat": str(place["latitude"]),
+            "long": str(place["longitude"]),
+            "description": "市场监管局转来：商铺占道",
+            "first_name": "先生",
+            "last_name": "李",
+            "phone": "13800000099",
+        },
+    )
     assert created.status_code == 201, created.text
     [receipt] = created.json()
     assert set(receipt) == {"service_request_id", "service_notice", "account_id"}

@@ -20,14 +20,28 @@ async def test_rollups_equal_a_recomputation_after_a_random_mix(gql: Any) -> Non
         t = (await register(gql, refs))["ticket"]
         tickets.append({"id": t["id"], "version": t["version"], "status": "REGISTERED"})
     moves = {
-        "REGISTERED": [("dispatchTicket", ", assigneeId: $a", {"a": (refs["chief"], "ID!")}, "chief-changan"),
-                       ("rejectTicket", ", reason: $r", {"r": ("重复登记", "String!")}, "chief-changan")],
+        "REGISTERED": [
+            ("dispatchTicket", ", assigneeId: $a", {"a": (refs["chief"], "ID!")}, "chief-changan"),
+            ("rejectTicket", ", reason: $r", {"r": ("重复登记", "String!")}, "chief-changan"),
+        ],
         "DISPATCHED": [("markTicketOnSite", "", {}, "chief-changan")],
-        "ON_SITE": [("resolveTicket", ", method: $m, note: $n",
-                     {"m": (None, "ResolutionMethod"), "n": ("处理完毕", "String!")}, "chief-changan")],
-        "RESOLVED": [("recordCitizenFeedback", ", satisfied: true", {}, "worker-xiagang"),
-                     ("recordCitizenFeedback", ", satisfied: false, comment: $c", {"c": ("不满意", "String!")},
-                      "worker-xiagang")],
+        "ON_SITE": [
+            (
+                "resolveTicket",
+                ", method: $m, note: $n",
+                {"m": (None, "ResolutionMethod"), "n": ("处理完毕", "String!")},
+                "chief-changan",
+            )
+        ],
+        "RESOLVED": [
+            ("recordCitizenFeedback", ", satisfied: true", {}, "worker-xiagang"),
+            (
+                "recordCitizenFeedback",
+                ", satisfied: false, comment: $c",
+                {"c": ("不满意", "String!")},
+                "worker-xiagang",
+            ),
+        ],
     }
     for _ in range(60):
         t = rng.choice(tickets)
@@ -35,11 +49,17 @@ async def test_rollups_equal_a_recomputation_after_a_random_mix(gql: Any) -> Non
         if not options:
             continue
         mutation, args, extra, user = rng.choice(options)
-        values = {k: (rng.choice(["SERVICE", "MANAGEMENT", "ENFORCEMENT"]) if v[0] is None else v[0])
-                  for k, v in extra.items()}
+        values = {
+            k: (rng.choice(["SERVICE", "MANAGEMENT", "ENFORCEMENT"]) if v[0] is None else v[0])
+            for k, v in extra.items()
+        }
         types = "".join(f", ${k}: {v[1]}" for k, v in extra.items())
         stale = rng.random() < 0.1  # now and then a stale version: refused, rolled back, no figures
-        variables = {"t": {"id": t["id"], "version": t["version"] - (1 if stale else 0)}, **values, "_types": types}
+        variables = {
+            "t": {"id": t["id"], "version": t["version"] - (1 if stale else 0)},
+            **values,
+            "_types": types,
+        }
         result = await step(gql, mutation, args, variables, user)
         if result["__typename"] == "TicketPayload":
             t["version"], t["status"] = result["ticket"]["version"], result["ticket"]["status"]

@@ -38,8 +38,13 @@ async def test_city_scorecard_as_bureau_over_the_demo_data(gql: Any) -> None:
     assert split["service"] == await demo.filter(resolution_method="SERVICE").count() > 0
     assert split["management"] == await demo.filter(resolution_method="MANAGEMENT").count()
     assert split["enforcement"] == await demo.filter(resolution_method="ENFORCEMENT").count()
-    assert abs(split["serviceShare"] - split["service"] / (split["service"] + split["management"]
-                                                          + split["enforcement"])) < 1e-3
+    assert (
+        abs(
+            split["serviceShare"]
+            - split["service"] / (split["service"] + split["management"] + split["enforcement"])
+        )
+        < 1e-3
+    )
     assert split["targetServiceShare"] == 0.7
     assert card["ticketsReceived"] == await demo.count()
     assert card["ticketsResolved"] == await demo.filter(resolved_at__isnull=False).count()
@@ -54,7 +59,9 @@ async def test_a_community_workers_scorecard_covers_its_community(gql: Any) -> N
     assert _count(own, "SERVICE_STATION", "OPERATING") >= 1
     assert own["ticketsReceived"] < data(await gql(CARD, PERIOD))["scorecard"]["ticketsReceived"]
     city = data(await gql("{ jurisdictions(filter: {level: CITY}) { nodes { id } } }"))
-    refused = await gql(CARD, {**PERIOD, "j": city["jurisdictions"]["nodes"][0]["id"]}, as_user="worker-xiagang")
+    refused = await gql(
+        CARD, {**PERIOD, "j": city["jurisdictions"]["nodes"][0]["id"]}, as_user="worker-xiagang"
+    )
     assert error_codes(refused) == ["FORBIDDEN"]
     assert error_codes(await gql(CARD, PERIOD, as_user="admin")) == ["FORBIDDEN"]
 

@@ -23,8 +23,14 @@ async def test_city_figures_match_the_tickets_and_groupings_add_up(gql: Any) -> 
     assert city["enforcement"] == await Ticket.filter(resolution_method="ENFORCEMENT").count()
     done = city["service"] + city["management"] + city["enforcement"]
     assert abs(city["serviceShare"] - city["service"] / done) < 1e-3 and city["targetServiceShare"] == 0.7
-    assert city["deviationFromTarget"] == round(max(
-        abs(city["serviceShare"] - 0.7), abs(city["managementShare"] - 0.2), abs(city["enforcementShare"] - 0.1)), 4)
+    assert city["deviationFromTarget"] == round(
+        max(
+            abs(city["serviceShare"] - 0.7),
+            abs(city["managementShare"] - 0.2),
+            abs(city["enforcementShare"] - 0.1),
+        ),
+        4,
+    )
     for grouping in ("TOWN", "COMMUNITY", "STATION", "AREA_CHIEF"):
         rows = await _rows(gql, grouping)
         assert sum(r["received"] for r in rows) == city["received"], grouping
@@ -36,6 +42,8 @@ async def test_city_figures_match_the_tickets_and_groupings_add_up(gql: Any) -> 
 async def test_a_community_workers_figures_cover_its_community(gql: Any) -> None:
     rows = await _rows(gql, "COMMUNITY", user="worker-xiagang")
     assert [r["label"] for r in rows] == ["厦岗社区"]
-    xiagang_tickets = data(await gql("{ tickets { totalCount } }", as_user="worker-xiagang"))["tickets"]["totalCount"]
+    xiagang_tickets = data(await gql("{ tickets { totalCount } }", as_user="worker-xiagang"))["tickets"][
+        "totalCount"
+    ]
     assert rows[0]["received"] == xiagang_tickets
     assert error_codes(await gql(FIGURES, {"g": "CITY"}, as_user="admin")) == ["FORBIDDEN"]

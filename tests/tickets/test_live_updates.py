@@ -63,10 +63,13 @@ class Subscriber:
 
 
 def _ids(address: str, token: str) -> dict[str, str]:
-    d = post(address, """{ x: stations(filter: {search: "长安镇厦岗社区城市服务驿站"}) { nodes { id } }
+    d = post(
+        address,
+        """{ x: stations(filter: {search: "长安镇厦岗社区城市服务驿站"}) { nodes { id } }
         s: stations(filter: {search: "沙头"}) { nodes { id name } }
         c: ticketCategories { id code } chief: staff(filter: {search: "长安镇城管片长"}) { nodes { id } } }""",
-             token)["data"]
+        token,
+    )["data"]
     return {
         "xiagang": d["x"]["nodes"][0]["id"],
         "shatou": d["s"]["nodes"][0]["id"],
@@ -80,12 +83,25 @@ REGISTER = """mutation($i: RegisterTicketInput!) { registerTicket(input: $i) {
 
 
 def _register(address: str, token: str, station: str, category: str) -> dict[str, Any]:
-    result = post(address, REGISTER, token, {"i": {"source": "WALK_IN", "categoryId": category, "stationId": station,
-                                                  "description": "实时推送测试 (live update test)"}})
+    result = post(
+        address,
+        REGISTER,
+        token,
+        {
+            "i": {
+                "source": "WALK_IN",
+                "categoryId": category,
+                "stationId": station,
+                "description": "实时推送测试 (live update test)",
+            }
+        },
+    )
     return dict(result["data"]["registerTicket"]["ticket"])
 
 
-def _step(address: str, token: str, mutation: str, args: str, t: dict[str, Any], extra: dict[str, Any]) -> int:
+def _step(
+    address: str, token: str, mutation: str, args: str, t: dict[str, Any], extra: dict[str, Any]
+) -> int:
     types = "".join(f", ${k}: {v[1]}" for k, v in extra.items())
     query = f"mutation($t: TicketVersion!{types}) {{ {mutation}(ticket: $t{args}) {{ ... on TicketPayload {{ ticket {{ version }} }} }} }}"
     variables = {"t": {"id": t["id"], "version": t["version"]}, **{k: v[0] for k, v in extra.items()}}
@@ -97,15 +113,20 @@ async def test_subscribers_get_exactly_the_events_they_may_see(servers: tuple[st
     writer, reader = servers
     tokens = {u: login(writer, u) for u in ("worker-xiagang", "worker-shatou", "chief-changan")}
     refs = _ids(writer, tokens["chief-changan"])
-    async with Subscriber(reader, tokens["worker-xiagang"], in_payload=False) as xiagang, \
-            Subscriber(reader, tokens["worker-shatou"], in_payload=True) as shatou:
+    async with (
+        Subscriber(reader, tokens["worker-xiagang"], in_payload=False) as xiagang,
+        Subscriber(reader, tokens["worker-shatou"], in_payload=True) as shatou,
+    ):
         await asyncio.sleep(1.0)  # both subscriptions (and the LISTEN connection) are in place
         t = _register(writer, tokens["worker-xiagang"], refs["xiagang"], refs["category"])
         chief = tokens["chief-changan"]
-        t["version"] = _step(writer, chief, "dispatchTicket", ", assigneeId: $a", t, {"a": (refs["chief"], "ID!")})
+        t["version"] = _step(
+            writer, chief, "dispatchTicket", ", assigneeId: $a", t, {"a": (refs["chief"], "ID!")}
+        )
         t["version"] = _step(writer, chief, "markTicketOnSite", "", t, {})
-        t["version"] = _step(writer, chief, "resolveTicket", ", method: SERVICE, note: $n", t,
-                             {"n": ("劝导", "String!")})
+        t["version"] = _step(
+            writer, chief, "resolveTicket", ", method: SERVICE, note: $n", t, {"n": ("劝导", "String!")}
+        )
         _step(writer, tokens["worker-xiagang"], "recordCitizenFeedback", ", satisfied: true", t, {})
         seen = [await xiagang.next_event() for _ in range(5)]
         assert [e["action"] for e in seen] == ["register", "dispatch", "arrive", "resolve", "close"]

@@ -21,19 +21,29 @@ async def test_mr_wangs_ticket_end_to_end(gql: Any, monkeypatch: Any) -> None:
     t = {"id": ticket["id"], "version": ticket["version"]}
 
     clock.set(9, 5)
-    dispatched = await step(gql, "dispatchTicket", ", assigneeId: $a",
-                            {"t": t, "a": refs["chief"], "_types": ", $a: ID!"}, "chief-changan")
+    dispatched = await step(
+        gql,
+        "dispatchTicket",
+        ", assigneeId: $a",
+        {"t": t, "a": refs["chief"], "_types": ", $a: ID!"},
+        "chief-changan",
+    )
     assert dispatched["ticket"]["status"] == "DISPATCHED", dispatched
     t["version"] = dispatched["ticket"]["version"]
 
     # worker-shatou can neither see nor change it; chief-humen cannot dispatch it.
-    hidden = await gql('query($id: ID!) { node(id: $id) { id } }', {"id": t["id"]}, as_user="worker-shatou")
+    hidden = await gql("query($id: ID!) { node(id: $id) { id } }", {"id": t["id"]}, as_user="worker-shatou")
     assert error_codes(hidden) == ["NOT_FOUND"]
     for user in ("worker-shatou", "chief-humen"):
         refused = await step(gql, "markTicketOnSite", "", {"t": t}, user)
         assert refused["__typename"] == "NotFoundError", (user, refused)
-    other_chief = await step(gql, "dispatchTicket", ", assigneeId: $a",
-                             {"t": t, "a": refs["chief_humen"], "_types": ", $a: ID!"}, "chief-humen")
+    other_chief = await step(
+        gql,
+        "dispatchTicket",
+        ", assigneeId: $a",
+        {"t": t, "a": refs["chief_humen"], "_types": ", $a: ID!"},
+        "chief-humen",
+    )
     assert other_chief["__typename"] == "NotFoundError"
 
     clock.set(9, 15)
@@ -42,23 +52,43 @@ async def test_mr_wangs_ticket_end_to_end(gql: Any, monkeypatch: Any) -> None:
     t["version"] = on_site["ticket"]["version"]
 
     clock.set(9, 30)
-    resolved = await step(gql, "resolveTicket", ", method: SERVICE, note: $n",
-                          {"t": t, "n": "现场劝导，店主自行整改", "_types": ", $n: String!"}, "chief-changan")
+    resolved = await step(
+        gql,
+        "resolveTicket",
+        ", method: SERVICE, note: $n",
+        {"t": t, "n": "现场劝导，店主自行整改", "_types": ", $n: String!"},
+        "chief-changan",
+    )
     assert resolved["ticket"]["status"] == "RESOLVED" and resolved["ticket"]["resolutionMethod"] == "SERVICE"
     assert resolved["ticket"]["resolutionMinutes"] == 30.0
     t["version"] = resolved["ticket"]["version"]
 
     clock.set(9, 40)
-    closed = await step(gql, "recordCitizenFeedback", ", satisfied: true, comment: $c",
-                        {"t": t, "c": "满意", "_types": ", $c: String!"}, "worker-xiagang")
+    closed = await step(
+        gql,
+        "recordCitizenFeedback",
+        ", satisfied: true, comment: $c",
+        {"t": t, "c": "满意", "_types": ", $c: String!"},
+        "worker-xiagang",
+    )
     assert closed["ticket"]["status"] == "CLOSED", closed
 
-    history = data(await gql(
-        'query($id: ID!) { node(id: $id) { ... on Ticket { citizenSatisfied latestEvent { action }'
-        ' history { actor action fromStatus toStatus at } } } }', {"id": t["id"]}, as_user="worker-xiagang"))
+    history = data(
+        await gql(
+            "query($id: ID!) { node(id: $id) { ... on Ticket { citizenSatisfied latestEvent { action }"
+            " history { actor action fromStatus toStatus at } } } }",
+            {"id": t["id"]},
+            as_user="worker-xiagang",
+        )
+    )
     events = history["node"]["history"]
     assert [e["action"] for e in events] == ["register", "dispatch", "arrive", "resolve", "close"]
     assert [e["actor"] for e in events] == [
-        "worker-xiagang", "chief-changan", "chief-changan", "chief-changan", "worker-xiagang"]
+        "worker-xiagang",
+        "chief-changan",
+        "chief-changan",
+        "chief-changan",
+        "worker-xiagang",
+    ]
     assert events[3]["at"].startswith("2026-03-02T09:30")
     assert history["node"]["citizenSatisfied"] is True and history["node"]["latestEvent"]["action"] == "close"

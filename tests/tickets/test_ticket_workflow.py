@@ -23,8 +23,13 @@ async def _new(gql: Any, refs: dict[str, str], **extra: Any) -> dict[str, Any]:
 
 async def _dispatched(gql: Any, refs: dict[str, str]) -> dict[str, Any]:
     t = await _new(gql, refs)
-    d = await step(gql, "dispatchTicket", ", assigneeId: $a", {"t": t, "a": refs["chief"], "_types": ", $a: ID!"},
-                   "chief-changan")
+    d = await step(
+        gql,
+        "dispatchTicket",
+        ", assigneeId: $a",
+        {"t": t, "a": refs["chief"], "_types": ", $a: ID!"},
+        "chief-changan",
+    )
     return {"id": t["id"], "version": d["ticket"]["version"]}
 
 
@@ -36,20 +41,39 @@ async def test_bad_input_is_a_typed_error_and_changes_nothing(gql: Any) -> None:
     t["version"] = on_site["ticket"]["version"]
     before = await _state(gql, t["id"])
 
-    no_method = await step(gql, "resolveTicket", ", method: null, note: $n",
-                           {"t": t, "n": "done", "_types": ", $n: String!"}, "chief-changan")
+    no_method = await step(
+        gql,
+        "resolveTicket",
+        ", method: null, note: $n",
+        {"t": t, "n": "done", "_types": ", $n: String!"},
+        "chief-changan",
+    )
     assert no_method["__typename"] == "ValidationError"
     assert ("method", "REQUIRED") in [(f["field"], f["code"]) for f in no_method["fields"]]
 
-    outside = await step(gql, "dispatchTicket", ", assigneeId: $a",
-                         {"t": t, "a": refs["chief_humen"], "_types": ", $a: ID!"}, "chief-changan")
-    assert outside["__typename"] == "ValidationError" and outside["fields"][0]["code"] == "OUTSIDE_JURISDICTION"
+    outside = await step(
+        gql,
+        "dispatchTicket",
+        ", assigneeId: $a",
+        {"t": t, "a": refs["chief_humen"], "_types": ", $a: ID!"},
+        "chief-changan",
+    )
+    assert (
+        outside["__typename"] == "ValidationError" and outside["fields"][0]["code"] == "OUTSIDE_JURISDICTION"
+    )
 
-    itself = await step(gql, "markTicketDuplicate", ", duplicateOfId: $d",
-                        {"t": t, "d": t["id"], "_types": ", $d: ID!"}, "chief-changan")
+    itself = await step(
+        gql,
+        "markTicketDuplicate",
+        ", duplicateOfId: $d",
+        {"t": t, "d": t["id"], "_types": ", $d: ID!"},
+        "chief-changan",
+    )
     assert itself["__typename"] in ("ValidationError", "WorkflowError")  # ON_SITE may not be marked at all
 
-    stale = await step(gql, "markTicketOnSite", "", {"t": {**t, "version": t["version"] - 1}}, "chief-changan")
+    stale = await step(
+        gql, "markTicketOnSite", "", {"t": {**t, "version": t["version"] - 1}}, "chief-changan"
+    )
     assert stale["__typename"] in ("ConflictError", "WorkflowError")
 
     wrong_state = await step(gql, "recordCitizenFeedback", ", satisfied: true", {"t": t}, "worker-xiagang")
@@ -59,11 +83,21 @@ async def test_bad_input_is_a_typed_error_and_changes_nothing(gql: Any) -> None:
     assert await _state(gql, t["id"]) == before  # nothing changed, no history written
 
     fresh = await _new(gql, refs)
-    dup_self = await step(gql, "markTicketDuplicate", ", duplicateOfId: $d",
-                          {"t": fresh, "d": fresh["id"], "_types": ", $d: ID!"}, "chief-changan")
+    dup_self = await step(
+        gql,
+        "markTicketDuplicate",
+        ", duplicateOfId: $d",
+        {"t": fresh, "d": fresh["id"], "_types": ", $d: ID!"},
+        "chief-changan",
+    )
     assert dup_self["__typename"] == "ValidationError" and dup_self["fields"][0]["code"] == "SELF"
-    stale2 = await step(gql, "dispatchTicket", ", assigneeId: $a",
-                        {"t": {**fresh, "version": 99}, "a": refs["chief"], "_types": ", $a: ID!"}, "chief-changan")
+    stale2 = await step(
+        gql,
+        "dispatchTicket",
+        ", assigneeId: $a",
+        {"t": {**fresh, "version": 99}, "a": refs["chief"], "_types": ", $a: ID!"},
+        "chief-changan",
+    )
     assert stale2 == {"__typename": "ConflictError", "code": "CONFLICT", "currentVersion": 1}
 
 
@@ -74,7 +108,10 @@ async def test_bad_intake_writes_nothing(gql: Any) -> None:
     count = await Ticket.all().count()
     cases = {
         "description": ({"description": "占" * 100_000}, "TOO_LONG"),
-        "latitude": ({"source": "PATROL", "stationId": None, "latitude": 48.85, "longitude": 2.35}, "OFF_MAP"),
+        "latitude": (
+            {"source": "PATROL", "stationId": None, "latitude": 48.85, "longitude": 2.35},
+            "OFF_MAP",
+        ),
         "reporterPhone": ({"reporterPhone": "call me maybe"}, "INVALID"),
         "stationId": ({"source": "PATROL", "stationId": None}, "REQUIRED"),
     }
@@ -94,14 +131,23 @@ async def test_intake_suggests_open_tickets_at_the_same_place(gql: Any) -> None:
     first = await register(gql, refs)
     second = await register(gql, refs)
     assert first["ticket"]["number"] in [d["number"] for d in second["possibleDuplicates"]]
-    candidates = data(await gql(
-        "query($c: ID!, $s: ID!) { duplicateCandidates(categoryId: $c, stationId: $s) { number } }",
-        {"c": refs["category"], "s": refs["station"]}, as_user="worker-xiagang"))["duplicateCandidates"]
+    candidates = data(
+        await gql(
+            "query($c: ID!, $s: ID!) { duplicateCandidates(categoryId: $c, stationId: $s) { number } }",
+            {"c": refs["category"], "s": refs["station"]},
+            as_user="worker-xiagang",
+        )
+    )["duplicateCandidates"]
     assert {first["ticket"]["number"], second["ticket"]["number"]} <= {c["number"] for c in candidates}
     # the later one is marked a duplicate of the first; the first's history says its reporter follows
     t = {"id": second["ticket"]["id"], "version": second["ticket"]["version"]}
-    marked = await step(gql, "markTicketDuplicate", ", duplicateOfId: $d",
-                        {"t": t, "d": first["ticket"]["id"], "_types": ", $d: ID!"}, "chief-changan")
+    marked = await step(
+        gql,
+        "markTicketDuplicate",
+        ", duplicateOfId: $d",
+        {"t": t, "d": first["ticket"]["id"], "_types": ", $d: ID!"},
+        "chief-changan",
+    )
     assert marked["ticket"]["status"] == "DUPLICATE"
     assert "duplicate_linked" in [e["action"] for e in (await _state(gql, first["ticket"]["id"]))["history"]]
 
@@ -109,18 +155,31 @@ async def test_intake_suggests_open_tickets_at_the_same_place(gql: Any) -> None:
 async def test_transfer_to_a_department_and_its_own_sub_status(gql: Any) -> None:
     refs = await ids(gql)
     t = await _dispatched(gql, refs)
-    moved = await step(gql, "transferTicket", ", departmentId: $d",
-                       {"t": t, "d": refs["market"], "_types": ", $d: ID!"}, "chief-changan")
+    moved = await step(
+        gql,
+        "transferTicket",
+        ", departmentId: $d",
+        {"t": t, "d": refs["market"], "_types": ", $d: ID!"},
+        "chief-changan",
+    )
     assert moved["ticket"]["status"] == "TRANSFERRED" and moved["ticket"]["departmentStatus"] == "RECEIVED"
     t["version"] = moved["ticket"]["version"]
-    seen = data(await gql("{ tickets(filter: {status: TRANSFERRED}, first: 500) { nodes { id } } }",
-                          as_user="liaison"))["tickets"]["nodes"]
+    seen = data(
+        await gql(
+            "{ tickets(filter: {status: TRANSFERRED}, first: 500) { nodes { id } } }", as_user="liaison"
+        )
+    )["tickets"]["nodes"]
     assert t["id"] in [n["id"] for n in seen]
     handling = await step(gql, "updateDepartmentStatus", ", status: HANDLING", {"t": t}, "liaison")
     assert handling["ticket"]["departmentStatus"] == "HANDLING"
     t["version"] = handling["ticket"]["version"]
-    done = await step(gql, "resolveTicket", ", method: MANAGEMENT, note: $n",
-                      {"t": t, "n": "市场监管局责令整改", "_types": ", $n: String!"}, "liaison")
+    done = await step(
+        gql,
+        "resolveTicket",
+        ", method: MANAGEMENT, note: $n",
+        {"t": t, "n": "市场监管局责令整改", "_types": ", $n: String!"},
+        "liaison",
+    )
     assert done["ticket"]["status"] == "RESOLVED" and done["ticket"]["departmentStatus"] == "DONE"
     # a liaison cannot act on tickets that are not its department's
     other = await _dispatched(gql, refs)
@@ -131,23 +190,36 @@ async def test_transfer_to_a_department_and_its_own_sub_status(gql: Any) -> None
 async def test_unsatisfied_citizen_reopens_and_reject_needs_a_reason(gql: Any) -> None:
     refs = await ids(gql)
     t = await _dispatched(gql, refs)
-    for mutation, args, extra in (("markTicketOnSite", "", {}),
-                                  ("resolveTicket", ", method: SERVICE, note: $n", {"n": "劝导", "_types": ", $n: String!"})):
+    for mutation, args, extra in (
+        ("markTicketOnSite", "", {}),
+        ("resolveTicket", ", method: SERVICE, note: $n", {"n": "劝导", "_types": ", $n: String!"}),
+    ):
         r = await step(gql, mutation, args, {"t": t, **extra}, "chief-changan")
         t["version"] = r["ticket"]["version"]
     no_comment = await step(gql, "recordCitizenFeedback", ", satisfied: false", {"t": t}, "worker-xiagang")
     assert no_comment["__typename"] == "ValidationError"
-    reopened = await step(gql, "recordCitizenFeedback", ", satisfied: false, comment: $c",
-                          {"t": t, "c": "又摆出来了", "_types": ", $c: String!"}, "worker-xiagang")
+    reopened = await step(
+        gql,
+        "recordCitizenFeedback",
+        ", satisfied: false, comment: $c",
+        {"t": t, "c": "又摆出来了", "_types": ", $c: String!"},
+        "worker-xiagang",
+    )
     assert reopened["ticket"]["status"] == "DISPATCHED" and reopened["ticket"]["reopenCount"] == 1
     assert reopened["ticket"]["resolutionMethod"] is None
 
     r = await _new(gql, refs)
-    empty = await step(gql, "rejectTicket", ", reason: $r", {"t": r, "r": "  ", "_types": ", $r: String!"},
-                       "chief-changan")
+    empty = await step(
+        gql, "rejectTicket", ", reason: $r", {"t": r, "r": "  ", "_types": ", $r: String!"}, "chief-changan"
+    )
     assert empty["__typename"] == "ValidationError"
-    rejected = await step(gql, "rejectTicket", ", reason: $r", {"t": r, "r": "不属于城管职责", "_types": ", $r: String!"},
-                          "chief-changan")
+    rejected = await step(
+        gql,
+        "rejectTicket",
+        ", reason: $r",
+        {"t": r, "r": "不属于城管职责", "_types": ", $r: String!"},
+        "chief-changan",
+    )
     assert rejected["ticket"]["status"] == "REJECTED"
 
 
@@ -171,18 +243,28 @@ async def test_overdue_queue_and_escalation_to_town_then_city(gql: Any, monkeypa
     refs = await ids(gql)
     t = await _new(gql, refs)  # 占道经营: resolution due in 120 minutes
     queue = """{ tickets(filter: {overdue: true}, order: DUE_FIRST, first: 500) { nodes { id overdue escalationLevel } } }"""
-    assert t["id"] not in [n["id"] for n in data(await gql(queue, as_user="chief-changan"))["tickets"]["nodes"]]
+    assert t["id"] not in [
+        n["id"] for n in data(await gql(queue, as_user="chief-changan"))["tickets"]["nodes"]
+    ]
     clock.set(11, 30)  # past due
     nodes = data(await gql(queue, as_user="chief-changan"))["tickets"]["nodes"]
     assert t["id"] in [n["id"] for n in nodes] and all(n["overdue"] for n in nodes)
     refused = data(await gql("mutation { escalateOverdueTickets { __typename } }", as_user="chief-changan"))
     assert refused["escalateOverdueTickets"]["__typename"] == "ForbiddenError"
     escalate = "mutation { escalateOverdueTickets { __typename ... on TicketsPayload { tickets { id escalationLevel } } } }"
-    first = {x["id"]: x["escalationLevel"] for x in data(await gql(escalate))["escalateOverdueTickets"]["tickets"]}
+    first = {
+        x["id"]: x["escalationLevel"] for x in data(await gql(escalate))["escalateOverdueTickets"]["tickets"]
+    }
     assert first.get(t["id"]) == 1
     clock.set(13, 30)  # overdue by more than a further resolution period
-    second = {x["id"]: x["escalationLevel"] for x in data(await gql(escalate))["escalateOverdueTickets"]["tickets"]}
+    second = {
+        x["id"]: x["escalationLevel"] for x in data(await gql(escalate))["escalateOverdueTickets"]["tickets"]
+    }
     assert second.get(t["id"]) == 2
-    escalated = data(await gql("{ tickets(filter: {escalated: true}, first: 500) { nodes { id escalationLabel } } }",
-                               as_user="chief-changan"))["tickets"]["nodes"]
+    escalated = data(
+        await gql(
+            "{ tickets(filter: {escalated: true}, first: 500) { nodes { id escalationLabel } } }",
+            as_user="chief-changan",
+        )
+    )["tickets"]["nodes"]
     assert any(n["id"] == t["id"] and "市" in n["escalationLabel"] for n in escalated)

@@ -42,7 +42,8 @@ def at(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datet
 
 async def ids(gql: Any) -> dict[str, str]:
     """Global IDs the stories need, looked up as bureau."""
-    d = data(await gql("""{
+    d = data(
+        await gql("""{
       xiagang: stations(filter: {search: "长安镇厦岗社区城市服务驿站"}) { nodes { id } }
       occupying: ticketCategories { id code }
       chief: staff(filter: {search: "长安镇城管片长"}) { nodes { id name } }
@@ -50,7 +51,8 @@ async def ids(gql: Any) -> dict[str, str]:
       market: departments(filter: {search: "市场监督"}) { nodes { id code } }
       shatou: jurisdictions(filter: {search: "Shatou"}) { nodes { id } }
       xiagangCommunity: jurisdictions(filter: {search: "Xiagang"}) { nodes { id } }
-    }"""))
+    }""")
+    )
     return {
         "station": d["xiagang"]["nodes"][0]["id"],
         "category": next(c["id"] for c in d["occupying"] if c["code"] == "occupying_road"),
@@ -62,7 +64,9 @@ async def ids(gql: Any) -> dict[str, str]:
     }
 
 
-async def register(gql: Any, refs: dict[str, str], as_user: str = "worker-xiagang", **extra: Any) -> dict[str, Any]:
+async def register(
+    gql: Any, refs: dict[str, str], as_user: str = "worker-xiagang", **extra: Any
+) -> dict[str, Any]:
     payload = {
         "source": "WALK_IN",
         "categoryId": refs["category"],
