@@ -8,6 +8,7 @@ worker's enforcer (other workers notice the version on their next request).
 from __future__ import annotations
 
 import casbin
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from server.audit.models import AuditEntry
@@ -91,10 +92,13 @@ async def grant_role(
     line = [f"user:{username}", role, code]
     if line in engine.grant_lines():
         raise _invalid("role", f"{username} already holds {role} in {code}", "DUPLICATE")
-    async with in_transaction():
-        await CasbinRule.create(ptype="g", v0=line[0], v1=role, v2=code)
-        await bump_version()
-        await _audit(actor, "grantRole", None, {"grant": line}, request_id)
+    try:
+        async with in_transaction():
+            await CasbinRule.create(ptype="g", v0=line[0], v1=role, v2=code)
+            await bump_version()
+            await _audit(actor, "grantRole", None, {"grant": line}, request_id)
+    except IntegrityError:  # the same grant made at the same moment by another request
+        raise _invalid("role", f"{username} already holds {role} in {code}", "DUPLICATE") from None
     await engine.reload()
     return line
 
@@ -110,7 +114,8 @@ async def revoke_role(
     if not await _admins_remain(engine.policy_lines(), [g for g in grants if g != line]):
         raise _invalid("role", "refused: after this no one could administer users and policies", "LAST_ADMIN")
     async with in_transaction():
-        await CasbinRule.filter(ptype="g", v0=line[0], v1=role, v2=code).delete()
+        if not await CasbinRule.filter(ptype="g", v0=line[0], v1=role, v2=code).delete():
+            raise NotFound("RoleGrant", f"{username} {role} {code}")  # revoked meanwhile by another request
         await bump_version()
         await _audit(actor, "revokeRole", {"grant": line}, None, request_id)
     await engine.reload()
@@ -122,10 +127,13 @@ async def add_policy_line(role: str, obj: str, act: str, *, actor: str, request_
     line = [role, obj, act]
     if line in engine.policy_lines():
         raise _invalid("action", f"the line {', '.join(line)} already exists", "DUPLICATE")
-    async with in_transaction():
-        await CasbinRule.create(ptype="p", v0=role, v1=obj, v2=act)
-        await bump_version()
-        await _audit(actor, "addPolicyLine", None, {"line": line}, request_id)
+    try:
+        async with in_transaction():
+            await CasbinRule.create(ptype="p", v0=role, v1=obj, v2=act)
+            await bump_version()
+            await _audit(actor, "addPolicyLine", None, {"line": line}, request_id)
+    except IntegrityError:  # the same line added at the same moment by another request
+        raise _invalid("action", f"the line {', '.join(line)} already exists", "DUPLICATE") from None
     await engine.reload()
     return line
 
@@ -141,7 +149,8 @@ async def remove_policy_line(role: str, obj: str, act: str, *, actor: str, reque
             "action", "refused: after this no one could administer users and policies", "LAST_ADMIN"
         )
     async with in_transaction():
-        await CasbinRule.filter(ptype="p", v0=role, v1=obj, v2=act).delete()
+        if not await CasbinRule.filter(ptype="p", v0=role, v1=obj, v2=act).delete():
+            raise NotFound("PolicyLine", ", ".join(line))  # removed meanwhile by another request
         await bump_version()
         await _audit(actor, "removePolicyLine", {"line": line}, None, request_id)
     await engine.reload()
