@@ -706,7 +706,7 @@ class ProposalBuilder:
                     created = planned + timedelta(days=rng.randint(0, 3), hours=k)
                     task_due = (planned + timedelta(days=rng.randint(30, 80))).date()
                     unit = lead if not co or rng.random() < 0.7 else self.ref.departments[rng.choice(co)][0]
-                    task = [
+                    task: list[Any] = [
                         tid,
                         pid,
                         f"{topic}：任务{k + 1}（示例任务）",
@@ -909,7 +909,9 @@ async def deputies_and_proposals(
     deputies = [r[0] for r in deputy_rows]
     existing = int((await db.rows("SELECT COUNT(*) FROM proposal"))[0][0])
     wanted = max(0, n_proposals - existing)
-    years = list(range(now.year - 9, now.year + 1))
+    # Ten sessions, the last one the latest already held (sessions sit in January and February).
+    last = now.year if now >= datetime(now.year, 3, 1, tzinfo=TZ) else now.year - 1
+    years = list(range(last - 9, last + 1))
     builder = ProposalBuilder(ref, rng, ids, now)
     per_year = [wanted // len(years) + (1 if i < wanted % len(years) else 0) for i in range(len(years))]
     for year, count in zip(years, per_year, strict=True):
@@ -1354,9 +1356,10 @@ async def tickets(
 ) -> None:
     await check_columns(db, "ticket", TICKET_COLUMNS)
     await check_columns(db, "ticket_event", EVENT_COLUMNS)
+    rollup: Any
     try:
         from server.stats import rollup
-    except ImportError:
+    except ImportError:  # figures not kept in this version of the server
         rollup = None
     keep_rollup = rollup is not None and await has_table(db, "ticket_rollup")
     if keep_rollup:

@@ -31,7 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -72,6 +72,20 @@ def machine() -> dict[str, Any]:
     return info
 
 
+def git_commit() -> str:
+    """The commit measured, with "+changes" when the work tree differs from it."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True
+        )
+        return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+    except OSError:
+        return "?"
+
+
 def loadavg() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -79,8 +93,8 @@ def loadavg() -> str:
         return "?"
 
 
-def rss_mib(pid: int) -> dict[int, float]:
-    """Resident memory of a process and all its descendants, by pid."""
+def tree(pid: int) -> list[int]:
+    """A process and all its descendants."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -89,16 +103,66 @@ def rss_mib(pid: int) -> dict[int, float]:
             stat = (entry / "stat").read_text()
             ppid = int(stat.rsplit(")", 1)[1].split()[1])
             children.setdefault(ppid, []).append(int(entry.name))
-    out: dict[int, float] = {}
-    todo = [pid]
+    out, todo = [], [pid]
     while todo:
         current = todo.pop()
+        out.append(current)
+        todo += children.get(current, [])
+    return out
+
+
+def rss_mib(pid: int) -> dict[int, float]:
+    """Resident memory of a process and all its descendants, by pid."""
+    out: dict[int, float] = {}
+    for current in tree(pid):
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS"):
                     out[current] = int(line.split()[1]) / 1024
-        todo += children.get(current, [])
     return out
+
+
+def postgres_backends(database: str) -> list[int]:
+    """PostgreSQL server processes serving `database` (their titles name it)."""
+    out = []
+    needle = f" {database} ".encode()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                title = (entry / "cmdline").read_bytes()
+                if title.startswith(b"postgres: ") and needle in title:
+                    out.append(int(entry.name))
+    return out
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    ticks = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            out[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return out
+
+
+class CpuWatch:
+    """CPU time used by groups of processes between two moments: the server under test, the
+    PostgreSQL backends of the bench database, and this process (the load generator)."""
+
+    def __init__(self, groups: dict[str, Callable[[], list[int]]]) -> None:
+        self.groups = groups
+        self.before: dict[str, dict[int, float]] = {}
+
+    def start(self) -> None:
+        self.before = {name: cpu_seconds(pids()) for name, pids in self.groups.items()}
+        self.client = sum(os.times()[:2])
+
+    def stop(self) -> dict[str, float]:
+        used = {"client": sum(os.times()[:2]) - self.client}
+        for name, pids in self.groups.items():
+            now = cpu_seconds(pids())
+            used[name] = sum(now[p] - self.before[name].get(p, 0.0) for p in now)
+        return used
 
 
 def free_port() -> int:
@@ -296,6 +360,7 @@ class Load:
     latencies: list[float] = field(default_factory=list)
     rss: dict[int, float] = field(default_factory=dict)
     first_error: str = ""
+    cpu: dict[str, float] = field(default_factory=dict)  # seconds, by process group
 
     @property
     def rps(self) -> float:
@@ -317,10 +382,20 @@ class Load:
             "p99_ms": round(self.pct(0.99), 2),
             "mean_ms": round(statistics.fmean(self.latencies) * 1000, 2) if self.latencies else None,
             "rss_mib": {str(k): round(v, 1) for k, v in self.rss.items()},
+            "cpu_ms_per_request": self.cpu_ms(),
         }
 
+    def cpu_ms(self) -> dict[str, float]:
+        return {k: round(v * 1000 / self.requests, 2) for k, v in self.cpu.items()} if self.requests else {}
 
-async def drive(url: str, bodies: list[bytes], headers: dict[str, str], args: argparse.Namespace) -> Load:
+
+async def drive(
+    url: str,
+    bodies: list[bytes],
+    headers: dict[str, str],
+    args: argparse.Namespace,
+    watch: CpuWatch | None = None,
+) -> Load:
     """C connections, each sending its next request when the last is answered: `warmup` seconds
     discarded, then `duration` seconds or `max_requests` requests, whichever comes first."""
     import httpx
@@ -348,10 +423,14 @@ async def drive(url: str, bodies: list[bytes], headers: dict[str, str], args: ar
 
         until = time.perf_counter() + args.warmup
         await asyncio.gather(*(worker(n, until, False) for n in range(args.concurrency)))
+        if watch:
+            watch.start()
         started = time.perf_counter()
         until = started + args.duration
         await asyncio.gather(*(worker(n, until, True) for n in range(args.concurrency)))
         load.seconds = time.perf_counter() - started
+        if watch:
+            load.cpu = watch.stop()
     return load
 
 
@@ -391,7 +470,10 @@ PACKAGES = (
     ("uvicorn/", "uvicorn"), ("starlette/", "starlette"), ("json/", "json"), ("casbin", "casbin"),
     ("/schema/", "lianxin schema/"), ("/server/", "lianxin server/"),
 )  # fmt: skip
-IDLE = ("Connection._recv", "Runner.run", "select (selectors.py", "_run_once (asyncio/base_events.py")
+# Samples py-spy takes as busy although they wait: the thread that listens to uvicorn's supervisor.
+# A sample whose innermost Python frame is the event loop itself (Runner.run) is native work under
+# it: uvloop, httptools, asyncpg's protocol decoding rows.
+IDLE = ("Connection._recv", "select (selectors.py")
 
 
 def start_spy(
@@ -423,6 +505,8 @@ def finish_spy(spy: tuple[subprocess.Popen[bytes], Path], op: Operation) -> dict
             if not n.isdigit() or inner.startswith(IDLE) or "multiprocessing/connection.py" in inner:
                 continue
             package = next((name for key, name in PACKAGES if key in inner), "other")
+            if inner.startswith("Runner.run"):
+                package = "event loop (native)"
             counts[package] = counts.get(package, 0) + int(n)
             total += int(n)
     shares = (
@@ -481,13 +565,15 @@ async def main(argv: list[str] | None = None) -> None:
 
     query_type = schema._schema.query_type
     fields = set(query_type.fields) if query_type else set()
-    ops, missing = [], []
+    ops: list[Operation] = []
+    missing: list[Operation] = []
     for name in names:
         (ops if BY_NAME[name].requires in fields else missing).append(BY_NAME[name])
     info = machine()
+    info["commit"] = git_commit()
     print(
         f"machine: {info.get('nproc')} cores, {info.get('memory_gib')} GiB, {info.get('cpu')}; "
-        f"load average {loadavg()}"
+        f"load average {loadavg()}; commit {info['commit']}"
     )
     for op in missing:
         print(f"  skipped {op.name}: the schema has no Query.{op.requires}")
@@ -613,12 +699,26 @@ async def main(argv: list[str] | None = None) -> None:
         )
         print(header)
         print("-" * len(header))
+        database = url.rsplit("/", 1)[1].split("?")[0] if postgres else ""
+
+        def backends() -> list[int]:
+            return postgres_backends(database) if database else []
+
+        def processes_of(process: Process) -> Callable[[], list[int]]:
+            return lambda: tree(process.proc.pid)
+
+        watches = {
+            name: CpuWatch({name: processes_of(process), "postgres": backends})
+            for name, process in (("server", server), ("floor", floor), ("peer", peer))
+            if process is not None
+        }
+        cpu_rows: list[tuple[str, Load, Load | None, Load | None]] = []
         for op in ops:
             row: dict[str, Any] = {"statements": measured[op.name]["statements"], "user": op.user}
             spy = start_spy(server, op, args) if args.py_spy else None
             ours = await drive(
                 server.url, bodies_for(op.document(), op.variables, params, 200),
-                {"Authorization": f"Bearer {tokens[op.user]}"}, args,
+                {"Authorization": f"Bearer {tokens[op.user]}"}, args, watches["server"],
             )  # fmt: skip
             ours.rss = rss_mib(server.proc.pid)
             row["server"] = ours.summary()
@@ -630,12 +730,14 @@ async def main(argv: list[str] | None = None) -> None:
             floor_load = peer_load = None
             if floor:
                 bodies = [json.dumps({"variables": op.variables(params, i)}).encode() for i in range(200)]
-                floor_load = await drive(f"{floor.url}/{op.name}", bodies, {}, args)
+                floor_load = await drive(f"{floor.url}/{op.name}", bodies, {}, args, watches["floor"])
                 row["floor"] = floor_load.summary()
                 row["floor_same_data"] = same.get(op.name)
             if peer and op.name in peer_queries:
                 query, variables = peer_queries[op.name]
-                peer_load = await drive(peer.url, bodies_for(query, variables, params, 200), {}, args)
+                peer_load = await drive(
+                    peer.url, bodies_for(query, variables, params, 200), {}, args, watches["peer"]
+                )
                 peer_load.rss = rss_mib(peer.proc.pid)
                 row["peer"] = peer_load.summary()
                 if peer_load.errors:
@@ -652,6 +754,18 @@ async def main(argv: list[str] | None = None) -> None:
                 f"{fmt(ours.rps / peer_load.rps if peer_load and peer_load.rps else None, 2):>9}"
             )  # fmt: skip
             results["operations"][op.name] = row
+            cpu_rows.append((op.name, ours, floor_load, peer_load))
+        print(
+            "\nCPU per request, ms (server or floor or peer / its PostgreSQL backends / the load generator):"
+        )
+        for name, *loads in cpu_rows:
+            cells = []
+            for label, load in zip(("ours", "floor", "peer"), loads, strict=True):
+                if load is not None and load.requests:
+                    ms = load.cpu_ms()
+                    own = next(v for k, v in ms.items() if k not in ("postgres", "client"))
+                    cells.append(f"{label} {own:6.2f} / {ms.get('postgres', 0):5.2f} / {ms['client']:4.2f}")
+            print(f"  {name:22} " + "   ".join(cells))
         if same:
             print("\nfloor answers: " + "; ".join(f"{k}: {v}" for k, v in same.items()))
     finally:

@@ -4,9 +4,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from schema.limits import RowBudget, current_budget
 from schema.loaders import Loaders
 from server.authz.authorizer import Authorizer, Viewer
 from server.authz.engine import engine
+from server.settings import settings
 
 
 @dataclass
@@ -25,6 +27,8 @@ class Context:
     def __post_init__(self) -> None:
         self.authz = Authorizer(engine, self.viewer, self.auth_error)
         self.loaders = Loaders(self)
+        # Built in the request's task, so every resolver of this request draws on the same budget.
+        current_budget.set(RowBudget(settings.max_rows_per_request))
 
     async def authenticate_connection(self) -> None:
         """A WebSocket may carry its credentials in connection_init rather than headers."""

@@ -1,13 +1,14 @@
 """Query limits, all from settings: depth, aliases, tokens, and a cost that multiplies by page sizes.
 
 Cost: every field costs 1; a connection's selection costs its page size (`first`, or the default
-page size when absent, or the maximum page size when given by a variable, which validation cannot
-see) times; a plain list field's selection costs LIST_ESTIMATE times. A query over the limit is
-refused before it runs.
+page size when absent or given by a variable, which validation cannot see) times; a plain list field's selection costs LIST_ESTIMATE times. A query over the limit is
+refused before it runs. At run time, every connection page draws on a per-request row budget
+(RowBudget): page sizes given by variables are held there.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from graphql import (
@@ -94,7 +95,28 @@ class QueryCostRule(ValidationRule):
                     if isinstance(arg.value, IntValueNode):
                         multiplier = max(int(arg.value.value), 0)
                     elif isinstance(arg.value, VariableNode):
-                        multiplier = settings.max_page_size
-        elif is_list:
+                        # Unknown until run time, where the row budget holds the real sizes.
+                        multiplier = settings.default_page_size
+        elif is_list and not parent.name.endswith("Connection"):
+            # a connection's nodes/edges are its page, already counted by the connection itself
             multiplier = LIST_ESTIMATE
         return 1 + multiplier * self._cost(node.selection_set, type_, depth + 1)
+
+
+class RowBudget:
+    """Rows a request may ask for across all its connection pages."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+        self.limit = limit
+
+    def spend(self, rows: int) -> None:
+        self.left -= rows
+        if self.left < 0:
+            raise GraphQLError(
+                f"This request asks for more than {self.limit:,} rows across its pages; ask for smaller pages.",
+                extensions={"code": "QUERY_TOO_COSTLY", "limit": self.limit},
+            )
+
+
+current_budget: ContextVar[RowBudget | None] = ContextVar("lianxin_row_budget", default=None)

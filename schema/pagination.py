@@ -14,6 +14,7 @@ import strawberry
 from tortoise.queryset import QuerySet
 
 from schema.errors import client_error
+from schema.limits import current_budget
 from server.settings import settings
 
 T = TypeVar("T")
@@ -78,6 +79,9 @@ def page_size(first: int | None) -> int:
 
 async def paginate(query: QuerySet[Any], first: int | None, after: str | None) -> Connection[Any]:
     limit = page_size(first)
+    budget = current_budget.get()
+    if budget is not None:
+        budget.spend(limit)
     start = decode_cursor(after) + 1 if after else 0
     rows = list(await query.offset(start).limit(limit + 1)) if limit else []
     has_next = len(rows) > limit

@@ -8,9 +8,9 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
-    DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -146,6 +146,15 @@ class LianxinSchema(strawberry.Schema):
         in the log. Unexpected ones are logged with their request id by MaskUnexpectedErrors."""
 
 
+# Built once: QueryDepthLimiter and MaxAliasesLimiter make a new rule class per instance.
+VALIDATION_RULES = [
+    *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    QueryCostRule,
+    *([] if settings.is_demo else [NoSchemaIntrospectionCustomRule]),
+]
+
+
 def build_schema() -> strawberry.Schema:
     return LianxinSchema(
         query=Query,
@@ -153,10 +162,8 @@ def build_schema() -> strawberry.Schema:
         subscription=Subscription,
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-            lambda: AddValidationRules([QueryCostRule]),
-            *([] if settings.is_demo else [DisableIntrospection]),
+            # The same rule classes every request: the validation cache is keyed on them.
+            lambda: AddValidationRules(VALIDATION_RULES),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             MaskUnexpectedErrors,

@@ -100,8 +100,12 @@ async def scorecard(jurisdiction_id: int, period_from: date, period_to: date) ->
     code = engine.tree.code(jurisdiction_id) or ""
     within_ids = sorted(engine.tree.ids_within((code,)))
 
+    def place(field: str = "jurisdiction_id") -> Q:
+        # The whole city: no condition at all, rather than an IN list of every jurisdiction.
+        return Q() if "/" not in code else Q(**{f"{field}__in": within_ids})
+
     rows = (
-        await Station.filter(jurisdiction_id__in=within_ids)
+        await Station.filter(place())
         .annotate(n=Count("id"))
         .group_by("kind", "status")
         .values("kind", "status", "n")
@@ -119,7 +123,7 @@ async def scorecard(jurisdiction_id: int, period_from: date, period_to: date) ->
     targets = await StationTarget.filter(jurisdiction_id=jurisdiction_id, year__in=years)
     if targets:
         progress = (
-            await Station.filter(jurisdiction_id__in=within_ids, planned_year__in=years)
+            await Station.filter(place(), planned_year__in=years)
             .annotate(planned=Count("id"), operating=Count("id", _filter=Q(status="OPERATING")))
             .group_by("planned_year", "kind")
             .values("planned_year", "kind", "planned", "operating")
@@ -148,7 +152,7 @@ async def scorecard(jurisdiction_id: int, period_from: date, period_to: date) ->
     start = datetime.combine(period_from, time.min, CITY_TZ)
     end = datetime.combine(period_to + timedelta(days=1), time.min, CITY_TZ)
     card.overdue = await Ticket.filter(
-        jurisdiction_id__in=within_ids,
+        place(),
         status__in=[s.value for s in OPEN],
         resolution_due__lt=clock.now(),
         registered_at__gte=start,
@@ -157,7 +161,7 @@ async def scorecard(jurisdiction_id: int, period_from: date, period_to: date) ->
 
     replies = (
         await ProposalReply.filter(
-            proposal__jurisdiction_id__in=within_ids, replied_at__gte=start, replied_at__lt=end
+            place("proposal__jurisdiction_id"), replied_at__gte=start, replied_at__lt=end
         )
         .annotate(n=Count("id"))
         .group_by("late")
@@ -166,9 +170,7 @@ async def scorecard(jurisdiction_id: int, period_from: date, period_to: date) ->
     card.proposals_replied = sum(r["n"] for r in replies)
     card.proposals_replied_on_time = sum(r["n"] for r in replies if not r["late"])
     ratings = (
-        await ProposalRating.filter(
-            proposal__jurisdiction_id__in=within_ids, rated_at__gte=start, rated_at__lt=end
-        )
+        await ProposalRating.filter(place("proposal__jurisdiction_id"), rated_at__gte=start, rated_at__lt=end)
         .annotate(n=Count("id"))
         .group_by("rating")
         .values("rating", "n")

@@ -86,6 +86,8 @@ class Ticket(Model):
         indexes = (
             ("jurisdiction_id", "registered_at"),
             ("status", "resolution_due"),
+            # an area chief's queue: its town's tickets in one status, soonest due first
+            ("status", "jurisdiction_id", "resolution_due"),
             ("station_id", "registered_at"),
         )
 

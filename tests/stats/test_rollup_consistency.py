@@ -6,8 +6,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from tests.helpers import data
-from tests.tickets.workflow_helpers import RESULT, ids, register, step
+from tests.tickets.workflow_helpers import ids, register, step
 
 
 async def test_rollups_equal_a_recomputation_after_a_random_mix(gql: Any) -> None:
