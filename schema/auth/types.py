@@ -16,12 +16,12 @@ class RoleGrant:
     jurisdiction_id: strawberry.Private[int | None]
 
     @strawberry.field
-    async def jurisdiction(self, info: strawberry.Info) -> Jurisdiction | None:
+    def jurisdiction(self, info: strawberry.Info) -> Jurisdiction | None:
         from schema.geo.loaders import JurisdictionByIdLoader
 
         if self.jurisdiction_id is None:
             return None
-        return await info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[no-any-return]
+        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="An action the caller may take on a kind of object, and where.")

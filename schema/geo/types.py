@@ -32,12 +32,12 @@ class Jurisdiction(relay.Node):
         return label_zh(self.level)
 
     @strawberry.field
-    async def parent(self, info: strawberry.Info) -> Jurisdiction | None:
+    def parent(self, info: strawberry.Info) -> Jurisdiction | None:
         parent_id = self.parent_id  # type: ignore[attr-defined]
         if parent_id is None:
             return None
-        return await info.context.load(JurisdictionByIdLoader, parent_id)
+        return info.context.load(JurisdictionByIdLoader, parent_id)
 
     @strawberry.field(description="The jurisdictions directly beneath this one.")
-    async def children(self, info: strawberry.Info) -> list[Jurisdiction]:
-        return await info.context.load(JurisdictionsByParentLoader, self.id)
+    def children(self, info: strawberry.Info) -> list[Jurisdiction]:
+        return info.context.load(JurisdictionsByParentLoader, self.id)

@@ -91,16 +91,16 @@ class HandlingTask(relay.Node):
         return self.status != e.TaskStatus.DONE and self.due_on < clock.today()
 
     @strawberry.field
-    async def responsible_unit(self, info: strawberry.Info) -> Department:
-        return await info.context.load(DepartmentByIdLoader, self.responsible_unit_id)  # type: ignore[attr-defined]
+    def responsible_unit(self, info: strawberry.Info) -> Department:
+        return info.context.load(DepartmentByIdLoader, self.responsible_unit_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The proposal this task belongs to.")
-    async def proposal(self, info: strawberry.Info) -> Proposal | None:
-        return await info.context.load(ProposalByIdLoader, self.proposal_id)  # type: ignore[attr-defined]
+    def proposal(self, info: strawberry.Info) -> Proposal | None:
+        return info.context.load(ProposalByIdLoader, self.proposal_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="Everything that happened to the task, oldest first.")
-    async def history(self, info: strawberry.Info) -> list[ProposalEvent]:
-        return await info.context.load(EventsByTaskLoader, self.id)
+    def history(self, info: strawberry.Info) -> list[ProposalEvent]:
+        return info.context.load(EventsByTaskLoader, self.id)
 
 
 @strawberry.type(description="A lead (牵头) or co-handling (协办) unit of a proposal.")
@@ -115,8 +115,8 @@ class ProposalUnit:
         return label(self.role)
 
     @strawberry.field
-    async def department(self, info: strawberry.Info) -> Department:
-        return await info.context.load(DepartmentByIdLoader, self.department_id)  # type: ignore[attr-defined]
+    def department(self, info: strawberry.Info) -> Department:
+        return info.context.load(DepartmentByIdLoader, self.department_id)  # type: ignore[attr-defined]
 
     @strawberry.field(
         description="Did the unit answer by its due date? The lead unit answers with the reply "
@@ -148,8 +148,8 @@ class ProposalRating:
         return label(self.rating)
 
     @strawberry.field
-    async def deputy(self, info: strawberry.Info) -> Deputy | None:
-        return await info.context.load(DeputyByIdLoader, self.deputy_id)  # type: ignore[attr-defined]
+    def deputy(self, info: strawberry.Info) -> Deputy | None:
+        return info.context.load(DeputyByIdLoader, self.deputy_id)  # type: ignore[attr-defined]
 
 
 @strawberry.type(
@@ -169,8 +169,8 @@ class ProposalReply:
         return label(self.result)
 
     @strawberry.field(description="The deputies' ratings of this reply.")
-    async def ratings(self, info: strawberry.Info) -> list[ProposalRating]:
-        return await info.context.load(RatingsByReplyLoader, self.id)  # type: ignore[attr-defined]
+    def ratings(self, info: strawberry.Info) -> list[ProposalRating]:
+        return info.context.load(RatingsByReplyLoader, self.id)  # type: ignore[attr-defined]
 
 
 @strawberry.type(description="A contact with the deputy before, during or after handling.")
@@ -298,8 +298,8 @@ class Proposal(relay.Node):
         return self.status in workflow.AWAITING_REPLY and due is not None and due < clock.today()
 
     @strawberry.field
-    async def author(self, info: strawberry.Info) -> Deputy:
-        return await info.context.load(DeputyByIdLoader, self.author_id)  # type: ignore[attr-defined]
+    def author(self, info: strawberry.Info) -> Deputy:
+        return info.context.load(DeputyByIdLoader, self.author_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="Deputies who co-signed the proposal (附议代表).")
     async def cosigners(self, info: strawberry.Info) -> list[Deputy]:
@@ -308,12 +308,12 @@ class Proposal(relay.Node):
         return [d for d in deputies if d is not None]
 
     @strawberry.field
-    async def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
-        return await info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
+    def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
+        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="Lead and co-handling units.")
-    async def units(self, info: strawberry.Info) -> list[ProposalUnit]:
-        return await info.context.load(UnitsByProposalLoader, self.id)
+    def units(self, info: strawberry.Info) -> list[ProposalUnit]:
+        return info.context.load(UnitsByProposalLoader, self.id)
 
     @strawberry.field(description="The lead unit's current work plan; null before there is one.")
     async def handling_plan(self, info: strawberry.Info) -> HandlingPlan | None:
@@ -327,8 +327,8 @@ class Proposal(relay.Node):
         )
 
     @strawberry.field(description="The task breakdown table.")
-    async def tasks(self, info: strawberry.Info) -> list[HandlingTask]:
-        return await info.context.load(TasksByProposalLoader, self.id)
+    def tasks(self, info: strawberry.Info) -> list[HandlingTask]:
+        return info.context.load(TasksByProposalLoader, self.id)
 
     @strawberry.field(description="0–100, the mean progress of its tasks; null without tasks.")
     async def progress(self, info: strawberry.Info) -> int | None:
@@ -338,16 +338,16 @@ class Proposal(relay.Node):
         description="The lead unit's replies, oldest first (more than one after re-handling). Read by "
         "the author, co-signers and staff with proposal_internal:read; empty for others."
     )
-    async def replies(self, info: strawberry.Info) -> list[ProposalReply]:
-        return await info.context.load(RepliesByProposalLoader, self.id)
+    def replies(self, info: strawberry.Info) -> list[ProposalReply]:
+        return info.context.load(RepliesByProposalLoader, self.id)
 
     @strawberry.field(description="Contacts with the deputy (沟通记录); readable like the replies.")
-    async def contacts(self, info: strawberry.Info) -> list[ProposalContact]:
-        return await info.context.load(ContactsByProposalLoader, self.id)
+    def contacts(self, info: strawberry.Info) -> list[ProposalContact]:
+        return info.context.load(ContactsByProposalLoader, self.id)
 
     @strawberry.field(description="Stations credited to this proposal: what it delivered.")
-    async def stations(self, info: strawberry.Info) -> list[StationRef]:
-        return await info.context.load(StationsByProposalLoader, self.id)
+    def stations(self, info: strawberry.Info) -> list[StationRef]:
+        return info.context.load(StationsByProposalLoader, self.id)
 
     @strawberry.field(
         description="Deputy oversight: each credited station with its ticket figures (received, "
@@ -359,8 +359,8 @@ class Proposal(relay.Node):
         return [StationOutcome(station=s) for s in stations]
 
     @strawberry.field(description="Everything that happened to the proposal, oldest first.")
-    async def history(self, info: strawberry.Info) -> list[ProposalEvent]:
-        return await info.context.load(EventsByProposalLoader, self.id)
+    def history(self, info: strawberry.Info) -> list[ProposalEvent]:
+        return info.context.load(EventsByProposalLoader, self.id)
 
     @strawberry.field(
         description="What you may do to the proposal now: the workflow's actions from its status "

@@ -39,8 +39,8 @@ class Department(relay.Node):
         return label_zh(self.kind)
 
     @strawberry.field
-    async def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
-        return await info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
+    def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
+        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
 
 
 @strawberry.type(
@@ -57,17 +57,17 @@ class Staff(relay.Node):
         return isinstance(obj, (cls, models.Staff))
 
     @strawberry.field
-    async def department(self, info: strawberry.Info) -> Department | None:
+    def department(self, info: strawberry.Info) -> Department | None:
         dep_id = self.department_id  # type: ignore[attr-defined]
-        return None if dep_id is None else await info.context.load(DepartmentByIdLoader, dep_id)
+        return None if dep_id is None else info.context.load(DepartmentByIdLoader, dep_id)
 
     @strawberry.field(description="Home jurisdiction of the staff member.")
-    async def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
-        return await info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
+    def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
+        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
 
     @strawberry.field
-    async def postings(self, info: strawberry.Info) -> list[Posting]:
-        return await info.context.load(PostingsByStaffLoader, self.id)
+    def postings(self, info: strawberry.Info) -> list[Posting]:
+        return info.context.load(PostingsByStaffLoader, self.id)
 
 
 @strawberry.type(description="A staff member posted to a patch and usually a station, in one role.")
@@ -92,19 +92,19 @@ class Posting(relay.Node):
         return self.ended_on is None or self.ended_on >= date.today()
 
     @strawberry.field(description="Null when the staff record lies outside what you may read.")
-    async def staff(self, info: strawberry.Info) -> Staff | None:
-        return await info.context.load(StaffByIdLoader, self.staff_id)  # type: ignore[attr-defined]
+    def staff(self, info: strawberry.Info) -> Staff | None:
+        return info.context.load(StaffByIdLoader, self.staff_id)  # type: ignore[attr-defined]
 
     @strawberry.field
-    async def station(self, info: strawberry.Info) -> StationRef | None:
+    def station(self, info: strawberry.Info) -> StationRef | None:
         sid = self.station_id  # type: ignore[attr-defined]
-        return None if sid is None else await info.context.load(StationByIdLoader, sid)
+        return None if sid is None else info.context.load(StationByIdLoader, sid)
 
     @strawberry.field(description="The patch (片区) this posting covers.")
-    async def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
-        return await info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
+    def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
+        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="For a department liaison: the department whose service it brings.")
-    async def department(self, info: strawberry.Info) -> Department | None:
+    def department(self, info: strawberry.Info) -> Department | None:
         dep_id = self.department_id  # type: ignore[attr-defined]
-        return None if dep_id is None else await info.context.load(DepartmentByIdLoader, dep_id)
+        return None if dep_id is None else info.context.load(DepartmentByIdLoader, dep_id)

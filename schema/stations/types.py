@@ -85,14 +85,14 @@ class Station(relay.Node):
         return round(self.rest_area / self.floor_area, 4) if self.floor_area else 0.0
 
     @strawberry.field
-    async def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
-        return await info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
+    def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
+        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
 
     @strawberry.field(
         description="Staff posted at this station (area chief, team members, workers, liaisons)."
     )
-    async def postings(self, info: strawberry.Info) -> list[Posting]:
-        return await info.context.load(PostingsByStationLoader, self.id)
+    def postings(self, info: strawberry.Info) -> list[Posting]:
+        return info.context.load(PostingsByStationLoader, self.id)
 
     @strawberry.field(description="Tickets at this station that you may see, newest first.")
     async def tickets(
@@ -106,8 +106,8 @@ class Station(relay.Node):
         return await paginate(list_tickets(visible=visible, station_id=self.id), first, after)
 
     @strawberry.field(description="The deputy's proposal this station is credited to, if any.")
-    async def proposal(self, info: strawberry.Info) -> ProposalRef | None:
+    def proposal(self, info: strawberry.Info) -> ProposalRef | None:
         from schema.proposals.loaders import ProposalByIdLoader
 
         pid = self.proposal_id  # type: ignore[attr-defined]
-        return None if pid is None else await info.context.load(ProposalByIdLoader, pid)
+        return None if pid is None else info.context.load(ProposalByIdLoader, pid)

@@ -120,31 +120,31 @@ class Ticket(relay.Node):
         return round((self.resolved_at - self.registered_at).total_seconds() / 60, 1)
 
     @strawberry.field
-    async def category(self, info: strawberry.Info) -> TicketCategory:
-        return await info.context.load(TicketCategoryByIdLoader, self.category_id)  # type: ignore[attr-defined]
+    def category(self, info: strawberry.Info) -> TicketCategory:
+        return info.context.load(TicketCategoryByIdLoader, self.category_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The community the ticket lies in.")
-    async def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
-        return await info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
+    def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
+        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
 
     @strawberry.field
-    async def station(self, info: strawberry.Info) -> Station | None:
+    def station(self, info: strawberry.Info) -> Station | None:
         sid = self.station_id  # type: ignore[attr-defined]
-        return None if sid is None else await info.context.load(StationByIdLoader, sid)
+        return None if sid is None else info.context.load(StationByIdLoader, sid)
 
     @strawberry.field(description="Who handles it now.")
-    async def assignee(self, info: strawberry.Info) -> Staff | None:
+    def assignee(self, info: strawberry.Info) -> Staff | None:
         sid = self.assignee_id  # type: ignore[attr-defined]
-        return None if sid is None else await info.context.load(StaffByIdLoader, sid)
+        return None if sid is None else info.context.load(StaffByIdLoader, sid)
 
     @strawberry.field(description="Department it was transferred to (the N of 1+N).")
-    async def department(self, info: strawberry.Info) -> Department | None:
+    def department(self, info: strawberry.Info) -> Department | None:
         did = self.department_id  # type: ignore[attr-defined]
-        return None if did is None else await info.context.load(DepartmentByIdLoader, did)
+        return None if did is None else info.context.load(DepartmentByIdLoader, did)
 
     @strawberry.field(description="Everything that happened to the ticket, oldest first.")
-    async def history(self, info: strawberry.Info) -> list[TicketEvent]:
-        return await info.context.load(EventsByTicketLoader, self.id)
+    def history(self, info: strawberry.Info) -> list[TicketEvent]:
+        return info.context.load(EventsByTicketLoader, self.id)
 
     @strawberry.field(description="The most recent history entry (shares the history's one statement).")
     async def latest_event(self, info: strawberry.Info) -> TicketEvent | None:
@@ -152,14 +152,14 @@ class Ticket(relay.Node):
         return events[-1] if events else None
 
     @strawberry.field(description="Staff member who registered it at the desk, if any.")
-    async def registered_by(self, info: strawberry.Info) -> Staff | None:
+    def registered_by(self, info: strawberry.Info) -> Staff | None:
         sid = self.registered_by_id  # type: ignore[attr-defined]
-        return None if sid is None else await info.context.load(StaffByIdLoader, sid)
+        return None if sid is None else info.context.load(StaffByIdLoader, sid)
 
     @strawberry.field(description="The earlier ticket this one duplicates; its reporter follows that one.")
-    async def duplicate_of(self, info: strawberry.Info) -> Ticket | None:
+    def duplicate_of(self, info: strawberry.Info) -> Ticket | None:
         tid = self.duplicate_of_id  # type: ignore[attr-defined]
-        return None if tid is None else await info.context.load(TicketByIdLoader, tid)
+        return None if tid is None else info.context.load(TicketByIdLoader, tid)
 
     @strawberry.field(description="Chinese label of the 721 method, e.g. 服务.")
     def resolution_method_label(self) -> str | None:
