@@ -13,7 +13,12 @@ from schema.staff.loaders import DepartmentByIdLoader, StaffByIdLoader
 from schema.staff.types import Department, Staff
 from schema.stations.loaders import StationByIdLoader
 from schema.stations.types import Station
-from schema.tickets.loaders import EventsByTicketLoader, TicketByIdLoader, TicketCategoryByIdLoader
+from schema.tickets.loaders import (
+    EventsByTicketLoader,
+    LatestEventByTicketLoader,
+    TicketByIdLoader,
+    TicketCategoryByIdLoader,
+)
 from server import clock
 from server import enums as e
 from server.enums import label_zh
@@ -146,10 +151,9 @@ class Ticket(relay.Node):
     def history(self, info: strawberry.Info) -> list[TicketEvent]:
         return info.context.load(EventsByTicketLoader, self.id)
 
-    @strawberry.field(description="The most recent history entry (shares the history's one statement).")
-    async def latest_event(self, info: strawberry.Info) -> TicketEvent | None:
-        events = await info.context.load(EventsByTicketLoader, self.id)
-        return events[-1] if events else None
+    @strawberry.field(description="The most recent history entry.")
+    def latest_event(self, info: strawberry.Info) -> TicketEvent | None:
+        return info.context.load(LatestEventByTicketLoader, self.id)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Staff member who registered it at the desk, if any.")
     def registered_by(self, info: strawberry.Info) -> Staff | None:
