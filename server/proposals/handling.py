@@ -12,7 +12,6 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from tortoise import timezone
 from tortoise.transactions import in_transaction
 
 from server.audit.service import record, snapshot
@@ -46,6 +45,7 @@ from server.proposals.vocabulary import ContactPhase
 from server.staff.models import Department
 from server.timeutil import local
 from server.validation import Problems
+from server.versioning import update_at_version
 
 # ---- work plan and co-handlers' opinions -------------------------------------------------------
 
@@ -224,15 +224,7 @@ async def update_task(
     before = snapshot(task)
     diff = {k: [_plain(getattr(task, k)), _plain(v)] for k, v in values.items() if k != "completed_at"}
     async with in_transaction() as conn:
-        updated = (
-            await HandlingTask.filter(id=task_id, version=version)
-            .using_db(conn)
-            .update(**values, version=version + 1, updated_at=timezone.now())
-        )
-        if updated == 0:
-            current = await HandlingTask.filter(id=task_id).using_db(conn).values_list("version", flat=True)
-            raise Conflict("HandlingTask", task_id, int(current[0]) if current else 0)
-        fresh = await HandlingTask.get(id=task_id).using_db(conn)
+        fresh = await update_at_version(HandlingTask, task_id, version, values, using=conn)
         await write_event(
             conn,
             proposal.id,

@@ -14,7 +14,6 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from tortoise import timezone
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -39,6 +38,7 @@ from server.proposals.models import (
 from server.staff.models import Department
 from server.timeutil import local
 from server.validation import Problems
+from server.versioning import update_at_version
 
 TITLE_MAX = 300
 TEXT_MAX = 20_000
@@ -146,18 +146,10 @@ async def commit(
     target = events[-1].to_status if events else step.to
     if target is not None and target != proposal.status:
         values["status"] = target
-    updated = (
-        await Proposal.filter(id=proposal.id, version=step.version)
-        .using_db(conn)
-        .update(**values, version=step.version + 1, updated_at=timezone.now())
-    )
-    if updated == 0:
-        current = await Proposal.filter(id=proposal.id).using_db(conn).values_list("version", flat=True)
-        raise Conflict("Proposal", proposal.id, int(current[0]) if current else 0)
+    fresh = await update_at_version(Proposal, proposal.id, step.version, values, using=conn)
     at = clock.now()
     for event in events:
         await write_event(conn, proposal.id, caller.actor, event, at)
-    fresh = await Proposal.get(id=proposal.id).using_db(conn)
     await record(
         actor=caller.actor,
         operation=operation,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from tortoise import timezone
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -13,12 +12,13 @@ from tortoise.transactions import in_transaction
 from server.audit.service import record, snapshot
 from server.authz.authorizer import Authorizer
 from server.enums import PostingRole
-from server.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from server.errors import FieldProblem, NotFound, ValidationFailed
 from server.geo.models import Jurisdiction
 from server.geo.service import within
 from server.staff.models import Department, Posting, Staff
 from server.stations.models import Station
 from server.validation import Problems
+from server.versioning import update_at_version
 
 
 def list_departments(*, kind: str | None = None, search: str | None = None) -> QuerySet[Department]:
@@ -152,15 +152,7 @@ async def update_posting(
         changes["role"] = role
     before = snapshot(posting)
     async with in_transaction() as conn:
-        n = (
-            await Posting.filter(id=posting_id, version=version)
-            .using_db(conn)
-            .update(**changes, version=version + 1, updated_at=timezone.now())
-        )
-        if n == 0:
-            current = await Posting.filter(id=posting_id).using_db(conn).values_list("version", flat=True)
-            raise Conflict("Posting", posting_id, int(current[0]) if current else 0)
-        posting = await Posting.get(id=posting_id).using_db(conn)
+        posting = await update_at_version(Posting, posting_id, version, changes, using=conn)
         await record(
             actor=actor,
             operation="updatePosting",

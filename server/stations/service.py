@@ -6,7 +6,6 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from tortoise import timezone
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -14,12 +13,13 @@ from tortoise.transactions import in_transaction
 from server.audit.service import record, snapshot
 from server.authz.authorizer import Authorizer
 from server.enums import Amenity, StationFunction, StationKind, StationLevel, StationStatus
-from server.errors import Conflict, NotFound, ValidationFailed
+from server.errors import NotFound, ValidationFailed
 from server.geo.models import Jurisdiction
 from server.geo.service import within
 from server.proposals.models import Proposal
 from server.stations.models import Station
 from server.validation import Problems
+from server.versioning import update_at_version
 
 # Rule from the programme: at least 60% of a service station's floor area is rest area.
 MIN_REST_SHARE = 0.6
@@ -246,15 +246,7 @@ async def update_station(
         changes["amenities"] = tokens(changes["amenities"])
     before = snapshot(station)
     async with in_transaction() as conn:
-        updated = (
-            await Station.filter(id=station_id, version=version)
-            .using_db(conn)
-            .update(**changes, version=version + 1, updated_at=timezone.now())
-        )
-        if updated == 0:
-            current = await Station.filter(id=station_id).using_db(conn).values_list("version", flat=True)
-            raise Conflict("Station", station_id, int(current[0]) if current else 0)
-        station = await Station.get(id=station_id).using_db(conn)
+        station = await update_at_version(Station, station_id, version, changes, using=conn)
         await record(
             actor=actor,
             operation="updateStation",

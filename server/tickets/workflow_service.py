@@ -17,7 +17,7 @@ from server import clock
 from server.audit.service import record, snapshot
 from server.authz.authorizer import Authorizer
 from server.enums import DepartmentKind, DepartmentTicketStatus, ResolutionMethod, TicketStatus
-from server.errors import Conflict, FieldProblem, Forbidden, NotFound, TransitionRefused, ValidationFailed
+from server.errors import FieldProblem, Forbidden, NotFound, TransitionRefused, ValidationFailed
 from server.geo.models import Jurisdiction
 from server.staff.models import Department, Posting, Staff
 from server.stats import rollup
@@ -26,6 +26,7 @@ from server.tickets.events import TicketEventMessage, broker
 from server.tickets.models import Ticket, TicketCategory, TicketEvent
 from server.tickets.workflow import OPEN, allowed_actions, target
 from server.validation import Problems
+from server.versioning import update_at_version
 
 
 @dataclass
@@ -66,12 +67,9 @@ async def _write(step: Step, version: int, *, actor: str, request_id: str) -> Ti
     ticket = step.ticket
     before = snapshot(ticket)
     now = clock.now()
-    updated = await Ticket.filter(id=ticket.id, version=version).update(
-        **step.changes, status=step.to_status, version=version + 1, updated_at=now
+    fresh = await update_at_version(
+        Ticket, ticket.id, version, {**step.changes, "status": step.to_status}, now=now
     )
-    if updated == 0:
-        current = await Ticket.filter(id=ticket.id).values_list("version", flat=True)
-        raise Conflict("Ticket", ticket.id, int(current[0]) if current else 0)
     await TicketEvent.create(
         ticket_id=ticket.id,
         actor=actor,
@@ -82,7 +80,6 @@ async def _write(step: Step, version: int, *, actor: str, request_id: str) -> Ti
         data=step.data,
         at=now,
     )
-    fresh = await Ticket.get(id=ticket.id)
     await rollup.apply(rollup.on_step(ticket, fresh))
     await record(
         actor=actor, operation=f"ticket.{step.action}", obj=fresh, before=before, request_id=request_id
