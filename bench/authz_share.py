@@ -5,7 +5,7 @@
 Runs the ASGI app in-process against a database that holds the demo data (default: a fresh
 SQLite file, migrated and loaded here), sends the same GraphQL request repeatedly as several demo
 accounts, and times, per request: the whole request; authentication (the one SQL statement that
-checks the token and reads the policy version); and the Casbin decisions (scopes and per-row
+checks the token and reads the policy version, see server.auth.service.identify); and the Casbin decisions (scopes and per-row
 checks). Prints the share of each.
 """
 
@@ -86,7 +86,7 @@ async def main() -> None:
     if args.database_url is None:
         await apply_migrations(quiet=True)
     authn, decide = Timer(), Timer()
-    app_module.authenticate = authn.wrap_async(app_module.authenticate)
+    app_module.identify = authn.wrap_async(app_module.identify)
     for name in ("scope", "can", "visible_tickets", "require_somewhere"):
         setattr(authorizer.Authorizer, name, decide.wrap(getattr(authorizer.Authorizer, name)))
     ticket_types.personal_data = decide.wrap(ticket_types.personal_data)

@@ -34,21 +34,18 @@ class Context:
         """A WebSocket may carry its credentials in connection_init rather than headers."""
         if self.viewer is not None or not isinstance(self.connection_params, dict):
             return
-        from server.auth.service import AuthFailure, authenticate
+        from server.auth.service import AuthFailure, identify
 
         params = {str(k).lower(): v for k, v in self.connection_params.items()}
         authorization = params.get("authorization")
         key = params.get("x-api-key")
         try:
-            viewer, version = await authenticate(
-                str(authorization) if authorization else None, str(key) if key else None
-            )
+            viewer = await identify(str(authorization) if authorization else None, str(key) if key else None)
         except AuthFailure as exc:
             self.auth_error = exc.message
             self.authz = Authorizer(engine, None, exc.message)
             return
         if viewer is not None:
-            await engine.ensure_version(version)
             self.viewer = viewer
             self.authz = Authorizer(engine, viewer)
 

@@ -27,8 +27,7 @@ from tortoise import Tortoise, connections
 
 from schema.context import Context
 from schema.schema import schema
-from server.auth.service import AuthFailure, authenticate
-from server.authz.engine import engine
+from server.auth.service import AuthFailure, identify
 from server.db import database_unavailable, tortoise_config
 from server.exports import routes as export_routes
 from server.http import (
@@ -209,14 +208,12 @@ class LianxinGraphQL(GraphQL[Context, None]):
         headers = request.headers
         request_id = getattr(request.state, "request_id", None) or new_request_id()
         try:
-            viewer, version = await authenticate(headers.get("authorization"), headers.get("x-api-key"))
+            viewer = await identify(headers.get("authorization"), headers.get("x-api-key"))
         except AuthFailure as exc:
             context = Context(
                 request=request, response=response, auth_error=exc.message, request_id=request_id
             )
         else:
-            if viewer is not None:
-                await engine.ensure_version(version)
             context = Context(request=request, response=response, viewer=viewer, request_id=request_id)
         if (exchange := _exchange(request)) is not None:
             exchange.user = context.actor

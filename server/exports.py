@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.auth.service import AuthFailure, authenticate
+from server.auth.service import AuthFailure, identify
 from server.authz.authorizer import Authorizer
 from server.authz.engine import engine
 from server.enums import label_zh
@@ -39,14 +39,11 @@ def _problem(status: int, code: str, message: str) -> JSONResponse:
 
 async def _authorizer(request: Request) -> Authorizer | JSONResponse:
     try:
-        viewer, version = await authenticate(
-            request.headers.get("authorization"), request.headers.get("x-api-key")
-        )
+        viewer = await identify(request.headers.get("authorization"), request.headers.get("x-api-key"))
     except AuthFailure as exc:
         return _problem(401, "UNAUTHENTICATED", exc.message)
     if viewer is None:
         return _problem(401, "UNAUTHENTICATED", "Log in first: send Authorization: Bearer <token>.")
-    await engine.ensure_version(version)
     return Authorizer(engine, viewer)
 
 

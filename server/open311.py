@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from server import clock
-from server.auth.service import AuthFailure, authenticate
+from server.auth.service import AuthFailure, identify
 from server.authz.authorizer import Authorizer
 from server.authz.engine import engine
 from server.enums import TicketSource, TicketStatus
@@ -68,12 +68,11 @@ async def service_definition(request: Request) -> JSONResponse:
 async def _authorizer(request: Request, form_key: str | None = None) -> Authorizer | JSONResponse:
     key = form_key or request.query_params.get("api_key") or request.headers.get("x-api-key")
     try:
-        viewer, version = await authenticate(request.headers.get("authorization"), key)
+        viewer = await identify(request.headers.get("authorization"), key)
     except AuthFailure as exc:
         return error(403, exc.message)
     if viewer is None:
         return error(403, "an api_key is required")
-    await engine.ensure_version(version)
     if viewer.is_api_key:
         from schema.accounting import over_rate_limit
         from server.stats.models import ApiKeyUse

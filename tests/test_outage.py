@@ -46,14 +46,14 @@ def _codes(body: Any) -> list[str | None]:
 async def test_losing_the_database_while_authenticating_is_503(
     client: Any, gql: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import server.app
+    import server.auth.service
 
     token = await gql.token("bureau")
 
     async def refused(*_: Any) -> Any:
         raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
 
-    monkeypatch.setattr(server.app, "authenticate", refused)
+    monkeypatch.setattr(server.auth.service, "authenticate", refused)  # what every entry point calls
     for accept in ("application/json", "application/graphql-response+json"):
         response = await client.post(
             "/graphql",

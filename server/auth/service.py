@@ -180,6 +180,18 @@ async def authenticate(
     return viewer, row["policy_version"] or 0
 
 
+async def identify(authorization: str | None, api_key: str | None = None) -> Viewer | None:
+    """The caller (None when it sent no credentials), with this worker's policy brought up to the
+    version the database holds: the one way every entry point (GraphQL, WebSocket, Open311, CSV)
+    learns who is asking. Raises AuthFailure for bad, expired, forged or revoked credentials."""
+    from server.authz.engine import engine
+
+    viewer, version = await authenticate(authorization, api_key)
+    if viewer is not None:
+        await engine.ensure_version(version)
+    return viewer
+
+
 def _split_key(key: str) -> tuple[str, str]:
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
