@@ -16,7 +16,7 @@ import calendar
 from datetime import date
 
 from server.enums import ProposalStatus
-from server.errors import DomainError
+from server.errors import TransitionRefused
 
 S = ProposalStatus
 
@@ -91,17 +91,14 @@ _TABLE: dict[tuple[ProposalStatus, str], ProposalStatus] = {(f, a): t for f, a, 
 ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(a for _f, a, _t in TRANSITIONS))
 
 
-class ProposalTransitionRefused(DomainError):
-    """The current state has no row for this action."""
-
-    code = "FORBIDDEN_TRANSITION"
+class ProposalTransitionRefused(TransitionRefused):
+    """The current state has no row for this action. Keeps the status as the enum, which the
+    proposal API's TransitionError types as ProposalStatus."""
 
     def __init__(self, current: ProposalStatus, action: str) -> None:
-        self.current_status = current
+        super().__init__("proposal", current.value, action, allowed_actions(current))
+        self.current_status = current  # type: ignore[assignment]
         self.action = action
-        self.allowed = allowed_actions(current)
-        names = ", ".join(self.allowed) or "none"
-        super().__init__(f"A proposal in status {current.value} cannot '{action}'; allowed now: {names}.")
 
 
 def allowed_actions(current: ProposalStatus) -> list[str]:
