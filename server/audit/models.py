@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
+from server.privacy.redaction import redact_snapshots
+
 
 class AuditEntry(Model):
-    """Who changed what: written by every mutation in its own transaction, never updated."""
+    """Who changed what: written by every mutation in its own transaction, never updated.
+
+    The table is append-only, so nothing written here can be erased: a citizen's name and phone are
+    kept as "[set]" / "[changed]" and free text with its phone and ID numbers masked
+    (server.privacy.redaction), whoever writes the row."""
 
     id = fields.BigIntField(primary_key=True)
     at = fields.DatetimeField(auto_now_add=True)
@@ -20,3 +28,7 @@ class AuditEntry(Model):
     class Meta:
         table = "audit_entry"
         ordering = ["id"]
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        self.before, self.after = redact_snapshots(self.object_type, self.before, self.after)
+        await super().save(*args, **kwargs)

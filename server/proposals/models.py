@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
 from server.enums import HandlingUnitRole, ProposalStatus, Rating, ReplyResult, TaskStatus
+from server.privacy.redaction import redact_json, redact_text
 
 
 class Deputy(Model):
@@ -160,7 +163,9 @@ class ContactLog(Model):
 
 
 class ProposalEvent(Model):
-    """History of a proposal and its tasks. Appended in the transaction of the change, never updated."""
+    """History of a proposal and its tasks. Appended in the transaction of the change, never updated.
+
+    Never erased either: its comment and data are stored with phone and ID numbers masked."""
 
     id = fields.BigIntField(primary_key=True)
     proposal = fields.ForeignKeyField("lianxin.Proposal", related_name="events", on_delete=fields.RESTRICT)
@@ -180,3 +185,8 @@ class ProposalEvent(Model):
     class Meta:
         table = "proposal_event"
         ordering = ["id"]
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        self.comment = redact_text(self.comment)
+        self.data = redact_json(self.data)
+        await super().save(*args, **kwargs)

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
 from server.enums import ResolutionMethod, TicketSource, TicketStatus
+from server.privacy.redaction import redact_json, redact_text
 
 
 class TicketCategory(Model):
@@ -104,7 +107,10 @@ class TicketCounter(Model):
 
 
 class TicketEvent(Model):
-    """History of a ticket. Appended in the transaction of the change, never updated."""
+    """History of a ticket. Appended in the transaction of the change, never updated.
+
+    Never erased either: its comment and data are stored with phone and ID numbers masked (the
+    caller masks the reporter's own name as well, see workflow_service)."""
 
     id = fields.BigIntField(primary_key=True)
     ticket = fields.ForeignKeyField("lianxin.Ticket", related_name="events", on_delete=fields.RESTRICT)
@@ -121,3 +127,8 @@ class TicketEvent(Model):
         table = "ticket_event"
         ordering = ["id"]
         indexes = (("ticket_id", "id"),)
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        self.comment = redact_text(self.comment)
+        self.data = redact_json(self.data)
+        await super().save(*args, **kwargs)

@@ -19,6 +19,7 @@ from server.authz.authorizer import Authorizer
 from server.enums import DepartmentKind, DepartmentTicketStatus, ResolutionMethod, TicketStatus
 from server.errors import FieldProblem, Forbidden, NotFound, TransitionRefused, ValidationFailed
 from server.geo.models import Jurisdiction
+from server.privacy.redaction import known_values, redact_json, redact_text
 from server.staff.models import Department, Posting, Staff
 from server.stats import rollup
 from server.tickets import intake as intake_rules
@@ -70,14 +71,15 @@ async def _write(step: Step, version: int, *, actor: str, request_id: str) -> Ti
     fresh = await update_at_version(
         Ticket, ticket.id, version, {**step.changes, "status": step.to_status}, now=now
     )
+    known = known_values(ticket, fresh)  # history outlives the ticket: not even the reporter's name
     await TicketEvent.create(
         ticket_id=ticket.id,
         actor=actor,
         action=step.action,
         from_status=ticket.status.value,
         to_status=step.to_status.value,
-        comment=step.comment,
-        data=step.data,
+        comment=redact_text(step.comment, known),
+        data=redact_json(step.data, known),
         at=now,
     )
     await rollup.apply(rollup.on_step(ticket, fresh))
