@@ -1,0 +1,162 @@
+"""Citizens' personal data out of the append-only tables (PIPL).
+
+Audit snapshots of tickets held the reporter's name and phone, and history comments and audit
+snapshots held free text with phone and ID numbers typed into it. Those tables refuse UPDATE and
+DELETE (0004, 0005), so the copies could never be erased. This migration rewrites those rows as
+new ones are now written (server.privacy.redaction): personal fields as "[set]" / "[changed]",
+free text with the numbers (and the ticket's reporter name and phone) masked.
+
+The append-only guarantee is lifted only for this migration's own UPDATEs, inside its transaction:
+on PostgreSQL the row trigger is disabled and enabled again (ALTER TABLE takes an exclusive lock,
+so no other session can write while it is off, and a failure rolls it all back); on SQLite the
+UPDATE triggers are dropped and made again exactly as 0004 made them (DELETE stays refused
+throughout). The migration records itself in the audit trail: how many rows, no values.
+"""
+
+import importlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+
+from server.privacy.inventory import FREE_TEXT_FIELDS, PERSONAL_FIELDS
+from server.privacy.redaction import known_values, redact_json, redact_snapshots, redact_text
+
+_append_only = importlib.import_module("migrations.0004_append_only_history")
+TABLES = ("audit_entry", "ticket_event", "proposal_event")
+BATCH = 1000
+NAME = "0008_redact_personal_data"
+
+
+class _Sql:
+    """The same statements in either dialect: '?' or '$n' placeholders, JSON as text or jsonb."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.postgres = client.capabilities.dialect == "postgres"
+
+    def p(self, n: int, json_value: bool = False) -> str:
+        if not self.postgres:
+            return "?"
+        return f"CAST(${n} AS JSONB)" if json_value else f"${n}"
+
+    async def run(self, sql: str, params: list[Any]) -> None:
+        await self.client.execute_query(sql, params)
+
+
+def _load(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _dump(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+async def _lift(sql: _Sql) -> None:
+    for table in TABLES:
+        if sql.postgres:
+            await sql.run(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only", [])
+        else:
+            await sql.run(f"DROP TRIGGER {table}_no_update", [])
+
+
+async def _restore(sql: _Sql) -> None:
+    for table in TABLES:
+        if sql.postgres:
+            await sql.run(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only", [])
+        else:
+            [update_trigger] = [s for s in _append_only._sqlite(table).splitlines() if "BEFORE UPDATE" in s]
+            await sql.run(update_trigger, [])
+
+
+async def _audit_entries(sql: _Sql) -> int:
+    types = sorted(set(PERSONAL_FIELDS) | set(FREE_TEXT_FIELDS))
+    marks = ", ".join(sql.p(n + 2) for n in range(len(types)))
+    changed, last = 0, 0
+    while True:
+        batch = await sql.client.execute_query(
+            f'SELECT id, object_type, "before", "after" FROM audit_entry WHERE id > {sql.p(1)} '
+            f"AND object_type IN ({marks}) ORDER BY id LIMIT {BATCH}",
+            [last, *types],
+        )
+        rows = [dict(row) for row in batch[1]]
+        if not rows:
+            return changed
+        for row in rows:
+            last = row["id"]
+            before, after = _load(row["before"]), _load(row["after"])
+            new_before, new_after = redact_snapshots(row["object_type"], before, after)
+            if (new_before, new_after) != (before, after):
+                await sql.run(
+                    f'UPDATE audit_entry SET "before" = {sql.p(1, True)}, "after" = {sql.p(2, True)} '
+                    f"WHERE id = {sql.p(3)}",
+                    [_dump(new_before), _dump(new_after), row["id"]],
+                )
+                changed += 1
+
+
+async def _events(sql: _Sql, table: str, with_ticket: bool) -> int:
+    select = (
+        "SELECT e.id, e.comment, e.data, t.reporter_name, t.reporter_phone FROM ticket_event e "
+        "JOIN ticket t ON t.id = e.ticket_id"
+        if with_ticket
+        else f"SELECT e.id, e.comment, e.data FROM {table} e"
+    )
+    changed, last = 0, 0
+    while True:
+        batch = await sql.client.execute_query(
+            f"{select} WHERE e.id > {sql.p(1)} ORDER BY e.id LIMIT {BATCH}", [last]
+        )
+        rows = [dict(row) for row in batch[1]]
+        if not rows:
+            return changed
+        for row in rows:
+            last = row["id"]
+            known = known_values(row) if with_ticket else []
+            data = _load(row["data"])
+            comment, new_data = redact_text(row["comment"], known), redact_json(data, known)
+            if comment != (row["comment"] or "") or new_data != data:
+                await sql.run(
+                    f"UPDATE {table} SET comment = {sql.p(1)}, data = {sql.p(2, True)} WHERE id = {sql.p(3)}",
+                    [comment, _dump(new_data), row["id"]],
+                )
+                changed += 1
+
+
+async def forward(apps, schema_editor) -> None:  # noqa: ANN001 - the migration API's signature
+    sql = _Sql(schema_editor.client)
+    await _lift(sql)
+    counts = {
+        "audit_entry": await _audit_entries(sql),
+        "ticket_event": await _events(sql, "ticket_event", with_ticket=True),
+        "proposal_event": await _events(sql, "proposal_event", with_ticket=False),
+    }
+    await _restore(sql)
+    values = ", ".join([*(sql.p(n) for n in range(1, 6)), "NULL", sql.p(6, True), sql.p(7)])
+    await sql.run(
+        'INSERT INTO audit_entry (at, actor, operation, object_type, object_id, "before", "after", '
+        f"request_id) VALUES ({values})",
+        [
+            datetime.now(UTC) if sql.postgres else datetime.now(UTC).isoformat(sep=" "),
+            "migration",
+            "redactPersonalData",
+            "Migration",
+            NAME,
+            json.dumps({"rowsRedacted": counts}),
+            "",
+        ],
+    )
+
+
+async def backward(apps, schema_editor) -> None:  # noqa: ANN001
+    """Redacted values are gone for good: nothing to undo (the audit row stays, append-only)."""
+
+
+class Migration(migrations.Migration):
+    dependencies = [("lianxin", "0006_ticket_queue_index")]
+
+    initial = False
+
+    operations = [ops.RunPython(forward, backward)]
