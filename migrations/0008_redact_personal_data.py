@@ -7,13 +7,13 @@ new ones are now written (server.privacy.redaction): personal fields as "[set]" 
 free text with the numbers (and the ticket's reporter name and phone) masked.
 
 The append-only guarantee is lifted only for this migration's own UPDATEs, inside its transaction:
-on PostgreSQL the row trigger is disabled and enabled again (ALTER TABLE takes an exclusive lock,
-so no other session can write while it is off, and a failure rolls it all back); on SQLite the
-UPDATE triggers are dropped and made again exactly as 0004 made them (DELETE stays refused
-throughout). The migration records itself in the audit trail: how many rows, no values.
+on PostgreSQL the row trigger is disabled and enabled again in the mode it had (ALTER TABLE takes
+an exclusive lock, so no other session can write while it is off, and a failure rolls it all
+back); on SQLite the UPDATE triggers are dropped and made again from their own stored SQL, that
+is exactly as 0004 made them (DELETE stays refused throughout). The migration records itself in
+the audit trail: how many rows, no values.
 """
 
-import importlib
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +24,6 @@ from tortoise.migrations import operations as ops
 from server.privacy.inventory import FREE_TEXT_FIELDS, PERSONAL_FIELDS
 from server.privacy.redaction import known_values, redact_json, redact_snapshots, redact_text
 
-_append_only = importlib.import_module("migrations.0004_append_only_history")
 TABLES = ("audit_entry", "ticket_event", "proposal_event")
 BATCH = 1000
 NAME = "0008_redact_personal_data"
@@ -54,21 +53,29 @@ def _dump(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
-async def _lift(sql: _Sql) -> None:
+async def _lift(sql: _Sql) -> list[str]:
+    """Switch off the UPDATE refusal of the three tables; returns the statements that restore it
+    as it was (as 0004 made it; read back from the database, so that a later migration that changed
+    the triggers gets its own back, whichever order the chain runs in)."""
+    restore = []
     for table in TABLES:
         if sql.postgres:
-            await sql.run(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only", [])
+            trigger = f"{table}_append_only"
+            _, rows = await sql.client.execute_query(
+                "SELECT tgenabled FROM pg_trigger WHERE tgname = $1 AND tgrelid = $2::regclass",
+                [trigger, table],
+            )
+            mode = {"A": "ALWAYS ", "R": "REPLICA "}.get(str(rows[0]["tgenabled"]), "")
+            await sql.run(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}", [])
+            restore.append(f"ALTER TABLE {table} ENABLE {mode}TRIGGER {trigger}")
         else:
-            await sql.run(f"DROP TRIGGER {table}_no_update", [])
-
-
-async def _restore(sql: _Sql) -> None:
-    for table in TABLES:
-        if sql.postgres:
-            await sql.run(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only", [])
-        else:
-            [update_trigger] = [s for s in _append_only._sqlite(table).splitlines() if "BEFORE UPDATE" in s]
-            await sql.run(update_trigger, [])
+            trigger = f"{table}_no_update"
+            _, rows = await sql.client.execute_query(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", [trigger]
+            )
+            await sql.run(f"DROP TRIGGER {trigger}", [])
+            restore.append(str(rows[0]["sql"]))
+    return restore
 
 
 async def _audit_entries(sql: _Sql) -> int:
@@ -127,13 +134,14 @@ async def _events(sql: _Sql, table: str, with_ticket: bool) -> int:
 
 async def forward(apps, schema_editor) -> None:  # noqa: ANN001 - the migration API's signature
     sql = _Sql(schema_editor.client)
-    await _lift(sql)
+    restore = await _lift(sql)
     counts = {
         "audit_entry": await _audit_entries(sql),
         "ticket_event": await _events(sql, "ticket_event", with_ticket=True),
         "proposal_event": await _events(sql, "proposal_event", with_ticket=False),
     }
-    await _restore(sql)
+    for statement in restore:
+        await sql.run(statement, [])
     values = ", ".join([*(sql.p(n) for n in range(1, 6)), "NULL", sql.p(6, True), sql.p(7)])
     await sql.run(
         'INSERT INTO audit_entry (at, actor, operation, object_type, object_id, "before", "after", '
