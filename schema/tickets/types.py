@@ -22,6 +22,11 @@ from schema.tickets.loaders import (
 from server import clock
 from server import enums as e
 from server.enums import label_zh
+from server.errors import Forbidden
+from server.privacy.inventory import MASKS
+from server.privacy.masking import contains_personal_numbers
+from server.privacy.redaction import known_values, redact_text
+from server.tickets import models
 from server.tickets.workflow import OPEN
 
 OPEN_NAMES = frozenset(s.value for s in OPEN)
@@ -30,15 +35,39 @@ ESCALATION_LABELS = {
     1: "升级至镇街 (escalated to the town)",
     2: "升级至市 (escalated to the city)",
 }
-from server.errors import Forbidden
-from server.tickets import models
+
+
+def may_read_personal(info: strawberry.Info, ticket: Any) -> bool:
+    return bool(info.context.authz.can("ticket_personal", "read", ticket.jurisdiction_id))
 
 
 def personal_data(info: strawberry.Info, ticket: Any, field: str) -> str | None:
-    if not info.context.authz.can("ticket_personal", "read", ticket.jurisdiction_id):
+    if not may_read_personal(info, ticket):
         raise Forbidden("Citizens' personal data is a separate permission (ticket_personal:read).")
     info.context.personal_reads.append((ticket.id, ticket.number, field))  # logged once per request
     return getattr(ticket, field)  # type: ignore[no-any-return]
+
+
+def masked_personal_data(ticket: Any, field: str) -> str:
+    """138****0000, 王*: enough to tell people apart, for anyone who may read the ticket."""
+    return MASKS[field](getattr(ticket, field)) or ""
+
+
+def free_text(info: strawberry.Info, ticket: Any, field: str) -> str:
+    """Text typed by staff or the citizen, whole for ticket_personal:read (a read that is logged when
+    it holds a phone or ID number), else with those numbers and the reporter's name masked."""
+    text: str = getattr(ticket, field) or ""
+    if may_read_personal(info, ticket):
+        if contains_personal_numbers(text):
+            info.context.personal_reads.append((ticket.id, ticket.number, "free_text"))
+        return text
+    return redact_text(text, known_values(ticket))
+
+
+FREE_TEXT_NOTE = (
+    " Phone and ID numbers and the reporter's name are masked unless the caller has "
+    "ticket_personal:read in the ticket's jurisdiction."
+)
 
 
 @strawberry.type(description="A ticket category with its default response and resolution times.")
@@ -70,16 +99,12 @@ class Ticket(relay.Node):
     id: relay.NodeID[int]
     number: str = strawberry.field(description="Human-readable number, e.g. DG-20220110-000001")
     source: TicketSource  # type: ignore[valid-type]
-    description: str
     address: str
     latitude: float | None
     longitude: float | None
     status: TicketStatus  # type: ignore[valid-type]
     resolution_method: ResolutionMethod | None  # type: ignore[valid-type]
-    resolution_note: str
-    reject_reason: str
     citizen_satisfied: bool | None
-    citizen_feedback: str
     reopen_count: int
     escalated_at: datetime | None
     escalation_level: int = strawberry.field(description="0 none, 1 escalated to the town, 2 to the city")
@@ -118,6 +143,35 @@ class Ticket(relay.Node):
     def reporter_phone(self, info: strawberry.Info) -> str | None:
         return personal_data(info, self, "reporter_phone")
 
+    @strawberry.field(
+        description="Reporter's name masked (王*), for anyone who may read the ticket. Empty when none."
+    )
+    def reporter_name_masked(self) -> str:
+        return masked_personal_data(self, "reporter_name")
+
+    @strawberry.field(
+        description="Reporter's phone masked (138****0000), for anyone who may read the ticket. "
+        "Empty when none."
+    )
+    def reporter_phone_masked(self) -> str:
+        return masked_personal_data(self, "reporter_phone")
+
+    @strawberry.field(description="What the citizen reported." + FREE_TEXT_NOTE)
+    def description(self, info: strawberry.Info) -> str:
+        return free_text(info, self, "description")
+
+    @strawberry.field(description="How it was resolved." + FREE_TEXT_NOTE)
+    def resolution_note(self, info: strawberry.Info) -> str:
+        return free_text(info, self, "resolution_note")
+
+    @strawberry.field(description="Why it was rejected." + FREE_TEXT_NOTE)
+    def reject_reason(self, info: strawberry.Info) -> str:
+        return free_text(info, self, "reject_reason")
+
+    @strawberry.field(description="The citizen's words on the result." + FREE_TEXT_NOTE)
+    def citizen_feedback(self, info: strawberry.Info) -> str:
+        return free_text(info, self, "citizen_feedback")
+
     @strawberry.field(description="Minutes from registration to resolution, once resolved.")
     def resolution_minutes(self) -> float | None:
         if self.resolved_at is None:
@@ -147,13 +201,15 @@ class Ticket(relay.Node):
         did = self.department_id  # type: ignore[attr-defined]
         return None if did is None else info.context.load(DepartmentByIdLoader, did)
 
-    @strawberry.field(description="Everything that happened to the ticket, oldest first.")
-    def history(self, info: strawberry.Info) -> list[TicketEvent]:
-        return info.context.load(EventsByTicketLoader, self.id)
+    @strawberry.field(description="Everything that happened to the ticket, oldest first." + FREE_TEXT_NOTE)
+    async def history(self, info: strawberry.Info) -> list[TicketEvent]:
+        events = await info.context.load(EventsByTicketLoader, self.id)
+        return [_event(info, self, e) for e in events]
 
-    @strawberry.field(description="The most recent history entry.")
-    def latest_event(self, info: strawberry.Info) -> TicketEvent | None:
-        return info.context.load(LatestEventByTicketLoader, self.id)  # type: ignore[no-any-return]
+    @strawberry.field(description="The most recent history entry." + FREE_TEXT_NOTE)
+    async def latest_event(self, info: strawberry.Info) -> TicketEvent | None:
+        event = await info.context.load(LatestEventByTicketLoader, self.id)
+        return None if event is None else _event(info, self, event)
 
     @strawberry.field(description="Staff member who registered it at the desk, if any.")
     def registered_by(self, info: strawberry.Info) -> Staff | None:
@@ -181,3 +237,19 @@ class Ticket(relay.Node):
     @strawberry.field(description="Escalation as words: 未升级 / 升级至镇街 / 升级至市.")
     def escalation_label(self) -> str:
         return ESCALATION_LABELS.get(self.escalation_level, "")
+
+
+def _event(info: strawberry.Info, ticket: Any, event: models.TicketEvent) -> TicketEvent:
+    """History comments are stored masked (server.privacy.redaction); rows older than that were
+    redacted by migration 0008. Masked again here for callers without ticket_personal:read."""
+    comment = event.comment
+    if not may_read_personal(info, ticket):
+        comment = redact_text(comment, known_values(ticket))
+    return TicketEvent(
+        actor=event.actor,
+        action=event.action,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        comment=comment,
+        at=event.at,
+    )
