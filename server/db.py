@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import server.logs  # noqa: F401 - withholds SQL parameters from the logs wherever the database is used
 from server.settings import settings
 
 MODEL_MODULES = [

@@ -47,6 +47,42 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class WithholdSqlParameters(logging.Filter):
+    """The database drivers log every statement with its parameters at DEBUG (LIANXIN_LOG_SQL):
+    citizens' names and phones among them, in logs that are shipped, kept and read by people who
+    may not see them. The statement is kept, the parameters are not."""
+
+    WITHHELD = "[parameters withheld]"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if not isinstance(args, tuple) or not args:
+            return True
+        if record.name == "tortoise.db_client" and record.msg == "%s: %s" and len(args) == 2:
+            record.args = (args[0], self.WITHHELD)  # (statement, values)
+        elif record.name == "aiosqlite":
+            # "executing %s": a functools.partial holding the statement and its values
+            record.args = tuple(
+                getattr(getattr(a, "func", None), "__name__", None) or self.WITHHELD for a in args
+            )
+        return True
+
+
+SQL_LOGGERS = ("tortoise.db_client", "aiosqlite")
+
+
+def withhold_sql_parameters() -> None:
+    """On the loggers themselves (not a handler), so every handler, caplog included, sees only the
+    redacted record. Idempotent."""
+    for name in SQL_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, WithholdSqlParameters) for f in logger.filters):
+            logger.addFilter(WithholdSqlParameters())
+
+
+withhold_sql_parameters()
+
+
 def logging_config(level: str = "INFO", *, log_sql: bool = False) -> dict[str, Any]:
     """A `logging.config.dictConfig` for `lianxin serve`. uvicorn applies it in every worker
     process, so workers log JSON too; uvicorn's own loggers propagate to the same handler."""
