@@ -89,7 +89,7 @@ async def build(
 ) -> Scorecard:
     check_period(period_from, period_to)
     place = resolve_place(authz, jurisdiction_id)
-    card = await sc.scorecard(place, period_from, period_to)
+    card = await sc.scorecard(place, period_from, period_to, department_id=await authz.figures_department())
     return Scorecard(
         period_from=period_from,
         period_to=period_to,
@@ -127,8 +127,9 @@ async def build(
 @strawberry.type
 class StatsQuery:
     @strawberry.field(
-        description="The scorecard for a jurisdiction (default: the top of your statistics scope) and a period "
-        "of registration days, inclusive. Needs stats:read there."
+        description="The scorecard for a jurisdiction (default: the top of your statistics scope) and "
+        "a period of registration days, inclusive; for an N department's liaison or key, the ticket "
+        "figures count the tickets transferred to that department. Needs stats:read there."
     )
     async def scorecard(
         self,

@@ -41,7 +41,10 @@ class TicketFigureGroup:
 
 @strawberry.type
 class FiguresQuery:
-    @strawberry.field(description="721 figures over the tickets in your statistics scope. Needs stats:read.")
+    @strawberry.field(
+        description="721 figures over the tickets in your statistics scope; for an N department's "
+        "liaison or key, over the tickets transferred to that department. Needs stats:read."
+    )
     async def ticket_figures(
         self,
         info: strawberry.Info,
@@ -49,14 +52,18 @@ class FiguresQuery:
         registered_from: datetime | None = None,
         registered_to: datetime | None = None,
     ) -> list[TicketFigureGroup]:
-        scope = info.context.authz.scope("stats", "read")
+        authz = info.context.authz
+        scope = authz.scope("stats", "read")
         if scope.empty:
             raise Forbidden("You may not read statistics.")
+        department_id = await authz.figures_department()
         if registered_from and registered_to and registered_from > registered_to:
             raise ValidationFailed(
                 problems=[FieldProblem("registeredTo", "is before registeredFrom", "BAD_RANGE")]
             )
-        rows = await f.figures(group_by.value, scope.q(), registered_from, registered_to)
+        rows = await f.figures(
+            group_by.value, scope.q(), registered_from, registered_to, department_id=department_id
+        )
         return [
             TicketFigureGroup(
                 label=r.label,

@@ -179,6 +179,24 @@ class Authorizer:
             and self.can("department_ticket", act, ticket.jurisdiction_id)
         )
 
+    async def figures_department(self) -> int | None:
+        """The N department whose transferred tickets are the only ones this caller's ticket figures
+        may count; None when its figures cover every ticket in its statistics scope.
+
+        A caller speaking for an N department (its liaison, a data-sharing key issued to it) that
+        reads no tickets of its own sees the tickets transferred to that department and nothing
+        else; its statistics count the same tickets, not the city's (finding 11). Decided by the
+        caller's department, which is data, and its ticket:read scope, which is policy."""
+        viewer = self.require_viewer()
+        if viewer.department_id is None or not self.scope("ticket", "read").empty:
+            return None
+        from server.enums import DepartmentKind
+        from server.staff.models import Department
+
+        if await Department.exists(id=viewer.department_id, kind=DepartmentKind.DEPARTMENT):
+            return viewer.department_id
+        return None
+
     def owns_proposal(self, proposal: Any) -> bool:
         viewer = self.viewer
         return viewer is not None and viewer.deputy_id is not None and proposal.author_id == viewer.deputy_id

@@ -16,6 +16,7 @@ from server.enums import Amenity, StationFunction, StationKind, StationLevel, St
 from server.errors import NotFound, ValidationFailed
 from server.geo.models import Jurisdiction
 from server.geo.service import within
+from server.proposals import access as proposal_access
 from server.proposals.models import Proposal
 from server.stations.models import Station
 from server.validation import Problems
@@ -155,13 +156,17 @@ def _check(values: dict[str, Any], problems: Problems) -> None:
         problems.add("plannedYear", "must be a year between 2000 and 2100", "OUT_OF_RANGE")
 
 
-async def _check_references(values: dict[str, Any]) -> None:
+async def _check_references(values: dict[str, Any], authz: Authorizer) -> None:
     jid = values.get("jurisdiction_id")
     if jid is not None and not await Jurisdiction.exists(id=jid):
         raise NotFound("Jurisdiction", jid)
     pid = values.get("proposal_id")
-    if pid is not None and not await Proposal.exists(id=pid):
-        raise NotFound("Proposal", pid)
+    if pid is not None:
+        # The proposal a station is credited to must be one the caller may read: a draft is its
+        # author's alone, and linking to it would confirm it exists.
+        proposal = await Proposal.get_or_none(id=pid)
+        if proposal is None or not proposal_access.may_read(authz, proposal):
+            raise NotFound("Proposal", pid)
 
 
 async def create_station(
@@ -178,7 +183,7 @@ async def create_station(
         problems.add("code", f"a station with code {values['code']!r} already exists", "DUPLICATE")
     if problems:
         raise ValidationFailed(problems=list(problems))
-    await _check_references(values)
+    await _check_references(values, authz)
     authz.require("station", "create", values["jurisdiction_id"])
     values["functions"] = tokens(values.get("functions"))
     values["amenities"] = tokens(values.get("amenities"))
@@ -237,7 +242,7 @@ async def update_station(
         problems.add("code", f"a station with code {changes['code']!r} already exists", "DUPLICATE")
     if problems:
         raise ValidationFailed(problems=list(problems))
-    await _check_references(changes)
+    await _check_references(changes, authz)
     if "jurisdiction_id" in changes:
         authz.require("station", "update", changes["jurisdiction_id"])
     if "functions" in changes:

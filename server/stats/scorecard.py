@@ -8,6 +8,7 @@ the (status, resolution_due) index finds directly.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -21,7 +22,7 @@ from server.errors import FieldProblem, Forbidden, ValidationFailed
 from server.proposals.models import Proposal, ProposalRating, ProposalReply
 from server.stations.models import Station, StationTarget
 from server.stats.models import TicketRollup
-from server.stats.rollup import METHODS, bucket_range
+from server.stats.rollup import METHODS, bucket, bucket_range, minutes_between
 from server.tickets.models import Ticket
 from server.tickets.workflow import OPEN
 from server.timeutil import CITY_TZ
@@ -93,9 +94,14 @@ def percentiles(histogram: dict[str, int]) -> Percentiles:
     return Percentiles(count=total, median_minutes=at(0.5), p90_minutes=at(0.9))
 
 
-async def scorecard(jurisdiction_id: int, period_from: date, period_to: date) -> Scorecard:
+async def scorecard(
+    jurisdiction_id: int, period_from: date, period_to: date, *, department_id: int | None = None
+) -> Scorecard:
     """Figures for tickets registered from `period_from` to `period_to` (inclusive), stations as
-    they stand, targets of the years the period touches, proposals replied within the period."""
+    they stand, targets of the years the period touches, proposals replied within the period.
+
+    `department_id`: the ticket figures count only the tickets transferred to that department (an
+    N department's liaison or key sees those tickets only; Authorizer.figures_department)."""
     card = Scorecard(jurisdiction_id, period_from, period_to)
     code = engine.tree.code(jurisdiction_id) or ""
     within_ids = sorted(engine.tree.ids_within((code,)))
@@ -136,23 +142,29 @@ async def scorecard(jurisdiction_id: int, period_from: date, period_to: date) ->
                 TargetProgress(t.year, kind, t.target, got["planned"], got["operating"], t.note)
             )
 
-    sums = (
-        await TicketRollup.filter(jurisdiction_id=jurisdiction_id, day__gte=period_from, day__lte=period_to)
-        .annotate(total=Sum("count"))
-        .group_by("metric")
-        .values("metric", "total")
-    )
-    figures = {r["metric"]: int(r["total"] or 0) for r in sums}
+    start = datetime.combine(period_from, time.min, CITY_TZ)
+    end = datetime.combine(period_to + timedelta(days=1), time.min, CITY_TZ)
+    if department_id is None:
+        sums = (
+            await TicketRollup.filter(
+                jurisdiction_id=jurisdiction_id, day__gte=period_from, day__lte=period_to
+            )
+            .annotate(total=Sum("count"))
+            .group_by("metric")
+            .values("metric", "total")
+        )
+        figures = {r["metric"]: int(r["total"] or 0) for r in sums}
+    else:
+        figures = await _department_figures(place(), department_id, start, end)
     card.received = figures.get("received", 0)
     card.resolved = figures.get("resolved", 0)
     card.methods = {m: figures.get(m, 0) for m in METHODS}
     card.response = percentiles({k[5:]: v for k, v in figures.items() if k.startswith("resp:")})
     card.resolution = percentiles({k[5:]: v for k, v in figures.items() if k.startswith("reso:")})
 
-    start = datetime.combine(period_from, time.min, CITY_TZ)
-    end = datetime.combine(period_to + timedelta(days=1), time.min, CITY_TZ)
     card.overdue = await Ticket.filter(
         place(),
+        Q() if department_id is None else Q(department_id=department_id),
         status__in=[s.value for s in OPEN],
         resolution_due__lt=clock.now(),
         registered_at__gte=start,
@@ -178,6 +190,26 @@ async def scorecard(jurisdiction_id: int, period_from: date, period_to: date) ->
     card.ratings = {str(getattr(r["rating"], "value", r["rating"])): r["n"] for r in ratings}
     _ = Proposal  # proposals are reached through replies and ratings
     return card
+
+
+async def _department_figures(place: Q, department_id: int, start: datetime, end: datetime) -> dict[str, int]:
+    """The rollup's metrics for one department's tickets. Rollups are kept per jurisdiction, not per
+    department; the tickets transferred to a department are few, so they are counted from the
+    ticket table, into the same metrics as server.stats.rollup.recompute (same buckets)."""
+    rows = await Ticket.filter(
+        place, department_id=department_id, registered_at__gte=start, registered_at__lt=end
+    ).values_list("registered_at", "dispatched_at", "resolved_at", "resolution_method")
+    figures: dict[str, int] = defaultdict(int)
+    for registered, dispatched, resolved, method in rows:
+        figures["received"] += 1
+        if dispatched is not None:
+            figures["resp:" + bucket(minutes_between(registered, dispatched))] += 1
+        if resolved is not None:
+            figures["resolved"] += 1
+            figures["reso:" + bucket(minutes_between(registered, resolved))] += 1
+            if method:
+                figures[str(getattr(method, "value", method))] += 1
+    return dict(figures)
 
 
 def resolve_place(authz: Authorizer, jurisdiction_id: int | None) -> int:

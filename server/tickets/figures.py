@@ -56,9 +56,18 @@ class Figures:
 
 
 async def figures(
-    group_by: str, visible: Q, registered_from: datetime | None = None, registered_to: datetime | None = None
+    group_by: str,
+    visible: Q,
+    registered_from: datetime | None = None,
+    registered_to: datetime | None = None,
+    *,
+    department_id: int | None = None,
 ) -> list[Figures]:
+    """`department_id`: count only the tickets transferred to that department (an N department's
+    liaison or key sees those tickets only; Authorizer.figures_department)."""
     query = Ticket.filter(visible)
+    if department_id is not None:
+        query = query.filter(department_id=department_id)
     if registered_from is not None:
         query = query.filter(registered_at__gte=local(registered_from))
     if registered_to is not None:

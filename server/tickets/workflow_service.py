@@ -196,7 +196,11 @@ async def register(
 
 
 async def _check_assignee(ticket: Ticket, staff_id: int, authz: Authorizer) -> Staff:
-    """The assignee must be posted (area chief or team member) over the ticket's community."""
+    """The assignee must be posted (area chief or team member) over the ticket's community.
+
+    A staff member the caller may not read (staff:read where the staff member belongs) and who is
+    not posted over the ticket's patch is NOT_FOUND: the refusal must not name, or confirm, staff
+    outside the caller's scope."""
     staff = await Staff.get_or_none(id=staff_id)
     if staff is None or not staff.active:
         raise NotFound("Staff", staff_id)
@@ -206,6 +210,8 @@ async def _check_assignee(ticket: Ticket, staff_id: int, authz: Authorizer) -> S
     ).values_list("jurisdiction_id", flat=True)
     codes = [authz.engine.tree.code(j) or "" for j in patches]
     if not any(ticket_code == c or ticket_code.startswith(c + "/") for c in codes if c):
+        if not authz.can("staff", "read", staff.jurisdiction_id):
+            raise NotFound("Staff", staff_id)
         raise _invalid(
             "assigneeId",
             f"{staff.name} is not posted over {ticket_code}: dispatch to the area chief or a team "
@@ -342,38 +348,65 @@ async def reject(ticket_id: int, version: int, reason: str, **kw: Any) -> Ticket
     return await take_step(ticket_id, version, "reject", prepare, **kw)
 
 
-async def mark_duplicate(ticket_id: int, version: int, original_id: int, comment: str, **kw: Any) -> Ticket:
-    """Its reporter follows the original: the original's history says so."""
-    authz: Authorizer = kw["authz"]
-    actor: str = kw["actor"]
+MAX_DUPLICATE_CHAIN = 50
 
-    async def prepare(ticket: Ticket) -> Step:
-        to_status = _plan(ticket, "mark_duplicate", authz)
-        if original_id == ticket.id:
-            raise _invalid("duplicateOfId", "a ticket cannot duplicate itself", "SELF")
-        original = await Ticket.get_or_none(id=original_id)
-        if original is None or not authz.may_read_ticket(original):
+
+async def _original_of(original_id: int, ticket: Ticket, authz: Authorizer) -> Ticket:
+    """The first report the duplicate follows: the ticket named, or, when that one is itself a
+    duplicate, the end of its chain. Every ticket on the way is read, and the last one gets a
+    history entry, so each must be within the caller's scope: one that is not reads as NOT_FOUND,
+    whichever link it is (the answer must not tell whether a ticket exists outside the scope)."""
+    original = await _visible_ticket(original_id, authz)
+    seen = {original.id}
+    while original.status == TicketStatus.DUPLICATE and original.duplicate_of_id:
+        following = await Ticket.get_or_none(id=original.duplicate_of_id)
+        if following is None or not authz.may_read_ticket(following):
             raise NotFound("Ticket", original_id)
-        if original.status == TicketStatus.DUPLICATE and original.duplicate_of_id:
-            original = await Ticket.get(id=original.duplicate_of_id)  # follow to the first report
-        if original.id == ticket.id:
-            raise _invalid("duplicateOfId", "that ticket is already a duplicate of this one", "CYCLE")
-        changes = {"duplicate_of_id": original.id, "closed_at": clock.now()}
-        return Step(ticket, "mark_duplicate", to_status, changes, comment, {"original": original.number})
+        if following.id in seen or len(seen) >= MAX_DUPLICATE_CHAIN:
+            raise _invalid("duplicateOfId", "that ticket's duplicate chain does not end", "CYCLE")
+        seen.add(following.id)
+        original = following
+    if original.id == ticket.id or ticket.id in seen:
+        raise _invalid("duplicateOfId", "that ticket is already a duplicate of this one", "CYCLE")
+    return original
 
-    ticket = await take_step(ticket_id, version, "mark_duplicate", prepare, **kw)
-    original = await Ticket.get(id=ticket.duplicate_of_id)
-    await TicketEvent.create(
-        ticket_id=original.id,
-        actor=actor,
-        action="duplicate_linked",
-        from_status=original.status.value,
-        to_status=original.status.value,
-        comment=f"{ticket.number} reports the same problem; its reporter follows this ticket",
-        data={"duplicate": ticket.number},
-        at=clock.now(),
-    )
-    return ticket
+
+async def mark_duplicate(
+    ticket_id: int,
+    version: int,
+    original_id: int,
+    comment: str,
+    *,
+    authz: Authorizer,
+    actor: str,
+    request_id: str = "",
+) -> Ticket:
+    """Its reporter follows the original: the original's history says so, in the same transaction."""
+    ticket = await _visible_ticket(ticket_id, authz)
+    if original_id == ticket.id:
+        raise _invalid("duplicateOfId", "a ticket cannot duplicate itself", "SELF")
+    # The ticket named must be found before anything else is said about the request.
+    original = await _original_of(original_id, ticket, authz)
+    to_status = _plan(ticket, "mark_duplicate", authz)
+    if not authz.may_act_on_ticket(original, "mark_duplicate"):
+        where = authz.engine.tree.code(original.jurisdiction_id)
+        raise Forbidden(f"You may not link duplicates to tickets in {where}.")
+    changes = {"duplicate_of_id": original.id, "closed_at": clock.now()}
+    step = Step(ticket, "mark_duplicate", to_status, changes, comment, {"original": original.number})
+    async with in_transaction():
+        fresh = await _write(step, version, actor=actor, request_id=request_id)
+        await TicketEvent.create(
+            ticket_id=original.id,
+            actor=actor,
+            action="duplicate_linked",
+            from_status=original.status.value,
+            to_status=original.status.value,
+            comment=f"{fresh.number} reports the same problem; its reporter follows this ticket",
+            data={"duplicate": fresh.number},
+            at=clock.now(),
+        )
+    await _publish(fresh, "mark_duplicate", ticket.status.value, actor)
+    return fresh
 
 
 async def update_details(

@@ -139,6 +139,28 @@ async def test_unknown_ids_are_not_found_and_write_nothing(gql: Any) -> None:
     assert await _station_count(gql) == before
 
 
+async def test_a_station_cannot_be_credited_to_a_proposal_the_caller_may_not_read(gql: Any) -> None:
+    """A draft is its author's alone: crediting a station to it is NOT_FOUND, as reading it is."""
+    from tests.proposals.flow import draft
+
+    proposal = await draft(gql, as_user="deputy2")
+    jid = await _xiagang_id(gql)
+    before, audits = await _station_count(gql), await _audit_count()
+    created = data(await gql(CREATE, {"input": _station_input(jid, proposalId=proposal["id"])}))
+    assert created["createStation"]["__typename"] == "NotFoundError"
+    assert created["createStation"]["objectType"] == "Proposal"
+    station = data(await gql("{ stations(first: 1) { nodes { id version } } }"))["stations"]["nodes"][0]
+    updated = data(
+        await gql(
+            UPDATE,
+            {"input": {"id": station["id"], "version": station["version"], "proposalId": proposal["id"]}},
+        )
+    )
+    assert updated["updateStation"]["__typename"] == "NotFoundError"
+    assert await _station_count(gql) == before
+    assert await _audit_count() == audits
+
+
 async def test_unknown_enum_value_and_wrong_types_never_500(gql: Any, client: Any) -> None:
     jid = await _xiagang_id(gql)
     for bad in ({"kind": "CASTLE"}, {"floorArea": "big"}, {"amenities": ["JACUZZI"]}):
