@@ -242,7 +242,8 @@ def _cmd_retention(args: argparse.Namespace) -> int:
     from server.privacy import retention
     from server.stats.rollup import ensure_tree
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("lianxin").setLevel(logging.INFO)  # the run's summary line, for cron's log
     if args.batch_size < 1:
         print("error: --batch-size must be at least 1", file=sys.stderr)
         return 1

@@ -39,8 +39,8 @@ MAX_LISTED = 1000  # tickets and reads listed in one report (counts are always c
 PHONE_CHARACTERS = re.compile(r"^\+?[0-9][0-9 \-()]{3,29}$")
 OPEN_VALUES = tuple(s.value for s in OPEN)
 # The stored phone with what people type between digits removed; compared with the digits alone
-# and with the country code in front.
-_STORED_DIGITS = (
+# and with the country code in front. Indexed by exactly this expression (migration 0010).
+STORED_DIGITS = (
     "REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(reporter_phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')"
 )
 
@@ -87,7 +87,7 @@ async def _matching_ids(digits: str) -> list[int]:
     ph = placeholders(conn)
     rows = await conn.execute_query_dict(
         f"SELECT id FROM ticket WHERE reporter_phone <> '' "
-        f"AND {_STORED_DIGITS} IN ({ph(1)}, {ph(2)}, {ph(3)}) ORDER BY id",
+        f"AND {STORED_DIGITS} IN ({ph(1)}, {ph(2)}, {ph(3)}) ORDER BY id",
         [digits, "86" + digits, "0086" + digits],
     )
     return [int(r["id"]) for r in rows]
