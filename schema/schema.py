@@ -25,6 +25,8 @@ from schema.auth.queries import AuthQuery
 from schema.geo.queries import GeoQuery
 from schema.limits import QueryCostRule
 from schema.node import NodeQuery
+from schema.privacy.mutations import PrivacyMutation
+from schema.privacy.queries import PrivacyQuery
 from schema.proposals.mutations import ProposalsMutation
 from schema.proposals.queries import ProposalsQuery
 from schema.staff.mutations import StaffMutation
@@ -57,12 +59,15 @@ class Query(
     FiguresQuery,
     StatsQuery,
     AuditQuery,
+    PrivacyQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, StationsMutation, StaffMutation, ProposalsMutation, TicketsMutation):
+class Mutation(
+    AuthMutation, StationsMutation, StaffMutation, ProposalsMutation, TicketsMutation, PrivacyMutation
+):
     pass
 
 

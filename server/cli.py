@@ -235,6 +235,34 @@ def _cmd_rollup(args: argparse.Namespace) -> int:
     return _with_db(run)
 
 
+def _cmd_retention(args: argparse.Namespace) -> int:
+    import logging
+
+    from server.database import open_database
+    from server.privacy import retention
+    from server.stats.rollup import ensure_tree
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("lianxin").setLevel(logging.INFO)  # the run's summary line, for cron's log
+    if args.batch_size < 1:
+        print("error: --batch-size must be at least 1", file=sys.stderr)
+        return 1
+
+    async def run() -> int:
+        async with open_database():
+            await ensure_tree()
+            result = await retention.run(
+                batch_size=args.batch_size,
+                dry_run=args.dry_run,
+                progress=lambda message: print(message, flush=True),
+            )
+        if result.dry_run:
+            print(f"dry run: {result.due} tickets would be anonymised; nothing was changed")
+        return 0
+
+    return asyncio.run(run())
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import logging.config
 
@@ -327,6 +355,18 @@ def main(argv: list[str] | None = None) -> int:
     roll = sub.add_parser("rollup", help="the ticket figures behind the scorecard")
     roll.add_argument("action", choices=["rebuild", "check"], help="rebuild after bulk loads; check: compare")
     roll.set_defaults(func=_cmd_rollup)
+
+    retention = sub.add_parser(
+        "retention", help="citizens' personal data past its retention period (PIPL)"
+    ).add_subparsers(dest="retention_command", required=True)
+    retention_run = retention.add_parser(
+        "run",
+        help="anonymise tickets final for longer than LIANXIN_PERSONAL_DATA_RETENTION_DAYS "
+        f"(now {settings.personal_data_retention_days}); statistics stay",
+    )
+    retention_run.add_argument("--dry-run", action="store_true", help="count only; change nothing")
+    retention_run.add_argument("--batch-size", type=int, default=1000, help="rows per transaction")
+    retention_run.set_defaults(func=_cmd_retention)
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", default=str(ROOT / "schema.graphql"))

@@ -65,6 +65,9 @@ class Settings:
     api_key_requests_per_minute: int
     max_rows_per_request: int
     log_sql: bool
+    # PIPL: a ticket's reporter data is kept this long after the ticket reached its final state,
+    # then anonymised by `lianxin retention run` (statistics stay).
+    personal_data_retention_days: int = 1095
     var_dir: Path = field(default=ROOT / "var")
 
     @property
@@ -74,6 +77,13 @@ class Settings:
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith(("postgres://", "postgresql://", "asyncpg://"))
+
+
+def _retention_days() -> int:
+    days = _env_int("LIANXIN_PERSONAL_DATA_RETENTION_DAYS", 1095)  # 3 years
+    if days < 1:
+        raise SystemExit(f"LIANXIN_PERSONAL_DATA_RETENTION_DAYS must be at least 1, got {days}")
+    return days
 
 
 def load_settings() -> Settings:
@@ -103,6 +113,7 @@ def load_settings() -> Settings:
         api_key_requests_per_minute=_env_int("LIANXIN_API_KEY_REQUESTS_PER_MINUTE", 120),
         max_rows_per_request=_env_int("LIANXIN_MAX_ROWS_PER_REQUEST", 10_000),
         log_sql=_env_bool("LIANXIN_LOG_SQL", False),
+        personal_data_retention_days=_retention_days(),
         var_dir=var_dir,
     )
 

@@ -42,6 +42,7 @@ OBJECTS = (
     "policy",
     "api_key",
     "audit",
+    "personal_data_request",  # a citizen's request about their personal data: report, erasure (PIPL)
 )
 
 PROPOSAL_ACTIONS = (
@@ -75,7 +76,9 @@ TICKET_ACTIONS = (
     "escalate",
 )
 
-ACTIONS = tuple(dict.fromkeys(("read", "create", "update", *PROPOSAL_ACTIONS, *TICKET_ACTIONS)))
+ACTIONS = tuple(
+    dict.fromkeys(("read", "create", "update", "erase", *PROPOSAL_ACTIONS, *TICKET_ACTIONS))
+)
 
 # What a data-sharing key's scope may name: read-only objects.
 API_KEY_SCOPES = (

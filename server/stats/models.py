@@ -53,6 +53,7 @@ class PersonalDataAccess(Model):
     fields_read = fields.CharField(max_length=64)
     at = fields.DatetimeField()
     request_id = fields.CharField(max_length=64, default="")
+    interface = fields.CharField(max_length=16, default="graphql", description="graphql, open311, csv, …")
 
     class Meta:
         table = "personal_data_access"

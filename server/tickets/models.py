@@ -82,6 +82,9 @@ class Ticket(Model):
     version = fields.IntField(default=1)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+    anonymised_at = fields.DatetimeField(
+        null=True, description="when the reporter's personal data was removed (retention or erasure)"
+    )
 
     class Meta:
         table = "ticket"

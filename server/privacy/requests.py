@@ -1,0 +1,274 @@
+"""A person's requests about their personal data (PIPL): what is held about a phone number, and
+its erasure.
+
+Tickets are matched on the phone's digits, however it was typed (spaces, hyphens, +86 / 0086).
+An erasure anonymises every ticket with that phone exactly as retention does, and is audited
+without the phone in clear: the audit entry carries an HMAC-SHA256 of the normalised digits under
+the server's secret key, so a later report for the same phone finds it and nobody can read the
+number back out of the trail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from server import clock
+from server.audit.models import AuditEntry
+from server.authz.authorizer import Authorizer
+from server.authz.engine import CITY
+from server.errors import FieldProblem, ValidationFailed
+from server.privacy.masking import mask_phone, mask_text
+from server.privacy.retention import COLUMNS, FINAL_AT, FREE_TEXT, anonymise_rows, placeholders
+from server.settings import settings
+from server.stats.models import PersonalDataAccess
+from server.tickets.workflow import OPEN
+from server.validation import Problems
+
+OBJECT = "personal_data_request"
+ERASE_OPERATION = "erasePersonalData"
+MAX_REASON = 500
+MAX_LISTED = 1000  # tickets and reads listed in one report (counts are always complete)
+PHONE_CHARACTERS = re.compile(r"^\+?[0-9][0-9 \-()]{3,29}$")
+OPEN_VALUES = tuple(s.value for s in OPEN)
+# The stored phone with what people type between digits removed; compared with the digits alone
+# and with the country code in front. Indexed by exactly this expression (migration 0010).
+STORED_DIGITS = (
+    "REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(reporter_phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')"
+)
+
+
+def normalised(phone: str) -> str:
+    """The digits of a phone number without the country code: '+86 138-0013-8000' → '13800138000'."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if digits.startswith("0086"):
+        return digits[4:]
+    if phone.strip().startswith("+86") or (len(digits) == 13 and digits.startswith("86")):
+        return digits[2:]
+    return digits
+
+
+def check_phone(phone: str, problems: Problems, field_name: str = "phone") -> str:
+    digits = normalised(phone) if PHONE_CHARACTERS.match(phone.strip()) else ""
+    if not 5 <= len(digits) <= 20:
+        problems.add(
+            field_name,
+            "a phone number: digits, spaces, '-', '( )' and a leading '+', 5 to 20 digits",
+            "INVALID",
+        )
+        return ""
+    return digits
+
+
+def phone_key(digits: str) -> str:
+    """HMAC-SHA256 of the normalised digits under the server's secret key (64 hex characters)."""
+    return hmac.new(settings.secret_key.encode(), digits.encode(), hashlib.sha256).hexdigest()
+
+
+def mentions(text: str, digits: str) -> bool:
+    """Whether free text contains the number, typed with or without spaces and hyphens."""
+    compact = re.sub(r"(?<=[0-9])[ \-]+(?=[0-9])", "", text or "")
+    return re.search(rf"(?<![0-9]){re.escape(digits)}(?![0-9])", compact) is not None
+
+
+def _require(authz: Authorizer, act: str) -> None:
+    authz.require(OBJECT, act, authz.engine.tree.id_by_code.get(CITY))
+
+
+async def _matching_ids(digits: str) -> list[int]:
+    conn = connections.get("default")
+    ph = placeholders(conn)
+    rows = await conn.execute_query_dict(
+        f"SELECT id FROM ticket WHERE reporter_phone <> '' "
+        f"AND {STORED_DIGITS} IN ({ph(1)}, {ph(2)}, {ph(3)}) ORDER BY id",
+        [digits, "86" + digits, "0086" + digits],
+    )
+    return [int(r["id"]) for r in rows]
+
+
+# ---- the report ----------------------------------------------------------------------------------
+
+
+@dataclass
+class HeldTicket:
+    id: int
+    number: str
+    status: str
+    registered_at: datetime
+    final_at: datetime | None
+    reporter_name: str
+    reporter_phone: str
+    fields_mentioning_phone: list[str]
+
+
+@dataclass
+class Read:
+    at: datetime
+    actor: str
+    interface: str
+    ticket_number: str
+    fields_read: str
+    request_id: str
+
+
+@dataclass
+class ErasureRecord:
+    at: datetime
+    actor: str
+    ticket_numbers: list[str]
+    count: int
+    forced: bool
+    reason: str
+
+
+@dataclass
+class Report:
+    phone_masked: str
+    ticket_count: int
+    tickets: list[HeldTicket] = field(default_factory=list)
+    read_count: int = 0
+    reads: list[Read] = field(default_factory=list)
+    erasures: list[ErasureRecord] = field(default_factory=list)
+
+
+def _erasure(entry: AuditEntry) -> ErasureRecord:
+    after: dict[str, Any] = entry.after if isinstance(entry.after, dict) else {}
+    return ErasureRecord(
+        at=entry.at,
+        actor=entry.actor,
+        ticket_numbers=[str(n) for n in after.get("tickets", [])],
+        count=int(after.get("count", 0)),
+        forced=bool(after.get("forced", False)),
+        reason=str(after.get("reason", "")),
+    )
+
+
+async def report(phone: str, *, authz: Authorizer) -> Report:
+    """Every ticket with this phone and what it holds, every logged read of those tickets' personal
+    data (and of tickets erased earlier for this phone), and the earlier erasures."""
+    _require(authz, "read")
+    problems = Problems()
+    digits = check_phone(phone, problems)
+    if problems:
+        raise ValidationFailed(problems=list(problems))
+    from server.tickets.models import Ticket
+
+    ids = await _matching_ids(digits)
+    tickets = await Ticket.filter(id__in=ids[-MAX_LISTED:]).order_by("-registered_at", "-id") if ids else []
+    held = [
+        HeldTicket(
+            id=t.id,
+            number=t.number,
+            status=t.status.value,
+            registered_at=t.registered_at,
+            final_at=t.closed_at or t.resolved_at,
+            reporter_name=t.reporter_name,
+            reporter_phone=t.reporter_phone,
+            fields_mentioning_phone=[f for f in FREE_TEXT if mentions(getattr(t, f), digits)],
+        )
+        for t in tickets
+    ]
+    earlier = AuditEntry.filter(operation=ERASE_OPERATION, object_id=phone_key(digits)).order_by("-id")
+    erasures = [_erasure(e) for e in await earlier]
+    erased_numbers = {n for e in erasures for n in e.ticket_numbers}
+    read_ids = set(ids)
+    if erased_numbers:
+        erased = await Ticket.filter(number__in=sorted(erased_numbers)).values_list("id", flat=True)
+        read_ids |= {int(i) for i in erased}  # type: ignore[call-overload]
+    reads_query = PersonalDataAccess.filter(ticket_id__in=sorted(read_ids))
+    reads = await reads_query.order_by("-id").limit(MAX_LISTED) if read_ids else []
+    return Report(
+        phone_masked=mask_phone(digits) or "",
+        ticket_count=len(ids),
+        tickets=held,
+        read_count=await reads_query.count() if read_ids else 0,
+        reads=[
+            Read(
+                at=r.at,
+                actor=r.actor,
+                interface=r.interface,
+                ticket_number=r.ticket_number,
+                fields_read=r.fields_read,
+                request_id=r.request_id,
+            )
+            for r in reads
+        ],
+        erasures=erasures,
+    )
+
+
+# ---- erasure -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Erasure:
+    ticket_numbers: list[str]
+    anonymised: int
+    open_tickets: int
+    at: datetime
+
+
+async def erase(
+    phone: str, reason: str, force: bool, *, authz: Authorizer, actor: str, request_id: str = ""
+) -> Erasure:
+    """Anonymise every ticket with this phone now. Refused while one of them is open, unless
+    `force`: the ticket then goes on without its reporter's data."""
+    _require(authz, "erase")
+    problems = Problems()
+    digits = check_phone(phone, problems)
+    problems.text("reason", reason, max_length=MAX_REASON, required=True)
+    if problems:
+        raise ValidationFailed(problems=list(problems))
+    now = clock.now()
+    async with in_transaction() as conn:
+        ids = await _matching_ids(digits)
+        rows: list[dict[str, Any]] = []
+        if ids:
+            ph = placeholders(conn)
+            lock = " FOR UPDATE" if conn.capabilities.dialect == "postgres" else ""
+            marks = ", ".join(ph(i + 1) for i in range(len(ids)))
+            rows = await conn.execute_query_dict(
+                f"SELECT {', '.join(COLUMNS)}, number, status, {FINAL_AT} AS final_at FROM ticket "
+                f"WHERE id IN ({marks}) ORDER BY id{lock}",
+                ids,
+            )
+        still_open = [r["number"] for r in rows if r["status"] in OPEN_VALUES]
+        if still_open and not force:
+            raise ValidationFailed(
+                problems=[
+                    FieldProblem(
+                        "force",
+                        f"{len(still_open)} ticket(s) with this phone are still open "
+                        f"({', '.join(still_open[:10])}): finish them first, or erase with force: true",
+                        "TICKET_OPEN",
+                    )
+                ]
+            )
+        anonymised = await anonymise_rows(conn, rows, now)
+        numbers = [str(r["number"]) for r in rows]
+        key = phone_key(digits)
+        await AuditEntry.create(
+            actor=actor,
+            operation=ERASE_OPERATION,
+            object_type="PersonalData",
+            object_id=key,
+            before=None,
+            after={
+                "phoneKey": key,
+                "tickets": numbers,
+                "count": anonymised,
+                "openTickets": len(still_open),
+                "forced": force,
+                "reason": mask_text(reason.strip()),
+            },
+            request_id=request_id,
+            using_db=conn,
+        )
+    return Erasure(ticket_numbers=numbers, anonymised=anonymised, open_tickets=len(still_open), at=now)

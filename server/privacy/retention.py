@@ -1,0 +1,234 @@
+"""Retention (PIPL: kept no longer than needed): a ticket's reporter data is anonymised once the
+ticket has been in its final state longer than settings.personal_data_retention_days.
+
+Anonymising a ticket empties reporter_name and reporter_phone, masks the free text (the reporter's
+name by its masked form, then phone and ID numbers by server.privacy.masking.mask_text) and sets
+anonymised_at. Everything the figures are made of (registered_at, dispatched_at, resolved_at,
+resolution_method, jurisdiction, status) is left alone, so the rollups, the scorecard and the 721
+figures are the same before and after. The version moves on (a step made against a read from before
+the anonymisation is a CONFLICT, so it cannot write the old name back); updated_at stays the time of
+the last workflow change.
+
+`lianxin retention run` works in batches of rows in id order, each its own transaction, so memory is
+bounded and a long run can be interrupted and resumed; a second run finds nothing to do. The run
+writes one audit entry: how many and the cutoff, never whom or what.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from server import clock
+from server.audit.models import AuditEntry
+from server.privacy.masking import mask_name, mask_phone, mask_text
+from server.settings import settings
+from server.tickets.workflow import DONE
+from server.timeutil import CITY_TZ
+
+log = logging.getLogger("lianxin.privacy")
+
+FREE_TEXT = ("description", "resolution_note", "reject_reason", "citizen_feedback")
+COLUMNS = ("id", "version", "reporter_name", "reporter_phone", *FREE_TEXT)
+DONE_VALUES = tuple(s.value for s in DONE)
+# When a ticket reached its final state: closed (also set by reject and mark_duplicate), else
+# resolved; updated_at only for rows loaded without either.
+FINAL_AT = "COALESCE(closed_at, resolved_at, updated_at)"
+BATCH_SIZE = 1000
+DIGIT = re.compile(r"[0-9]")  # every number mask_text masks has digits; most free text has none
+
+
+def scrub(text: str, name: str, phone: str) -> str:
+    """Free text without the reporter: their name by its masked form, their phone however it was
+    typed, then every phone and ID number (mask_text)."""
+    if not text:
+        return text
+    name = name.strip()
+    if len(name) >= 2:  # a one-character "name" would mask that character everywhere
+        text = text.replace(name, mask_name(name) or "")
+    phone = phone.strip()
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    for form in {phone, digits}:
+        if len(form) >= 5:
+            text = text.replace(form, mask_phone(phone) or "")
+    return (mask_text(text) or "") if DIGIT.search(text) else text
+
+
+def anonymised(row: dict[str, Any]) -> dict[str, str]:
+    """The new values of a ticket row's personal data (row: the columns of COLUMNS)."""
+    name, phone = row.get("reporter_name") or "", row.get("reporter_phone") or ""
+    values = {"reporter_name": "", "reporter_phone": ""}
+    for field in FREE_TEXT:
+        values[field] = scrub(row.get(field) or "", name, phone)
+    return values
+
+
+def placeholders(conn: BaseDBAsyncClient) -> Callable[[int], str]:
+    if conn.capabilities.dialect == "postgres":
+        return lambda n: f"${n}"
+    return lambda n: "?"
+
+
+def db_time(conn: BaseDBAsyncClient, moment: datetime) -> Any:
+    """SQLite keeps datetimes as local text with their offset; compare and write them that way."""
+    moment = moment.astimezone(CITY_TZ)
+    return moment if conn.capabilities.dialect == "postgres" else moment.isoformat(" ")
+
+
+async def anonymise_rows(conn: BaseDBAsyncClient, rows: Sequence[dict[str, Any]], now: datetime) -> int:
+    """Inside the caller's transaction: anonymise these rows (read in that transaction), each only
+    if still at the version read. Returns how many were written."""
+    if not rows:
+        return 0
+    sets = ["reporter_name", "reporter_phone", *FREE_TEXT]
+    if conn.capabilities.dialect == "postgres":
+        # One statement per batch: the new values as arrays, joined to the rows by id.
+        new = [anonymised(row) for row in rows]
+        arrays = [[row["id"] for row in rows], [row["version"] for row in rows]]
+        arrays += [[values[c] for values in new] for c in sets]
+        types = ["bigint[]", "int[]"] + ["text[]"] * len(sets)
+        unnest = ", ".join(f"${i + 2}::{t}" for i, t in enumerate(types))
+        written = await conn.execute_query_dict(
+            "UPDATE ticket AS t SET "
+            + ", ".join(f"{c} = v.{c}" for c in sets)
+            + ", anonymised_at = $1, version = t.version + 1"
+            + f" FROM unnest({unnest}) AS v(id, version, {', '.join(sets)})"
+            + " WHERE t.id = v.id AND t.version = v.version RETURNING t.id",
+            [now, *arrays],
+        )
+        return len(written)
+    ph = placeholders(conn)
+    n = len(sets)
+    sql = (
+        "UPDATE ticket SET "
+        + ", ".join(f"{c} = {ph(i + 1)}" for i, c in enumerate(sets))
+        + f", anonymised_at = {ph(n + 1)}, version = version + 1"
+        + f" WHERE id = {ph(n + 2)} AND version = {ph(n + 3)}"
+    )
+    at = db_time(conn, now)
+    params = []
+    for row in rows:
+        values = anonymised(row)
+        params.append([*(values[c] for c in sets), at, row["id"], row["version"]])
+    await conn.execute_many(sql, params)
+    ids = [row["id"] for row in rows]
+    marks = ", ".join(ph(i + 2) for i in range(len(ids)))
+    done = await conn.execute_query_dict(
+        f"SELECT COUNT(*) AS n FROM ticket WHERE anonymised_at = {ph(1)} AND id IN ({marks})", [at, *ids]
+    )
+    return int(done[0]["n"])
+
+
+@dataclass
+class RetentionRun:
+    cutoff: datetime
+    days: int
+    due: int  # tickets past the retention period when the run started
+    anonymised: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    @property
+    def per_second(self) -> float:
+        return self.anonymised / self.seconds if self.seconds else 0.0
+
+
+def _due_condition(ph: Callable[[int], str], first: int) -> str:
+    """Tickets in a final state since before the cutoff, not anonymised since (a ticket erased while
+    open and closed later is anonymised again, for what was written after the erasure)."""
+    statuses = ", ".join(f"'{s}'" for s in DONE_VALUES)  # enum values, not input
+    return (
+        f"status IN ({statuses}) AND {FINAL_AT} < {ph(first)} "
+        f"AND (anonymised_at IS NULL OR anonymised_at < {FINAL_AT})"
+    )
+
+
+async def count_due(cutoff: datetime) -> int:
+    conn = connections.get("default")
+    ph = placeholders(conn)
+    rows = await conn.execute_query_dict(
+        f"SELECT COUNT(*) AS n FROM ticket WHERE {_due_condition(ph, 1)}", [db_time(conn, cutoff)]
+    )
+    return int(rows[0]["n"])
+
+
+async def run(
+    *,
+    days: int | None = None,
+    now: datetime | None = None,
+    batch_size: int = BATCH_SIZE,
+    dry_run: bool = False,
+    progress: Callable[[str], object] | None = None,
+    progress_every: float = 2.0,
+) -> RetentionRun:
+    """Anonymise every ticket past the retention period, batch by batch."""
+    days = settings.personal_data_retention_days if days is None else days
+    if days < 1:
+        raise ValueError("the retention period is at least one day")
+    if batch_size < 1:
+        raise ValueError("the batch size is at least one row")
+    now = now or clock.now()
+    cutoff = now - timedelta(days=days)
+    result = RetentionRun(cutoff=cutoff, days=days, due=await count_due(cutoff), dry_run=dry_run)
+    say = progress or (lambda _m: None)
+    say(f"{result.due} tickets reached their final state before {cutoff:%Y-%m-%d %H:%M} ({days} days ago)")
+    if dry_run:
+        return result
+
+    started = last_report = time.monotonic()
+    last_id = 0
+    while True:
+        async with in_transaction() as conn:
+            ph = placeholders(conn)
+            lock = " FOR UPDATE" if conn.capabilities.dialect == "postgres" else ""
+            rows = await conn.execute_query_dict(
+                f"SELECT {', '.join(COLUMNS)} FROM ticket WHERE id > {ph(1)} AND {_due_condition(ph, 2)} "
+                f"ORDER BY id LIMIT {int(batch_size)}{lock}",
+                [last_id, db_time(conn, cutoff)],
+            )
+            if not rows:
+                break
+            result.anonymised += await anonymise_rows(conn, rows, now)
+        result.batches += 1
+        last_id = int(rows[-1]["id"])
+        elapsed = time.monotonic() - started
+        if time.monotonic() - last_report >= progress_every:
+            last_report = time.monotonic()
+            say(f"  {result.anonymised}/{result.due} anonymised, {result.anonymised / elapsed:.0f} tickets/s")
+    result.seconds = time.monotonic() - started
+
+    await AuditEntry.create(
+        actor="retention",
+        operation="anonymisePersonalData",
+        object_type="Ticket",
+        object_id=f"before {cutoff.astimezone(CITY_TZ):%Y-%m-%d}",
+        before=None,
+        after={
+            "count": result.anonymised,
+            "cutoff": cutoff.astimezone(CITY_TZ).isoformat(),
+            "retentionDays": days,
+            "batches": result.batches,
+        },
+    )
+    log.info(
+        "retention: %d tickets anonymised (final before %s), %d batches, %.1f s",
+        result.anonymised,
+        cutoff.isoformat(),
+        result.batches,
+        result.seconds,
+    )
+    say(
+        f"{result.anonymised} tickets anonymised in {result.batches} batches, "
+        f"{result.seconds:.1f} s ({result.per_second:.0f} tickets/s)"
+    )
+    return result
