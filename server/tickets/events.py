@@ -60,6 +60,7 @@ class Broker:
         self.queue_size = queue_size  # None: settings.subscription_queue_size
         self.origin = f"{id(self):x}"
         self._listener: Any = None
+        self._listening = asyncio.Lock()
 
     async def publish(self, message: TicketEventMessage) -> None:
         """Never raises: the change is committed, whatever becomes of its live delivery."""
@@ -134,6 +135,11 @@ class Broker:
     async def _ensure_listener(self) -> None:
         if self._listener is not None and not self._listener.is_closed():
             return
+        async with self._listening:  # the first subscribers arrive together: one connection
+            if self._listener is None or self._listener.is_closed():
+                await self._listen()
+
+    async def _listen(self) -> None:
         self._listener = None  # closed by a database outage: listen anew
         conn = self._postgres()
         if conn is None:

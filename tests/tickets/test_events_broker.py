@@ -26,7 +26,8 @@ def event(n: int) -> TicketEventMessage:
     )
 
 
-async def test_a_full_queue_drops_that_subscriber_only() -> None:
+async def test_a_full_queue_drops_that_subscriber_only(database_url: str) -> None:
+    """With the database open: on PostgreSQL the broker also LISTENs and NOTIFYs."""
     broker = Broker(queue_size=2)
     dropped: list[str] = []
 
@@ -44,8 +45,10 @@ async def test_a_full_queue_drops_that_subscriber_only() -> None:
 
     reader = asyncio.create_task(read_fast())
     first_of_slow = asyncio.create_task(anext(slow))  # subscribes, reads one, then stalls
-    await asyncio.sleep(0)
     try:
+        async with asyncio.timeout(10):  # on PostgreSQL both wait for the LISTEN connection
+            while broker.subscriber_count < 2:
+                await asyncio.sleep(0.01)
         for n in range(1, 7):
             await broker.publish(event(n))  # never raises
             await asyncio.sleep(0)  # the fast reader keeps up
