@@ -330,3 +330,16 @@ async def test_a_slow_subscriber_is_dropped_without_failing_mutations_or_starvin
     number = register(server, worker, refs)
     assert (await next_event(fast))["number"] == number
     await fast.close()
+
+
+async def test_the_legacy_graphql_ws_protocol_cannot_subscribe(server: str) -> None:
+    """Only graphql-transport-ws holds a subscription to its session, so only it may subscribe."""
+    token = login(server, "worker-xiagang")
+    async with websockets.connect(f"ws://{server}/graphql", subprotocols=["graphql-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": bearer(token)}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "start", "payload": {"query": SUBSCRIBE}}))
+        message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        errors = message["payload"]["errors"] if message["type"] == "data" else [message["payload"]]
+        assert errors[0]["extensions"]["code"] == "FORBIDDEN", message
+        assert "graphql-transport-ws" in errors[0]["message"]
