@@ -54,9 +54,12 @@ def login(client: Any, user: str) -> str:
 
 async def trial(client: Any, address: str, register: Any) -> tuple[float, int | None, str]:
     import websockets
+    from websockets.typing import Subprotocol
 
     token = login(client, "worker-xiagang")
-    ws = await websockets.connect(f"ws://{address}/graphql", subprotocols=["graphql-transport-ws"])
+    ws = await websockets.connect(
+        f"ws://{address}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
+    )
     await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
     assert json.loads(await ws.recv())["type"] == "connection_ack"
     await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))

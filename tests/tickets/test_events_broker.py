@@ -44,7 +44,9 @@ async def test_a_full_queue_drops_that_subscriber_only(database_url: str) -> Non
             heard.append(message.number)
 
     reader = asyncio.create_task(read_fast())
-    first_of_slow = asyncio.create_task(anext(slow))  # subscribes, reads one, then stalls
+    first_of_slow: asyncio.Future[Delivery] = asyncio.ensure_future(
+        anext(slow)
+    )  # subscribes, reads one, then stalls
     try:
         async with asyncio.timeout(10):  # on PostgreSQL both wait for the LISTEN connection
             while broker.subscriber_count < 2:

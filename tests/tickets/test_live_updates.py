@@ -146,4 +146,4 @@ async def test_a_connection_without_credentials_is_refused(servers: tuple[str, s
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
         with pytest.raises(websockets.ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 10)
-        assert ws.close_code == 4403 and ws.close_reason.startswith("Forbidden"), ws.close_reason
+        assert ws.close_code == 4403 and (ws.close_reason or "").startswith("Forbidden"), ws.close_reason

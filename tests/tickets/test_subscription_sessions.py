@@ -24,6 +24,7 @@ import websockets
 from websockets.client import ClientProtocol
 from websockets.frames import Close, Frame, Opcode
 from websockets.http11 import Response
+from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
 from server.settings import settings
@@ -87,7 +88,9 @@ def mutate(address: str, token: str | None, query: str, variables: dict[str, Any
 
 async def open_socket(address: str, payload: dict[str, str], headers: dict[str, str] | None = None) -> Any:
     ws = await websockets.connect(
-        f"ws://{address}/graphql", subprotocols=["graphql-transport-ws"], additional_headers=headers or {}
+        f"ws://{address}/graphql",
+        subprotocols=[Subprotocol("graphql-transport-ws")],
+        additional_headers=headers or {},
     )
     await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
     return ws
@@ -265,7 +268,7 @@ class SilentClient:
         self.sock.settimeout(10)
         self.sock.connect((host, int(port)))
         self.protocol = ClientProtocol(
-            parse_uri(f"ws://{address}/graphql"), subprotocols=["graphql-transport-ws"]
+            parse_uri(f"ws://{address}/graphql"), subprotocols=[Subprotocol("graphql-transport-ws")]
         )
         self.protocol.send_request(self.protocol.connect())
         self.events: list[Any] = []
@@ -335,7 +338,7 @@ async def test_a_slow_subscriber_is_dropped_without_failing_mutations_or_starvin
 async def test_the_legacy_graphql_ws_protocol_cannot_subscribe(server: str) -> None:
     """Only graphql-transport-ws holds a subscription to its session, so only it may subscribe."""
     token = login(server, "worker-xiagang")
-    async with websockets.connect(f"ws://{server}/graphql", subprotocols=["graphql-ws"]) as ws:
+    async with websockets.connect(f"ws://{server}/graphql", subprotocols=[Subprotocol("graphql-ws")]) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": bearer(token)}))
         assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "1", "type": "start", "payload": {"query": SUBSCRIBE}}))
