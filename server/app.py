@@ -27,6 +27,7 @@ from tortoise import Tortoise, connections
 
 from schema.context import Context
 from schema.schema import schema
+from schema.websocket import TransportWSHandler
 from server.auth.service import AuthFailure, identify
 from server.db import database_unavailable, tortoise_config
 from server.exports import routes as export_routes
@@ -102,6 +103,9 @@ class LianxinGraphQL(GraphQL[Context, None]):
     (400 when a graphql-response+json client sent an invalid document), 405 for anything but a
     query over GET, 406/415 for media types we do not speak, 503 when the database is gone, and a
     log line per request."""
+
+    # graphql-transport-ws: credentials checked at connection_init, sessions re-checked while open
+    graphql_transport_ws_handler_class = TransportWSHandler
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -69,6 +69,10 @@ class Settings:
     # then anonymised by `lianxin retention run` (statistics stay).
     personal_data_retention_days: int = 1095
     var_dir: Path = field(default=ROOT / "var")
+    # Live subscriptions: how often an open one re-checks its caller's session (and before each
+    # delivery), and how many events may wait for a subscriber before it is dropped as too slow.
+    subscription_recheck_seconds: int = 2
+    subscription_queue_size: int = 1000
 
     @property
     def is_demo(self) -> bool:
@@ -115,6 +119,8 @@ def load_settings() -> Settings:
         log_sql=_env_bool("LIANXIN_LOG_SQL", False),
         personal_data_retention_days=_retention_days(),
         var_dir=var_dir,
+        subscription_recheck_seconds=max(1, _env_int("LIANXIN_SUBSCRIPTION_RECHECK_SECONDS", 2)),
+        subscription_queue_size=max(1, _env_int("LIANXIN_SUBSCRIPTION_QUEUE_SIZE", 1000)),
     )
 
 

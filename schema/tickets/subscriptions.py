@@ -28,29 +28,40 @@ class TicketUpdate:
 @strawberry.type
 class TicketsSubscription:
     @strawberry.subscription(
-        description="Ticket events as they happen, only for tickets you may read. Authenticate with the "
-        'Authorization header or connection_init payload {"Authorization": "Bearer …"}.'
+        description="Ticket events as they happen, only for tickets you may read, over "
+        "graphql-transport-ws at /graphql. connection_init must carry your credentials, in its payload "
+        '{"Authorization": "Bearer …"} (or {"X-Api-Key": "lxk_…"}) or in the upgrade request\'s '
+        "headers; without valid ones the socket closes with 4403 Forbidden. The session is re-checked "
+        "every few seconds and before each event: after logout, deactivation, or the token's or key's "
+        "expiry or revocation the socket closes with 4403 and a reason. A subscriber that falls too "
+        "far behind (LIANXIN_SUBSCRIPTION_QUEUE_SIZE events) is dropped: its socket closes with "
+        '1013 "subscriber too slow: events dropped; resubscribe".'
     )
     async def ticket_events(self, info: strawberry.Info) -> AsyncGenerator[TicketUpdate, None]:
         ctx = info.context
-        await ctx.authenticate_connection()
+        live = ctx.live
+        if live is None:  # not over graphql-transport-ws (schema/websocket.py), so not re-checked
+            raise Forbidden("Subscribe over graphql-transport-ws at /graphql.")
         viewer = ctx.authz.require_viewer()
         if ctx.authz.visible_tickets() is None:
             raise Forbidden("You may not read tickets.")
         authz, version = ctx.authz, engine.version
-        async for message in broker.subscribe():
+        async for message, received_at in broker.subscribe(on_drop=live.too_slow):
             if engine.version != version:  # the policy changed: decide afresh from now on
                 authz, version = Authorizer(engine, viewer), engine.version
-            if _may_see(authz, message):
-                yield TicketUpdate(
-                    ticket_id=strawberry.ID(to_global_id("Ticket", message.ticket_id)),
-                    number=message.number,
-                    action=message.action,
-                    from_status=message.from_status,
-                    to_status=message.to_status,
-                    actor=message.actor,
-                    at=datetime.fromisoformat(message.at),
-                )
+            if not _may_see(authz, message):
+                continue
+            if not await live.valid_since(received_at):
+                return  # the session ended: the connection is closing
+            yield TicketUpdate(
+                ticket_id=strawberry.ID(to_global_id("Ticket", message.ticket_id)),
+                number=message.number,
+                action=message.action,
+                from_status=message.from_status,
+                to_status=message.to_status,
+                actor=message.actor,
+                at=datetime.fromisoformat(message.at),
+            )
 
 
 def _may_see(authz: Authorizer, message: TicketEventMessage) -> bool:

@@ -192,6 +192,17 @@ async def identify(authorization: str | None, api_key: str | None = None) -> Vie
     return viewer
 
 
+def token_expiry(authorization: str | None) -> int | None:
+    """When a bearer access token stops being accepted (its `exp`, a POSIX timestamp), for callers
+    that hold on to one, such as an open subscription; None for an API key or no token. Raises
+    AuthFailure for a token `authenticate` would refuse."""
+    scheme, _, value = (authorization or "").partition(" ")
+    value = value.strip()
+    if scheme.lower() != "bearer" or not value or value.startswith(KEY_PREFIX + "_"):
+        return None
+    return int(_decode(value)["exp"])
+
+
 def _split_key(key: str) -> tuple[str, str]:
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:

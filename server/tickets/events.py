@@ -1,17 +1,25 @@
 """Ticket events for live updates: published after commit, delivered to subscribers in this
-process, and, on PostgreSQL, to every other worker and server through LISTEN/NOTIFY."""
+process, and, on PostgreSQL, to every other worker and server through LISTEN/NOTIFY.
+
+Delivery never touches the change that caused it: `publish` does not raise, and a subscriber that
+lets its queue fill up (settings.subscription_queue_size) is dropped rather than blocking or
+failing the others; it learns so through its `on_drop` callback and `SubscriberTooSlow`."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass
-from typing import Any
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict, dataclass, replace
+from typing import Any, NamedTuple
+
+from server.settings import settings
 
 log = logging.getLogger("lianxin.events")
 CHANNEL = "lianxin_ticket_events"
+TOO_SLOW = "subscriber too slow: events dropped; resubscribe"
 
 
 @dataclass(frozen=True)
@@ -28,30 +36,81 @@ class TicketEventMessage:
     origin: str = ""
 
 
+class Delivery(NamedTuple):
+    message: TicketEventMessage
+    received_at: float  # time.monotonic() when this process received the event
+
+
+class SubscriberTooSlow(Exception):
+    """The subscriber's queue overflowed: events were dropped, so its stream ends here."""
+
+
+class _Subscriber:
+    __slots__ = ("dropped", "on_drop", "queue")
+
+    def __init__(self, size: int, on_drop: Callable[[], None] | None) -> None:
+        self.queue: asyncio.Queue[Delivery] = asyncio.Queue(maxsize=size)
+        self.on_drop = on_drop
+        self.dropped = False
+
+
 class Broker:
-    def __init__(self) -> None:
-        self._queues: set[asyncio.Queue[TicketEventMessage]] = set()
+    def __init__(self, queue_size: int | None = None) -> None:
+        self._subscribers: set[_Subscriber] = set()
+        self.queue_size = queue_size  # None: settings.subscription_queue_size
         self.origin = f"{id(self):x}"
         self._listener: Any = None
+        self._listening = asyncio.Lock()
 
     async def publish(self, message: TicketEventMessage) -> None:
-        message = TicketEventMessage(**{**asdict(message), "origin": self.origin})
-        self._deliver(message)
+        """Never raises: the change is committed, whatever becomes of its live delivery."""
+        try:
+            message = replace(message, origin=self.origin)
+            self._deliver(message)
+        except Exception:  # noqa: BLE001 - live updates must never fail the change itself
+            log.exception("could not deliver a ticket event to this process's subscribers")
         await self._notify(message)
 
     def _deliver(self, message: TicketEventMessage) -> None:
-        for queue in list(self._queues):
-            queue.put_nowait(message)
+        delivery = Delivery(message, time.monotonic())
+        for subscriber in list(self._subscribers):
+            try:
+                subscriber.queue.put_nowait(delivery)
+            except asyncio.QueueFull:
+                self._drop(subscriber)
 
-    async def subscribe(self) -> AsyncIterator[TicketEventMessage]:
+    def _drop(self, subscriber: _Subscriber) -> None:
+        """A subscriber that cannot keep up loses its stream, not the others their events."""
+        self._subscribers.discard(subscriber)
+        subscriber.dropped = True
+        log.warning(
+            "dropped a ticket-event subscriber: %d events were waiting for it", subscriber.queue.qsize()
+        )
+        if subscriber.on_drop is not None:
+            try:
+                subscriber.on_drop()
+            except Exception:  # noqa: BLE001
+                log.exception("a dropped subscriber's on_drop callback failed")
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    async def subscribe(self, on_drop: Callable[[], None] | None = None) -> AsyncIterator[Delivery]:
+        """Events as they come. When this subscriber falls `queue_size` events behind it is dropped:
+        `on_drop` is called at once (from the publisher: it must not block), and the stream raises
+        SubscriberTooSlow when next read."""
         await self._ensure_listener()
-        queue: asyncio.Queue[TicketEventMessage] = asyncio.Queue(maxsize=1000)
-        self._queues.add(queue)
+        subscriber = _Subscriber(self.queue_size or settings.subscription_queue_size, on_drop)
+        self._subscribers.add(subscriber)
         try:
             while True:
-                yield await queue.get()
+                delivery = await subscriber.queue.get()
+                if subscriber.dropped:  # what is still queued came before the gap: useless now
+                    raise SubscriberTooSlow(TOO_SLOW)
+                yield delivery
         finally:
-            self._queues.discard(queue)
+            self._subscribers.discard(subscriber)
 
     # PostgreSQL: other processes -------------------------------------------------------------
 
@@ -76,6 +135,11 @@ class Broker:
     async def _ensure_listener(self) -> None:
         if self._listener is not None and not self._listener.is_closed():
             return
+        async with self._listening:  # the first subscribers arrive together: one connection
+            if self._listener is None or self._listener.is_closed():
+                await self._listen()
+
+    async def _listen(self) -> None:
         self._listener = None  # closed by a database outage: listen anew
         conn = self._postgres()
         if conn is None:
@@ -87,9 +151,12 @@ class Broker:
         )
 
         def on_notify(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
-            message = TicketEventMessage(**json.loads(payload))
-            if message.origin != self.origin:  # our own were delivered at publish time
-                self._deliver(message)
+            try:
+                message = TicketEventMessage(**json.loads(payload))
+                if message.origin != self.origin:  # our own were delivered at publish time
+                    self._deliver(message)
+            except Exception:  # noqa: BLE001 - one bad notification must not stop the listener
+                log.exception("could not deliver a ticket event from another process")
 
         await listener.add_listener(CHANNEL, on_notify)
         self._listener = listener

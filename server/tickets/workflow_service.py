@@ -5,6 +5,7 @@ the version the caller saw, and written with its history event and audit entry i
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,6 +29,8 @@ from server.tickets.models import Ticket, TicketCategory, TicketEvent
 from server.tickets.workflow import OPEN, allowed_actions, target
 from server.validation import Problems
 from server.versioning import update_at_version
+
+log = logging.getLogger("lianxin.tickets")
 
 
 @dataclass
@@ -90,19 +93,24 @@ async def _write(step: Step, version: int, *, actor: str, request_id: str) -> Ti
 
 
 async def _publish(ticket: Ticket, action: str, from_status: str | None, actor: str) -> None:
-    await broker.publish(
-        TicketEventMessage(
-            ticket_id=ticket.id,
-            number=ticket.number,
-            jurisdiction_id=ticket.jurisdiction_id,
-            department_id=ticket.department_id,
-            action=action,
-            from_status=from_status,
-            to_status=ticket.status.value,
-            actor=actor,
-            at=clock.now().isoformat(),
+    """After the commit: whatever goes wrong in live delivery, the change stands and its caller
+    hears of its success."""
+    try:
+        await broker.publish(
+            TicketEventMessage(
+                ticket_id=ticket.id,
+                number=ticket.number,
+                jurisdiction_id=ticket.jurisdiction_id,
+                department_id=ticket.department_id,
+                action=action,
+                from_status=from_status,
+                to_status=ticket.status.value,
+                actor=actor,
+                at=clock.now().isoformat(),
+            )
         )
-    )
+    except Exception:  # noqa: BLE001 - the change is committed; live updates are best effort
+        log.exception("could not publish the %s event of ticket %s", action, ticket.number)
 
 
 async def take_step(
