@@ -92,7 +92,7 @@ def _cmd_user_create(args: argparse.Namespace) -> int:
         await User.create(
             username=args.username,
             display_name=args.display_name or args.username,
-            password_hash=hash_password(password),
+            password_hash=await hash_password(password),
         )
         print(f"created user {args.username}")
         return 0

@@ -87,9 +87,10 @@ def _user_view(user: User) -> UserAccount:
 @strawberry.type
 class AuthMutation:
     @strawberry.mutation(description="Log in. Needs no token. Repeated failures are throttled.")
-    async def login(self, username: str, password: str) -> LoginResult:
+    async def login(self, info: strawberry.Info, username: str, password: str) -> LoginResult:
+        client = getattr(info.context.request, "client", None)
         try:
-            result = await auth.login(username, password)
+            result = await auth.login(username, password, getattr(client, "host", None))
         except auth.AuthFailure as exc:
             code = "TOO_MANY_ATTEMPTS" if exc.code == "TOO_MANY_ATTEMPTS" else "INVALID_CREDENTIALS"
             return LoginError(message=exc.message, code=code, retry_after_seconds=exc.retry_after)
@@ -199,11 +200,12 @@ class AuthMutation:
                     else None
                 ),
             }
+            password_hash = await auth.hash_password(input.password)  # before the transaction: slow
             async with in_transaction():
                 user = await User.create(
                     username=input.username,
                     display_name=input.display_name,
-                    password_hash=auth.hash_password(input.password),
+                    password_hash=password_hash,
                     **refs,
                 )
                 await AuditEntry.create(

@@ -6,10 +6,17 @@ user, plus the current policy version in a sub-select.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
+import os
 import secrets
+import threading
 import uuid
+import weakref
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +25,8 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise import timezone
-from tortoise.expressions import Subquery
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Subquery
 from tortoise.transactions import in_transaction
 
 from server.auth.models import ApiKey, AuthSession, LoginThrottle, PolicyState, User
@@ -29,10 +37,11 @@ hasher = PasswordHasher()
 # Verifying against this when the username is unknown makes both failures cost the same.
 _DUMMY_HASH = hasher.hash("lianxin-no-such-user")
 
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # guesses checked per username and window, however they arrive
 FAILURE_WINDOW = timedelta(minutes=15)
-LOCKOUT = timedelta(minutes=5)
 KEY_PREFIX = "lxk"
+# Throttle rows of client addresses. Username keys are lower-cased, so they never start with this.
+ADDRESS_PREFIX = "IP:"
 
 
 class AuthFailure(Exception):
@@ -43,8 +52,46 @@ class AuthFailure(Exception):
         self.retry_after = retry_after
 
 
-def hash_password(password: str) -> str:
-    return hasher.hash(password)
+def _lower_priority() -> None:
+    """Hashing threads yield the CPU to the event loop: a login may wait, other requests do not."""
+    with contextlib.suppress(AttributeError, OSError):  # per-thread nice values are Linux's
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+# argon2 takes 0.5-1 s of CPU per call: run off the event loop, at most
+# settings.password_hash_concurrency at once per process (the waiters queue on a semaphore).
+_hash_executor = ThreadPoolExecutor(
+    max_workers=settings.password_hash_concurrency, thread_name_prefix="argon2", initializer=_lower_priority
+)
+_hash_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _off_the_loop(function: Callable[..., Any], *args: Any) -> Any:
+    loop = asyncio.get_running_loop()
+    slots = _hash_slots.get(loop)
+    if slots is None:
+        slots = _hash_slots[loop] = asyncio.Semaphore(settings.password_hash_concurrency)
+    async with slots:
+        return await loop.run_in_executor(_hash_executor, function, *args)
+
+
+async def hash_password(password: str) -> str:
+    return str(await _off_the_loop(hasher.hash, password))
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return bool(hasher.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    """Unknown users (None) cost the same as a wrong password."""
+    ok = await _off_the_loop(_verify, password_hash or _DUMMY_HASH, password[:1024])
+    return bool(ok) and password_hash is not None
 
 
 @dataclass
@@ -57,28 +104,41 @@ class LoginResult:
 INVALID = "Unknown username or wrong password."
 
 
-async def login(username: str, password: str) -> LoginResult:
+def _address_key(address: str | None) -> str | None:
+    return f"{ADDRESS_PREFIX}{address[:61]}" if address else None
+
+
+async def login(username: str, password: str, address: str | None = None) -> LoginResult:
+    """Check a password, at most MAX_FAILURES per username and settings.login_failures_per_address
+    per client address in FAILURE_WINDOW.
+
+    Each attempt takes its slot in the database before the password is checked (one conditional
+    UPDATE), so parallel guesses, other workers and other servers share the same count.
+    """
     key = username.strip().lower()[:64]
-    now = timezone.now()
-    throttle = await LoginThrottle.get_or_none(key=key)
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        wait = int((throttle.locked_until - now).total_seconds()) + 1
+    address_key = _address_key(address)
+    if address_key and (wait := await _take_slot(address_key, settings.login_failures_per_address)):
+        raise AuthFailure(
+            f"Too many failed logins from this address; try again in {wait} seconds.",
+            "TOO_MANY_ATTEMPTS",
+            retry_after=wait,
+        )
+    if wait := await _take_slot(key, MAX_FAILURES):
+        if address_key:  # refused unchecked: not a failure this address made
+            await _give_back(address_key)
         raise AuthFailure(
             f"Too many failed logins for this username; try again in {wait} seconds.",
             "TOO_MANY_ATTEMPTS",
             retry_after=wait,
         )
     user = await User.get_or_none(username=username.strip()) if len(username) <= 64 else None
-    ok = False
-    try:
-        ok = hasher.verify(user.password_hash if user else _DUMMY_HASH, password[:1024])
-    except (VerificationError, InvalidHashError):
-        ok = False
+    ok = await verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        await _record_failure(key, throttle, now)
-        raise AuthFailure(INVALID)
-    if throttle:
-        await LoginThrottle.filter(key=key).delete()
+        raise AuthFailure(INVALID)  # both slots stay taken: they count this failure
+    await LoginThrottle.filter(key=key).delete()
+    if address_key:
+        await _give_back(address_key)
+    now = timezone.now()
     expires = now + timedelta(seconds=settings.token_ttl_seconds)
     session = await AuthSession.create(id=uuid.uuid4().hex, user=user, expires_at=expires)
     token = jwt.encode(
@@ -95,15 +155,36 @@ async def login(username: str, password: str) -> LoginResult:
     return LoginResult(token=token, expires_at=expires, user=user)
 
 
-async def _record_failure(key: str, throttle: LoginThrottle | None, now: datetime) -> None:
-    if throttle is None or now - throttle.window_started_at > FAILURE_WINDOW:
-        await LoginThrottle.update_or_create(
-            key=key, defaults={"failures": 1, "window_started_at": now, "locked_until": None}
-        )
-        return
-    failures = throttle.failures + 1
-    locked = now + LOCKOUT if failures >= MAX_FAILURES else None
-    await LoginThrottle.filter(key=key).update(failures=failures, locked_until=locked)
+async def _take_slot(key: str, limit: int) -> int | None:
+    """Count one attempt against `key` unless `limit` attempts were made in its window.
+
+    Returns None when the attempt may go ahead, else the seconds until the window ends. Every
+    step is a single statement that checks and changes the row together, never a read then a write.
+    """
+    for _ in range(2):
+        now = timezone.now()
+        opened_after = now - FAILURE_WINDOW
+        if await LoginThrottle.filter(key=key, failures__lt=limit, window_started_at__gt=opened_after).update(
+            failures=F("failures") + 1
+        ):
+            return None
+        if await LoginThrottle.filter(key=key, window_started_at__lte=opened_after).update(
+            failures=1, window_started_at=now, locked_until=None
+        ):
+            return None
+        try:
+            await LoginThrottle.create(key=key, failures=1, window_started_at=now)
+            return None
+        except IntegrityError:
+            continue  # full, or created by a parallel attempt: try the increment once more
+    row = await LoginThrottle.get_or_none(key=key)
+    if row is None:  # cleared by a successful login meanwhile; refusing once is the safe answer
+        return 1
+    return max(1, int((row.window_started_at + FAILURE_WINDOW - timezone.now()).total_seconds()) + 1)
+
+
+async def _give_back(key: str) -> None:
+    await LoginThrottle.filter(key=key, failures__gt=0).update(failures=F("failures") - 1)
 
 
 async def logout(session_id: str) -> None:
