@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import threading
 import uuid
@@ -191,17 +192,34 @@ async def logout(session_id: str) -> None:
     await AuthSession.filter(id=session_id, revoked_at=None).update(revoked_at=timezone.now())
 
 
+_SESSION_ID = re.compile(r"[0-9a-f]{32}")
+
+
 def _decode(token: str) -> dict[str, Any]:
+    """The claims of a token this server signed, each of the type login() writes.
+
+    A token signed with our key but carrying claims of other types (sid a list, exp a string, no
+    sub…) is refused as malformed, never passed on to a query.
+    """
     try:
         claims = jwt.decode(
-            token, settings.secret_key, algorithms=["HS256"], options={"require": ["exp", "sid"]}
+            token,
+            settings.secret_key,
+            algorithms=["HS256"],
+            options={"require": ["exp", "sid", "sub", "typ"]},
         )
     except jwt.ExpiredSignatureError:
         raise AuthFailure("The access token has expired; log in again.") from None
-    except jwt.InvalidTokenError:
+    except (jwt.InvalidTokenError, TypeError, ValueError, OverflowError):
+        # PyJWT raises TypeError/OverflowError for e.g. exp: [1] or exp: 1e400
         raise AuthFailure("The access token is malformed or its signature is not valid.") from None
     if claims.get("typ") != "access":
         raise AuthFailure("Not an access token.")
+    sid, sub = claims.get("sid"), claims.get("sub")
+    if not isinstance(sid, str) or not _SESSION_ID.fullmatch(sid):
+        raise AuthFailure("The access token is malformed: its session id (sid) is not valid.")
+    if not isinstance(sub, str) or not sub:
+        raise AuthFailure("The access token is malformed: its subject (sub) is not a username.")
     return claims
 
 
@@ -228,7 +246,7 @@ async def authenticate(
         return await _authenticate_key(credential)
     claims = _decode(credential)
     rows = (
-        await AuthSession.filter(id=str(claims["sid"]))
+        await AuthSession.filter(id=claims["sid"])
         .annotate(policy_version=_policy_version())
         .values(
             "revoked_at",
@@ -245,6 +263,8 @@ async def authenticate(
     if not rows:
         raise AuthFailure("This session does not exist; log in again.")
     row = rows[0]
+    if row["user__username"] != claims["sub"]:
+        raise AuthFailure("The access token is malformed: its subject does not own its session.")
     if row["revoked_at"] is not None:
         raise AuthFailure("This session was ended (logged out or revoked); log in again.")
     if not row["user__active"]:
@@ -256,7 +276,7 @@ async def authenticate(
         staff_id=row["user__staff_id"],
         deputy_id=row["user__deputy_id"],
         department_id=row["user__department_id"],
-        session_id=str(claims["sid"]),
+        session_id=claims["sid"],
     )
     return viewer, row["policy_version"] or 0
 

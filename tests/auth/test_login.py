@@ -182,3 +182,51 @@ async def test_one_address_guessing_fresh_usernames_is_stopped(app: Any, gql: An
         assert (await _login(clients[0], name, password))["code"] == "TOO_MANY_ATTEMPTS"
     async with _clients_at(app, [_random_address()]) as (elsewhere,):
         assert (await _login(elsewhere, name, password))["__typename"] == "LoginSuccess"
+
+
+def _claims(**changes: Any) -> dict[str, Any]:
+    claims = {"sub": "bureau", "sid": "x" * 32, "exp": int(time.time()) + 600, "typ": "access"}
+    for key, value in changes.items():
+        if value is ...:
+            claims.pop(key)
+        else:
+            claims[key] = value
+    return claims
+
+
+async def test_signed_tokens_with_claims_of_the_wrong_type_are_refused_clearly(gql: Any) -> None:
+    from server.settings import settings
+
+    login = data(await gql(LOGIN, {"u": "deputy2", "p": "lianxin-demo"}, as_user=None))["login"]
+    sid = jwt.decode(login["token"], options={"verify_signature": False})["sid"]
+    cases = {
+        "sid a number": _claims(sid=12345),
+        "sid a list": _claims(sid=[sid]),
+        "sid an object": _claims(sid={"id": sid}),
+        "sid empty": _claims(sid=""),
+        "sid with a NUL": _claims(sid="abc\x00def"),
+        "sid very long": _claims(sid="s" * 10_000),
+        "exp a string": _claims(exp="tomorrow"),
+        "exp a list": _claims(exp=[int(time.time()) + 600]),
+        "exp huge": _claims(exp=1e400),
+        "nbf an object": _claims(sid=sid, sub="deputy2", nbf={"at": 1}),
+        "iat a string": _claims(sid=sid, sub="deputy2", iat="now"),
+        "sub missing": _claims(sid=sid, sub=...),
+        "sub a number": _claims(sid=sid, sub=7),
+        "sub another user": _claims(sid=sid, sub="admin"),
+        "typ wrong": _claims(sid=sid, sub="deputy2", typ="refresh"),
+        "typ missing": _claims(sid=sid, sub="deputy2", typ=...),
+        "typ a list": _claims(sid=sid, sub="deputy2", typ=["access"]),
+    }
+    for label, claims in cases.items():
+        token = jwt.encode(claims, settings.secret_key, algorithm="HS256")
+        result = await gql("{ me { username } }", token=token)
+        assert error_codes(result) == ["UNAUTHENTICATED"], (label, result)
+        message = result["errors"][0]["message"]
+        assert "token" in message or "session" in message, (label, message)
+    payload_not_an_object = jwt.api_jws.encode(b"[1, 2]", settings.secret_key, algorithm="HS256")
+    result = await gql("{ me { username } }", token=payload_not_an_object)
+    assert error_codes(result) == ["UNAUTHENTICATED"], result
+    # the same session with the right claims still works
+    good = jwt.encode(_claims(sid=sid, sub="deputy2"), settings.secret_key, algorithm="HS256")
+    assert data(await gql("{ me { username } }", token=good))["me"]["username"] == "deputy2"
