@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from tortoise import timezone
 from tortoise.transactions import in_transaction
 
 from schema.auth.queries import _city_id, api_key_view, grant_view, me_view
@@ -23,11 +22,11 @@ from schema.errors import ForbiddenError, NotFoundError, ValidationError, error_
 from schema.ids import decode_id
 from server.audit.models import AuditEntry
 from server.auth import service as auth
-from server.auth.models import AuthSession, User
+from server.auth.models import User
 from server.authz import policy_admin
 from server.authz.engine import engine
 from server.authz.vocabulary import API_KEY_SCOPES
-from server.errors import DomainError, FieldProblem, NotFound, ValidationFailed
+from server.errors import DomainError, NotFound, ValidationFailed
 from server.geo.models import Jurisdiction
 from server.staff.models import Department
 from server.validation import Problems
@@ -228,29 +227,9 @@ class AuthMutation:
         ctx = info.context
         try:
             ctx.authz.require("user", "update", _city_id())
-            user = await User.get_or_none(username=username)
-            if user is None:
-                raise NotFound("User", username)
-            if not active and not await policy_admin.admins_remain_without(username):
-                raise ValidationFailed(
-                    problems=[FieldProblem("active", "refused: no admin would remain", "LAST_ADMIN")]
-                )
-            async with in_transaction():
-                await User.filter(id=user.id).update(active=active)
-                if not active:
-                    await AuthSession.filter(user_id=user.id, revoked_at=None).update(
-                        revoked_at=timezone.now()
-                    )
-                await AuditEntry.create(
-                    actor=ctx.actor,
-                    operation="setUserActive",
-                    object_type="User",
-                    object_id=str(user.id),
-                    before={"active": user.active},
-                    after={"active": active},
-                    request_id=ctx.request_id,
-                )
-            user.active = active
+            user = await policy_admin.set_user_active(
+                username, active, actor=ctx.actor, request_id=ctx.request_id
+            )
         except DomainError as exc:
             return error_member(exc)  # type: ignore[return-value]
         return UserPayload(user=_user_view(user))
