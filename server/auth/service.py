@@ -26,7 +26,6 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise import timezone
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Subquery
 from tortoise.transactions import in_transaction
 
@@ -113,35 +112,36 @@ async def login(username: str, password: str, address: str | None = None) -> Log
     """Check a password, at most MAX_FAILURES per username and settings.login_failures_per_address
     per client address in FAILURE_WINDOW.
 
-    Each attempt takes its slot in the database before the password is checked (one conditional
-    UPDATE), so parallel guesses, other workers and other servers share the same count.
+    Each attempt takes its slots in the database before the password is checked (conditional
+    UPDATEs, one transaction), so parallel guesses, other workers and other servers share the
+    same counts. A failure keeps both slots; a success frees them.
     """
     key = username.strip().lower()[:64]
     address_key = _address_key(address)
-    if address_key and (wait := await _take_slot(address_key, settings.login_failures_per_address)):
-        raise AuthFailure(
-            f"Too many failed logins from this address; try again in {wait} seconds.",
-            "TOO_MANY_ATTEMPTS",
-            retry_after=wait,
-        )
-    if wait := await _take_slot(key, MAX_FAILURES):
-        if address_key:  # refused unchecked: not a failure this address made
-            await _give_back(address_key)
-        raise AuthFailure(
-            f"Too many failed logins for this username; try again in {wait} seconds.",
-            "TOO_MANY_ATTEMPTS",
-            retry_after=wait,
-        )
+    async with in_transaction():  # a refusal rolls back: an attempt refused unchecked counts nowhere
+        if address_key and (wait := await _take_slot(address_key, settings.login_failures_per_address)):
+            raise AuthFailure(
+                f"Too many failed logins from this address; try again in {wait} seconds.",
+                "TOO_MANY_ATTEMPTS",
+                retry_after=wait,
+            )
+        if wait := await _take_slot(key, MAX_FAILURES):
+            raise AuthFailure(
+                f"Too many failed logins for this username; try again in {wait} seconds.",
+                "TOO_MANY_ATTEMPTS",
+                retry_after=wait,
+            )
     user = await User.get_or_none(username=username.strip()) if len(username) <= 64 else None
     ok = await verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        raise AuthFailure(INVALID)  # both slots stay taken: they count this failure
-    await LoginThrottle.filter(key=key).delete()
-    if address_key:
-        await _give_back(address_key)
+        raise AuthFailure(INVALID)
     now = timezone.now()
     expires = now + timedelta(seconds=settings.token_ttl_seconds)
-    session = await AuthSession.create(id=uuid.uuid4().hex, user=user, expires_at=expires)
+    async with in_transaction():
+        await LoginThrottle.filter(key=key).delete()
+        if address_key:  # the address's count is of failures
+            await LoginThrottle.filter(key=address_key, failures__gt=0).update(failures=F("failures") - 1)
+        session = await AuthSession.create(id=uuid.uuid4().hex, user=user, expires_at=expires)
     token = jwt.encode(
         {
             "sub": user.username,
@@ -159,12 +159,12 @@ async def login(username: str, password: str, address: str | None = None) -> Log
 async def _take_slot(key: str, limit: int) -> int | None:
     """Count one attempt against `key` unless `limit` attempts were made in its window.
 
-    Returns None when the attempt may go ahead, else the seconds until the window ends. Every
-    step is a single statement that checks and changes the row together, never a read then a write.
+    Returns None when the attempt may go ahead, else the seconds until the window ends. Each step
+    checks and changes the row in one statement, never a read then a write from the stale read.
     """
-    for _ in range(2):
-        now = timezone.now()
-        opened_after = now - FAILURE_WINDOW
+    now = timezone.now()
+    opened_after = now - FAILURE_WINDOW
+    for attempt in range(2):
         if await LoginThrottle.filter(key=key, failures__lt=limit, window_started_at__gt=opened_after).update(
             failures=F("failures") + 1
         ):
@@ -173,19 +173,12 @@ async def _take_slot(key: str, limit: int) -> int | None:
             failures=1, window_started_at=now, locked_until=None
         ):
             return None
-        try:
-            await LoginThrottle.create(key=key, failures=1, window_started_at=now)
-            return None
-        except IntegrityError:
-            continue  # full, or created by a parallel attempt: try the increment once more
-    row = await LoginThrottle.get_or_none(key=key)
-    if row is None:  # cleared by a successful login meanwhile; refusing once is the safe answer
-        return 1
-    return max(1, int((row.window_started_at + FAILURE_WINDOW - timezone.now()).total_seconds()) + 1)
-
-
-async def _give_back(key: str) -> None:
-    await LoginThrottle.filter(key=key, failures__gt=0).update(failures=F("failures") - 1)
+        if attempt == 0:  # no row yet (or a full one): make sure one exists, then count again
+            await LoginThrottle.bulk_create(
+                [LoginThrottle(key=key, failures=0, window_started_at=now)], ignore_conflicts=True
+            )
+    row = await LoginThrottle.get(key=key)
+    return max(1, int((row.window_started_at + FAILURE_WINDOW - now).total_seconds()) + 1)
 
 
 async def logout(session_id: str) -> None:
