@@ -92,7 +92,7 @@ def _cmd_user_create(args: argparse.Namespace) -> int:
         await User.create(
             username=args.username,
             display_name=args.display_name or args.username,
-            password_hash=hash_password(password),
+            password_hash=await hash_password(password),
         )
         print(f"created user {args.username}")
         return 0
@@ -191,8 +191,8 @@ def _cmd_policy_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_policy_load(args: argparse.Namespace) -> int:
-    from server.authz.engine import read_policy_file, replace_policy_lines
-    from server.authz.policy_admin import check_line
+    from server.authz.engine import read_policy_file
+    from server.authz.policy_admin import check_line, replace_policy_lines
     from server.errors import DomainError
 
     lines = read_policy_file()
@@ -203,7 +203,10 @@ def _cmd_policy_load(args: argparse.Namespace) -> int:
         return _fail(exc)
 
     async def run() -> int:
-        await replace_policy_lines(lines)
+        try:
+            await replace_policy_lines(lines)
+        except DomainError as exc:
+            return _fail(exc)
         print(f"policy lines replaced by the {len(lines)} lines of policies/policy.csv (grants kept)")
         return 0
 

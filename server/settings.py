@@ -28,6 +28,13 @@ def _env_int(name: str, default: int) -> int:
         raise SystemExit(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _env_positive(name: str, default: int) -> int:
+    value = _env_int(name, default)
+    if value < 1:
+        raise SystemExit(f"{name} must be at least 1, got {value}")
+    return value
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -47,6 +54,29 @@ def _default_secret(var_dir: Path) -> str:
     return key
 
 
+GENERATE_KEY_HINT = 'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+MIN_SECRET_BYTES = 32
+MIN_SECRET_DISTINCT = 10
+
+
+def weak_secret_reason(secret: str) -> str | None:
+    """Why `secret` is too weak to sign tokens with (None when it is strong enough).
+
+    HS256 keys must be at least as long as the hash (32 bytes, RFC 7518 3.2); a key of few distinct
+    characters or one repeated pattern ("changeme" * 4) has far less entropy than its length says.
+    """
+    raw = secret.encode()
+    if len(raw) < MIN_SECRET_BYTES:
+        return f"it is {len(raw)} bytes long; it must be at least {MIN_SECRET_BYTES}"
+    if len(set(secret)) < MIN_SECRET_DISTINCT:
+        return f"it has only {len(set(secret))} distinct characters; it needs at least {MIN_SECRET_DISTINCT}"
+    for size in range(1, len(secret) // 2 + 1):
+        unit = secret[:size]
+        if (unit * (len(secret) // size + 1))[: len(secret)] == secret:
+            return f"it is the pattern {unit[:12]!r}{'…' if size > 12 else ''} repeated"
+    return None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -64,6 +94,8 @@ class Settings:
     max_document_bytes: int
     api_key_requests_per_minute: int
     max_rows_per_request: int
+    login_failures_per_address: int
+    password_hash_concurrency: int
     log_sql: bool
     # PIPL: a ticket's reporter data is kept this long after the ticket reached its final state,
     # then anonymised by `lianxin retention run` (statistics stay).
@@ -98,8 +130,10 @@ def load_settings() -> Settings:
     secret = os.environ.get("LIANXIN_SECRET_KEY")
     if not secret:
         if mode == "production":
-            raise SystemExit("LIANXIN_SECRET_KEY is required in production mode")
+            raise SystemExit(f"LIANXIN_SECRET_KEY is required in production mode; {GENERATE_KEY_HINT}")
         secret = _default_secret(var_dir)
+    elif mode == "production" and (reason := weak_secret_reason(secret)):
+        raise SystemExit(f"LIANXIN_SECRET_KEY is too weak for production mode: {reason}; {GENERATE_KEY_HINT}")
     return Settings(
         database_url=_env("LIANXIN_DATABASE_URL", f"sqlite://{var_dir / 'lianxin.sqlite3'}"),
         mode=mode,
@@ -116,6 +150,8 @@ def load_settings() -> Settings:
         max_document_bytes=_env_int("LIANXIN_MAX_DOCUMENT_BYTES", 100_000),
         api_key_requests_per_minute=_env_int("LIANXIN_API_KEY_REQUESTS_PER_MINUTE", 120),
         max_rows_per_request=_env_int("LIANXIN_MAX_ROWS_PER_REQUEST", 10_000),
+        login_failures_per_address=_env_positive("LIANXIN_LOGIN_FAILURES_PER_ADDRESS", 20),
+        password_hash_concurrency=_env_positive("LIANXIN_PASSWORD_HASH_CONCURRENCY", 2),
         log_sql=_env_bool("LIANXIN_LOG_SQL", False),
         personal_data_retention_days=_retention_days(),
         var_dir=var_dir,

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from tortoise import timezone
 from tortoise.transactions import in_transaction
 
 from schema.auth.queries import _city_id, api_key_view, grant_view, me_view
@@ -23,11 +22,11 @@ from schema.errors import ForbiddenError, NotFoundError, ValidationError, error_
 from schema.ids import decode_id
 from server.audit.models import AuditEntry
 from server.auth import service as auth
-from server.auth.models import AuthSession, User
+from server.auth.models import User
 from server.authz import policy_admin
 from server.authz.engine import engine
 from server.authz.vocabulary import API_KEY_SCOPES
-from server.errors import DomainError, FieldProblem, NotFound, ValidationFailed
+from server.errors import DomainError, NotFound, ValidationFailed
 from server.geo.models import Jurisdiction
 from server.staff.models import Department
 from server.validation import Problems
@@ -87,9 +86,10 @@ def _user_view(user: User) -> UserAccount:
 @strawberry.type
 class AuthMutation:
     @strawberry.mutation(description="Log in. Needs no token. Repeated failures are throttled.")
-    async def login(self, username: str, password: str) -> LoginResult:
+    async def login(self, info: strawberry.Info, username: str, password: str) -> LoginResult:
+        client = getattr(info.context.request, "client", None)
         try:
-            result = await auth.login(username, password)
+            result = await auth.login(username, password, getattr(client, "host", None))
         except auth.AuthFailure as exc:
             code = "TOO_MANY_ATTEMPTS" if exc.code == "TOO_MANY_ATTEMPTS" else "INVALID_CREDENTIALS"
             return LoginError(message=exc.message, code=code, retry_after_seconds=exc.retry_after)
@@ -199,11 +199,12 @@ class AuthMutation:
                     else None
                 ),
             }
+            password_hash = await auth.hash_password(input.password)  # before the transaction: slow
             async with in_transaction():
                 user = await User.create(
                     username=input.username,
                     display_name=input.display_name,
-                    password_hash=auth.hash_password(input.password),
+                    password_hash=password_hash,
                     **refs,
                 )
                 await AuditEntry.create(
@@ -226,29 +227,9 @@ class AuthMutation:
         ctx = info.context
         try:
             ctx.authz.require("user", "update", _city_id())
-            user = await User.get_or_none(username=username)
-            if user is None:
-                raise NotFound("User", username)
-            if not active and not await policy_admin.admins_remain_without(username):
-                raise ValidationFailed(
-                    problems=[FieldProblem("active", "refused: no admin would remain", "LAST_ADMIN")]
-                )
-            async with in_transaction():
-                await User.filter(id=user.id).update(active=active)
-                if not active:
-                    await AuthSession.filter(user_id=user.id, revoked_at=None).update(
-                        revoked_at=timezone.now()
-                    )
-                await AuditEntry.create(
-                    actor=ctx.actor,
-                    operation="setUserActive",
-                    object_type="User",
-                    object_id=str(user.id),
-                    before={"active": user.active},
-                    after={"active": active},
-                    request_id=ctx.request_id,
-                )
-            user.active = active
+            user = await policy_admin.set_user_active(
+                username, active, actor=ctx.actor, request_id=ctx.request_id
+            )
         except DomainError as exc:
             return error_member(exc)  # type: ignore[return-value]
         return UserPayload(user=_user_view(user))

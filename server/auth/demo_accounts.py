@@ -42,7 +42,7 @@ DEMO_ACCOUNTS: dict[str, tuple[str, str, str, str | None, str | None, str | None
 
 
 async def create_demo_accounts(progress: Callable[[str], None] = print) -> int:
-    password_hash = hash_password(DEMO_PASSWORD)  # one argon2 hash, shared: demo only
+    password_hash = await hash_password(DEMO_PASSWORD)  # one argon2 hash, shared: demo only
     created = 0
     for username, (display, role, code, staff_name, deputy_name, dept_code) in DEMO_ACCOUNTS.items():
         if await User.exists(username=username):

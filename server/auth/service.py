@@ -6,10 +6,18 @@ user, plus the current policy version in a sub-select.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
+import os
+import re
 import secrets
+import threading
 import uuid
+import weakref
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +26,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise import timezone
-from tortoise.expressions import Subquery
+from tortoise.expressions import F, Subquery
 from tortoise.transactions import in_transaction
 
 from server.auth.models import ApiKey, AuthSession, LoginThrottle, PolicyState, User
@@ -29,10 +37,11 @@ hasher = PasswordHasher()
 # Verifying against this when the username is unknown makes both failures cost the same.
 _DUMMY_HASH = hasher.hash("lianxin-no-such-user")
 
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # guesses checked per username and window, however they arrive
 FAILURE_WINDOW = timedelta(minutes=15)
-LOCKOUT = timedelta(minutes=5)
 KEY_PREFIX = "lxk"
+# Throttle rows of client addresses. Username keys are lower-cased, so they never start with this.
+ADDRESS_PREFIX = "IP:"
 
 
 class AuthFailure(Exception):
@@ -43,8 +52,46 @@ class AuthFailure(Exception):
         self.retry_after = retry_after
 
 
-def hash_password(password: str) -> str:
-    return hasher.hash(password)
+def _lower_priority() -> None:
+    """Hashing threads yield the CPU to the event loop: a login may wait, other requests do not."""
+    with contextlib.suppress(AttributeError, OSError):  # per-thread nice values are Linux's
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+# argon2 takes 0.5-1 s of CPU per call: run off the event loop, at most
+# settings.password_hash_concurrency at once per process (the waiters queue on a semaphore).
+_hash_executor = ThreadPoolExecutor(
+    max_workers=settings.password_hash_concurrency, thread_name_prefix="argon2", initializer=_lower_priority
+)
+_hash_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _off_the_loop(function: Callable[..., Any], *args: Any) -> Any:
+    loop = asyncio.get_running_loop()
+    slots = _hash_slots.get(loop)
+    if slots is None:
+        slots = _hash_slots[loop] = asyncio.Semaphore(settings.password_hash_concurrency)
+    async with slots:
+        return await loop.run_in_executor(_hash_executor, function, *args)
+
+
+async def hash_password(password: str) -> str:
+    return str(await _off_the_loop(hasher.hash, password))
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return bool(hasher.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    """Unknown users (None) cost the same as a wrong password."""
+    ok = await _off_the_loop(_verify, password_hash or _DUMMY_HASH, password[:1024])
+    return bool(ok) and password_hash is not None
 
 
 @dataclass
@@ -57,30 +104,44 @@ class LoginResult:
 INVALID = "Unknown username or wrong password."
 
 
-async def login(username: str, password: str) -> LoginResult:
+def _address_key(address: str | None) -> str | None:
+    return f"{ADDRESS_PREFIX}{address[:61]}" if address else None
+
+
+async def login(username: str, password: str, address: str | None = None) -> LoginResult:
+    """Check a password, at most MAX_FAILURES per username and settings.login_failures_per_address
+    per client address in FAILURE_WINDOW.
+
+    Each attempt takes its slots in the database before the password is checked (conditional
+    UPDATEs, one transaction), so parallel guesses, other workers and other servers share the
+    same counts. A failure keeps both slots; a success frees them.
+    """
     key = username.strip().lower()[:64]
-    now = timezone.now()
-    throttle = await LoginThrottle.get_or_none(key=key)
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        wait = int((throttle.locked_until - now).total_seconds()) + 1
-        raise AuthFailure(
-            f"Too many failed logins for this username; try again in {wait} seconds.",
-            "TOO_MANY_ATTEMPTS",
-            retry_after=wait,
-        )
+    address_key = _address_key(address)
+    async with in_transaction():  # a refusal rolls back: an attempt refused unchecked counts nowhere
+        if address_key and (wait := await _take_slot(address_key, settings.login_failures_per_address)):
+            raise AuthFailure(
+                f"Too many failed logins from this address; try again in {wait} seconds.",
+                "TOO_MANY_ATTEMPTS",
+                retry_after=wait,
+            )
+        if wait := await _take_slot(key, MAX_FAILURES):
+            raise AuthFailure(
+                f"Too many failed logins for this username; try again in {wait} seconds.",
+                "TOO_MANY_ATTEMPTS",
+                retry_after=wait,
+            )
     user = await User.get_or_none(username=username.strip()) if len(username) <= 64 else None
-    ok = False
-    try:
-        ok = hasher.verify(user.password_hash if user else _DUMMY_HASH, password[:1024])
-    except (VerificationError, InvalidHashError):
-        ok = False
+    ok = await verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        await _record_failure(key, throttle, now)
         raise AuthFailure(INVALID)
-    if throttle:
-        await LoginThrottle.filter(key=key).delete()
+    now = timezone.now()
     expires = now + timedelta(seconds=settings.token_ttl_seconds)
-    session = await AuthSession.create(id=uuid.uuid4().hex, user=user, expires_at=expires)
+    async with in_transaction():
+        await LoginThrottle.filter(key=key).delete()
+        if address_key:  # the address's count is of failures
+            await LoginThrottle.filter(key=address_key, failures__gt=0).update(failures=F("failures") - 1)
+        session = await AuthSession.create(id=uuid.uuid4().hex, user=user, expires_at=expires)
     token = jwt.encode(
         {
             "sub": user.username,
@@ -95,32 +156,63 @@ async def login(username: str, password: str) -> LoginResult:
     return LoginResult(token=token, expires_at=expires, user=user)
 
 
-async def _record_failure(key: str, throttle: LoginThrottle | None, now: datetime) -> None:
-    if throttle is None or now - throttle.window_started_at > FAILURE_WINDOW:
-        await LoginThrottle.update_or_create(
-            key=key, defaults={"failures": 1, "window_started_at": now, "locked_until": None}
-        )
-        return
-    failures = throttle.failures + 1
-    locked = now + LOCKOUT if failures >= MAX_FAILURES else None
-    await LoginThrottle.filter(key=key).update(failures=failures, locked_until=locked)
+async def _take_slot(key: str, limit: int) -> int | None:
+    """Count one attempt against `key` unless `limit` attempts were made in its window.
+
+    Returns None when the attempt may go ahead, else the seconds until the window ends. Each step
+    checks and changes the row in one statement, never a read then a write from the stale read.
+    """
+    now = timezone.now()
+    opened_after = now - FAILURE_WINDOW
+    for attempt in range(2):
+        if await LoginThrottle.filter(key=key, failures__lt=limit, window_started_at__gt=opened_after).update(
+            failures=F("failures") + 1
+        ):
+            return None
+        if await LoginThrottle.filter(key=key, window_started_at__lte=opened_after).update(
+            failures=1, window_started_at=now, locked_until=None
+        ):
+            return None
+        if attempt == 0:  # no row yet (or a full one): make sure one exists, then count again
+            await LoginThrottle.bulk_create(
+                [LoginThrottle(key=key, failures=0, window_started_at=now)], ignore_conflicts=True
+            )
+    row = await LoginThrottle.get(key=key)
+    return max(1, int((row.window_started_at + FAILURE_WINDOW - now).total_seconds()) + 1)
 
 
 async def logout(session_id: str) -> None:
     await AuthSession.filter(id=session_id, revoked_at=None).update(revoked_at=timezone.now())
 
 
+_SESSION_ID = re.compile(r"[0-9a-f]{32}")
+
+
 def _decode(token: str) -> dict[str, Any]:
+    """The claims of a token this server signed, each of the type login() writes.
+
+    A token signed with our key but carrying claims of other types (sid a list, exp a string, no
+    sub…) is refused as malformed, never passed on to a query.
+    """
     try:
         claims = jwt.decode(
-            token, settings.secret_key, algorithms=["HS256"], options={"require": ["exp", "sid"]}
+            token,
+            settings.secret_key,
+            algorithms=["HS256"],
+            options={"require": ["exp", "sid", "sub", "typ"]},
         )
     except jwt.ExpiredSignatureError:
         raise AuthFailure("The access token has expired; log in again.") from None
-    except jwt.InvalidTokenError:
+    except (jwt.InvalidTokenError, TypeError, ValueError, OverflowError):
+        # PyJWT raises TypeError/OverflowError for e.g. exp: [1] or exp: 1e400
         raise AuthFailure("The access token is malformed or its signature is not valid.") from None
     if claims.get("typ") != "access":
         raise AuthFailure("Not an access token.")
+    sid, sub = claims.get("sid"), claims.get("sub")
+    if not isinstance(sid, str) or not _SESSION_ID.fullmatch(sid):
+        raise AuthFailure("The access token is malformed: its session id (sid) is not valid.")
+    if not isinstance(sub, str) or not sub:
+        raise AuthFailure("The access token is malformed: its subject (sub) is not a username.")
     return claims
 
 
@@ -147,7 +239,7 @@ async def authenticate(
         return await _authenticate_key(credential)
     claims = _decode(credential)
     rows = (
-        await AuthSession.filter(id=str(claims["sid"]))
+        await AuthSession.filter(id=claims["sid"])
         .annotate(policy_version=_policy_version())
         .values(
             "revoked_at",
@@ -164,6 +256,8 @@ async def authenticate(
     if not rows:
         raise AuthFailure("This session does not exist; log in again.")
     row = rows[0]
+    if row["user__username"] != claims["sub"]:
+        raise AuthFailure("The access token is malformed: its subject does not own its session.")
     if row["revoked_at"] is not None:
         raise AuthFailure("This session was ended (logged out or revoked); log in again.")
     if not row["user__active"]:
@@ -175,7 +269,7 @@ async def authenticate(
         staff_id=row["user__staff_id"],
         deputy_id=row["user__deputy_id"],
         department_id=row["user__department_id"],
-        session_id=str(claims["sid"]),
+        session_id=claims["sid"],
     )
     return viewer, row["policy_version"] or 0
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import logging
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import casbin
 from tortoise import timezone
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from server.auth.models import CasbinRule, PolicyState
@@ -114,10 +114,23 @@ async def current_version() -> int:
 
 
 async def bump_version() -> int:
-    """Call inside the transaction of a policy change."""
-    state, _ = await PolicyState.get_or_create(id=1, defaults={"version": 0})
-    await PolicyState.filter(id=1).update(version=state.version + 1, changed_at=timezone.now())
-    return state.version + 1
+    """Raise the policy version, inside the transaction of a policy change.
+
+    Called first in a change that must check what remains (the last admin), it is also the lock
+    that serializes such changes: the UPDATE holds policy_state's row until commit on PostgreSQL
+    and takes SQLite's write lock, so whatever the transaction reads afterwards includes every
+    change committed before it and none that is still in flight.
+    """
+    now = timezone.now()
+    if not await PolicyState.filter(id=1).update(version=F("version") + 1, changed_at=now):
+        await PolicyState.create(id=1, version=1, changed_at=now)
+    return await current_version()
+
+
+async def lock_policy() -> None:
+    """Take bump_version's lock without changing the version (a change to users, not to policy)."""
+    if not await PolicyState.filter(id=1).update(version=F("version")):
+        await PolicyState.create(id=1, version=0)
 
 
 async def load_policy_file_if_empty(progress=print) -> int:  # type: ignore[no-untyped-def]
@@ -137,18 +150,3 @@ async def load_policy_file_if_empty(progress=print) -> int:  # type: ignore[no-u
         await bump_version()
     progress(f"  loaded {len(lines)} policy lines from {POLICY_PATH.relative_to(ROOT)}")
     return len(lines)
-
-
-async def replace_policy_lines(lines: Iterable[list[str]]) -> None:
-    """`lianxin policy load --replace`: the file's p lines replace the database's (grants stay)."""
-    async with in_transaction():
-        await CasbinRule.filter(ptype="p").delete()
-        await CasbinRule.bulk_create(
-            [
-                CasbinRule(
-                    ptype=line[0], **dict(zip(("v0", "v1", "v2", "v3", "v4", "v5"), line[1:], strict=False))
-                )
-                for line in lines
-            ]
-        )
-        await bump_version()

@@ -1,19 +1,24 @@
 """Changing who may do what: role grants and policy lines, administered by admins.
 
-Each change is validated against the vocabulary, refused if it would leave no administrator,
-written with a version bump and an audit entry in one transaction, and then loaded into this
-worker's enforcer (other workers notice the version on their next request).
+Each change is validated against the vocabulary, written with a version bump and an audit entry
+in one transaction, and then loaded into this worker's enforcer (other workers notice the version
+on their next request). A change that could leave no administrator (revoking a grant, removing a
+policy line, deactivating a user, reloading policy.csv) takes the policy lock first, makes its
+change, then counts the administrators from the database inside the same transaction and rolls
+back if none is left: two admins revoking each other at once cannot both succeed.
 """
 
 from __future__ import annotations
 
 import casbin
+from tortoise import timezone
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from server.audit.models import AuditEntry
-from server.auth.models import CasbinRule, User
-from server.authz.engine import CITY, MODEL_PATH, beneath, bump_version, engine
+from server.auth.models import AuthSession, CasbinRule, User
+from server.authz.adapter import COLUMNS
+from server.authz.engine import CITY, MODEL_PATH, beneath, bump_version, engine, lock_policy
 from server.authz.vocabulary import ACTIONS, OBJECTS, ROLES
 from server.errors import FieldProblem, NotFound, ValidationFailed
 from server.geo.models import Jurisdiction
@@ -41,9 +46,20 @@ def check_line(role: str, obj: str, act: str) -> None:
         raise ValidationFailed(problems=problems)
 
 
-async def _admins_remain(policy: list[list[str]], grants: list[list[str]]) -> bool:
+LAST_ADMIN_MESSAGE = "refused: after this no one could administer users and policies"
+
+
+async def _admins_remain() -> bool:
+    """Does an active user still hold policy:update in the city, by what the database holds now?
+
+    Call inside the change's transaction, after bump_version() or lock_policy(), so that the
+    answer includes every change committed before this one.
+    """
     enforcer = casbin.Enforcer(str(MODEL_PATH))
     enforcer.add_named_domain_matching_func("g", beneath)
+    rows = await CasbinRule.all().order_by("id").values_list("ptype", *COLUMNS)
+    policy = [[v for v in values if v != ""] for ptype, *values in rows if ptype == "p"]
+    grants = [[v for v in values if v != ""] for ptype, *values in rows if ptype == "g"]
     if policy:
         enforcer.add_policies(policy)
     if grants:
@@ -108,15 +124,12 @@ async def revoke_role(
 ) -> list[str]:
     code = await _jurisdiction_code(jurisdiction_id)
     line = [f"user:{username}", role, code]
-    grants = engine.grant_lines()
-    if line not in grants:
-        raise NotFound("RoleGrant", f"{username} {role} {code}")
-    if not await _admins_remain(engine.policy_lines(), [g for g in grants if g != line]):
-        raise _invalid("role", "refused: after this no one could administer users and policies", "LAST_ADMIN")
     async with in_transaction():
+        await bump_version()  # first: the lock that orders this change after any other
         if not await CasbinRule.filter(ptype="g", v0=line[0], v1=role, v2=code).delete():
-            raise NotFound("RoleGrant", f"{username} {role} {code}")  # revoked meanwhile by another request
-        await bump_version()
+            raise NotFound("RoleGrant", f"{username} {role} {code}")
+        if not await _admins_remain():
+            raise _invalid("role", LAST_ADMIN_MESSAGE, "LAST_ADMIN")  # rolls the delete back
         await _audit(actor, "revokeRole", {"grant": line}, None, request_id)
     await engine.reload()
     return line
@@ -141,23 +154,57 @@ async def add_policy_line(role: str, obj: str, act: str, *, actor: str, request_
 async def remove_policy_line(role: str, obj: str, act: str, *, actor: str, request_id: str = "") -> list[str]:
     check_line(role, obj, act)
     line = [role, obj, act]
-    policy = engine.policy_lines()
-    if line not in policy:
-        raise NotFound("PolicyLine", ", ".join(line))
-    if not await _admins_remain([p for p in policy if p != line], engine.grant_lines()):
-        raise _invalid(
-            "action", "refused: after this no one could administer users and policies", "LAST_ADMIN"
-        )
     async with in_transaction():
+        await bump_version()  # first: the lock that orders this change after any other
         if not await CasbinRule.filter(ptype="p", v0=role, v1=obj, v2=act).delete():
-            raise NotFound("PolicyLine", ", ".join(line))  # removed meanwhile by another request
-        await bump_version()
+            raise NotFound("PolicyLine", ", ".join(line))
+        if not await _admins_remain():
+            raise _invalid("action", LAST_ADMIN_MESSAGE, "LAST_ADMIN")  # rolls the delete back
         await _audit(actor, "removePolicyLine", {"line": line}, None, request_id)
     await engine.reload()
     return line
 
 
-async def admins_remain_without(username: str) -> bool:
-    """Would an administrator remain if `username` were deactivated?"""
-    grants = [g for g in engine.grant_lines() if g[0] != f"user:{username}"]
-    return await _admins_remain(engine.policy_lines(), grants)
+async def set_user_active(username: str, active: bool, *, actor: str, request_id: str = "") -> User:
+    """Activate or deactivate an account; deactivating ends its sessions and is refused when no
+    active administrator would remain."""
+    user = await User.get_or_none(username=username)
+    if user is None:
+        raise NotFound("User", username)
+    async with in_transaction():
+        await lock_policy()  # first: deactivations and revocations are checked one after another
+        await User.filter(id=user.id).update(active=active)
+        if not active:
+            if not await _admins_remain():
+                raise _invalid("active", "refused: no admin would remain", "LAST_ADMIN")
+            await AuthSession.filter(user_id=user.id, revoked_at=None).update(revoked_at=timezone.now())
+        await AuditEntry.create(
+            actor=actor,
+            operation="setUserActive",
+            object_type="User",
+            object_id=str(user.id),
+            before={"active": user.active},
+            after={"active": active},
+            request_id=request_id,
+        )
+    user.active = active
+    return user
+
+
+async def replace_policy_lines(lines: list[list[str]], *, actor: str = "cli") -> None:
+    """`lianxin policy load`: the file's p lines replace the database's (grants stay); refused when
+    the new lines would leave no administrator."""
+    async with in_transaction():
+        await bump_version()
+        had_admin = await _admins_remain()  # a fresh install has none yet: nothing to keep
+        await CasbinRule.filter(ptype="p").delete()
+        await CasbinRule.bulk_create(
+            [CasbinRule(ptype=line[0], **dict(zip(COLUMNS, line[1:], strict=False))) for line in lines]
+        )
+        if had_admin and not await _admins_remain():
+            raise _invalid(
+                "policy",
+                f"{LAST_ADMIN_MESSAGE} (no active user would hold policy:update in the city)",
+                "LAST_ADMIN",
+            )
+        await _audit(actor, "loadPolicy", None, {"lines": len(lines)}, "")
