@@ -62,7 +62,7 @@ async def backward(apps, schema_editor) -> None:  # noqa: ANN001
 
 
 class Migration(migrations.Migration):
-    dependencies = [("lianxin", "0006_ticket_queue_index")]
+    dependencies = [("lianxin", "0008_redact_personal_data")]
 
     initial = False
 

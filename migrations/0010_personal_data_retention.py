@@ -68,7 +68,7 @@ async def _remove_policy_lines(apps, schema_editor) -> None:  # noqa: ANN001
 
 
 class Migration(migrations.Migration):
-    dependencies = [("lianxin", "0006_ticket_queue_index")]
+    dependencies = [("lianxin", "0009_append_only_everywhere")]
 
     initial = False
 

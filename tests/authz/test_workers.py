@@ -3,7 +3,6 @@ second: each request compares the database's policy version with its enforcer's.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,12 +49,10 @@ def test_policy_change_through_one_server_is_in_force_in_all_workers(two_servers
         assert _codes(_post(base_b, STAFF, worker)) == ["FORBIDDEN"]
     added = _post(base_a, CHANGE % "addPolicyLine", admin, {"i": LINE})
     assert added["data"]["addPolicyLine"]["__typename"] == "PolicyLinePayload"
-    changed_at = time.monotonic()
     try:
+        # The very next requests, whichever worker of B takes them, are under the new policy.
         answers = [_post(base_b, STAFF, worker) for _ in range(20)]
-        elapsed = time.monotonic() - changed_at
         assert all(not a.get("errors") and a["data"]["staff"]["totalCount"] > 0 for a in answers)
-        assert elapsed < 5  # twenty requests, every one already under the new policy
     finally:
         removed = _post(base_a, CHANGE % "removePolicyLine", admin, {"i": LINE})
         assert removed["data"]["removePolicyLine"]["__typename"] == "PolicyLinePayload"
