@@ -130,7 +130,42 @@ def _dialect() -> str:
     return str(_connection().capabilities.dialect)
 
 
-async def _a_row(table: str) -> int:
+_PROBES: dict[str, dict[str, Any]] = {}
+
+
+@pytest.fixture
+async def probe(gql: Any, database_url: str) -> dict[str, Any]:
+    """A ticket, and a proposal with a handling task, made through the API for these tests alone:
+    the rows the tests append (and try to rewrite) hang off them, never off demo data that other
+    tests read (Mr Wang's history, proposal 16-7-0001's)."""
+    if database_url not in _PROBES:
+        from tests.proposals import flow
+        from tests.tickets.workflow_helpers import ids, register
+
+        ticket = (await register(gql, await ids(gql)))["ticket"]
+        proposal = await flow.handling(gql)
+        task = await flow.ok(
+            gql,
+            "createHandlingTask",
+            {
+                "proposalId": proposal["id"],
+                "version": proposal["version"],
+                "title": "只读测试任务 (append-only probe)",
+                "responsibleUnitId": await flow.department(gql, "bureau"),
+                "dueOn": "2099-12-31",
+            },
+            "bureau",
+        )
+        _PROBES[database_url] = {
+            "ticket_id": flow.pk(ticket["id"]),
+            "ticket_number": ticket["number"],
+            "proposal_id": flow.pk(proposal["id"]),
+            "task_id": flow.pk(task["task"]["id"]),
+        }
+    return _PROBES[database_url]
+
+
+async def _a_row(table: str, probe: dict[str, Any]) -> int:
     """A fresh row of the table (inserting is what these tables are for)."""
     from server import clock
     from server.audit.models import AuditEntry
@@ -144,20 +179,20 @@ async def _a_row(table: str) -> int:
             actor="tester", operation="probe", object_type="Test", object_id="1"
         )
     elif table == "ticket_event":
-        first = await TicketEvent.all().order_by("id").first()
-        assert first is not None
-        row = await TicketEvent.create(ticket_id=first.ticket_id, actor="tester", action="probe", at=now)
+        row = await TicketEvent.create(ticket_id=probe["ticket_id"], actor="tester", action="probe", at=now)
     elif table == "proposal_event":
-        first_p = await ProposalEvent.all().order_by("id").first()
-        assert first_p is not None
         row = await ProposalEvent.create(
-            proposal_id=first_p.proposal_id, actor="tester", action="probe", at=now
+            proposal_id=probe["proposal_id"], actor="tester", action="probe", at=now
         )
     elif table == "api_key_use":
         row = await ApiKeyUse.create(prefix="lxk_probe", operation="probe", at=now)
     else:
         row = await PersonalDataAccess.create(
-            actor="tester", ticket_id=1, ticket_number="DG-PROBE", fields_read="reporter_phone", at=now
+            actor="tester",
+            ticket_id=probe["ticket_id"],
+            ticket_number=probe["ticket_number"],
+            fields_read="reporter_phone",
+            at=now,
         )
     return int(row.id)
 
@@ -195,11 +230,13 @@ async def _attempt(sql: str) -> None:
 
 @pytest.mark.parametrize("way", sorted(REWRITES))
 @pytest.mark.parametrize("table", APPEND_ONLY)
-async def test_append_only_rows_cannot_be_rewritten_or_removed(gql: Any, table: str, way: str) -> None:
+async def test_append_only_rows_cannot_be_rewritten_or_removed(
+    gql: Any, probe: dict[str, Any], table: str, way: str
+) -> None:
     dialects, template = REWRITES[way]
     if _dialect() not in dialects:
         pytest.skip(f"{way} is not a statement of {_dialect()}")
-    row_id = await _a_row(table)
+    row_id = await _a_row(table, probe)
     columns = await _columns(table)
     column = TEXT_COLUMN[table]
     sql = template.format(
@@ -218,10 +255,10 @@ async def test_append_only_rows_cannot_be_rewritten_or_removed(gql: Any, table: 
 
 
 @pytest.mark.parametrize("table", APPEND_ONLY)
-async def test_on_conflict_do_nothing_is_harmless(database_url: str, table: str) -> None:
+async def test_on_conflict_do_nothing_is_harmless(probe: dict[str, Any], table: str) -> None:
     """DO NOTHING changes nothing. PostgreSQL lets it pass silently; on SQLite the trigger that stops
     REPLACE cannot tell the two apart (it runs before conflict resolution), so it is refused too."""
-    row_id = await _a_row(table)
+    row_id = await _a_row(table, probe)
     columns = await _columns(table)
     column = TEXT_COLUMN[table]
     rewritten = ", ".join(f"{c} || ' (rewritten)'" if c == column else c for c in columns)
@@ -240,14 +277,14 @@ async def test_on_conflict_do_nothing_is_harmless(database_url: str, table: str)
 
 @pytest.mark.parametrize("table", APPEND_ONLY)
 async def test_no_row_can_take_an_id_that_ordinary_inserts_would_collide_with(
-    database_url: str, table: str
+    probe: dict[str, Any], table: str
 ) -> None:
     """SQLite hands a BEFORE INSERT trigger NEW.id = -1 when it picks the id itself: a row at -1
     (or any id below 1) would make every later insert look like a REPLACE. None can exist."""
     if _dialect() != "sqlite":
         pytest.skip("PostgreSQL has no REPLACE: an id below 1 threatens nothing there")
     columns = [c for c in await _columns(table) if c != "id"]
-    row_id = await _a_row(table)
+    row_id = await _a_row(table, probe)
     before = await _snapshot(table)
     for bad in (-1, 0):
         with pytest.raises(Exception, match="append-only: ids are positive"):
@@ -256,7 +293,7 @@ async def test_no_row_can_take_an_id_that_ordinary_inserts_would_collide_with(
                 f"SELECT {bad}, {', '.join(columns)} FROM {table} WHERE id = {row_id}"
             )
     assert await _snapshot(table) == before
-    assert await _a_row(table) > row_id  # ordinary inserts still work
+    assert await _a_row(table, probe) > row_id  # ordinary inserts still work
 
 
 async def test_sqlite_append_only_tables_have_no_unique_key_but_the_id(database_url: str) -> None:
@@ -275,25 +312,16 @@ async def test_sqlite_append_only_tables_have_no_unique_key_but_the_id(database_
     [("ticket", "ticket_event"), ("proposal", "proposal_event"), ("handling_task", "proposal_event")],
 )
 async def test_removing_the_parent_does_not_take_the_history_with_it(
-    database_url: str, parent: str, child: str
+    probe: dict[str, Any], parent: str, child: str
 ) -> None:
     """The histories' foreign keys RESTRICT: deleting (or on SQLite REPLACE-ing) a ticket, a proposal
     or a task that has history is refused, so no cascade can remove history rows."""
-    from server import clock
-    from server.proposals.models import HandlingTask, ProposalEvent
-
-    if parent == "handling_task":
-        task = await HandlingTask.all().order_by("id").first()
-        assert task is not None
-        await ProposalEvent.create(
-            proposal_id=task.proposal_id, task_id=task.id, actor="tester", action="probe", at=clock.now()
-        )
-        parent_id = task.id
-    else:
-        row = await _connection().execute_query_dict(
-            f"SELECT {parent}_id AS p FROM {child} ORDER BY id LIMIT 1"
-        )
-        parent_id = row[0]["p"]
+    parent_id = probe[{"ticket": "ticket_id", "proposal": "proposal_id", "handling_task": "task_id"}[parent]]
+    column = "task_id" if parent == "handling_task" else f"{parent}_id"
+    rows = await _connection().execute_query_dict(
+        f"SELECT COUNT(*) AS n FROM {child} WHERE {column} = {parent_id}"
+    )
+    assert rows[0]["n"] > 0  # it has history (registering, creating the task wrote some)
     before = await _snapshot(child)
     ways = [f"DELETE FROM {parent} WHERE id = {parent_id}"]
     if _dialect() == "sqlite":
