@@ -91,17 +91,20 @@ async def _audit_entries(sql: _Sql) -> int:
         rows = [dict(row) for row in batch[1]]
         if not rows:
             return changed
+        updates = []
         for row in rows:
             last = row["id"]
             before, after = _load(row["before"]), _load(row["after"])
             new_before, new_after = redact_snapshots(row["object_type"], before, after)
             if (new_before, new_after) != (before, after):
-                await sql.run(
-                    f'UPDATE audit_entry SET "before" = {sql.p(1, True)}, "after" = {sql.p(2, True)} '
-                    f"WHERE id = {sql.p(3)}",
-                    [_dump(new_before), _dump(new_after), row["id"]],
-                )
-                changed += 1
+                updates.append([_dump(new_before), _dump(new_after), row["id"]])
+        if updates:  # one round trip per batch (executemany), not per row
+            await sql.client.execute_many(
+                f'UPDATE audit_entry SET "before" = {sql.p(1, True)}, "after" = {sql.p(2, True)} '
+                f"WHERE id = {sql.p(3)}",
+                updates,
+            )
+            changed += len(updates)
 
 
 async def _events(sql: _Sql, table: str, with_ticket: bool) -> int:
@@ -119,17 +122,20 @@ async def _events(sql: _Sql, table: str, with_ticket: bool) -> int:
         rows = [dict(row) for row in batch[1]]
         if not rows:
             return changed
+        updates = []
         for row in rows:
             last = row["id"]
             known = known_values(row) if with_ticket else []
             data = _load(row["data"])
             comment, new_data = redact_text(row["comment"], known), redact_json(data, known)
             if comment != (row["comment"] or "") or new_data != data:
-                await sql.run(
-                    f"UPDATE {table} SET comment = {sql.p(1)}, data = {sql.p(2, True)} WHERE id = {sql.p(3)}",
-                    [comment, _dump(new_data), row["id"]],
-                )
-                changed += 1
+                updates.append([comment, _dump(new_data), row["id"]])
+        if updates:
+            await sql.client.execute_many(
+                f"UPDATE {table} SET comment = {sql.p(1)}, data = {sql.p(2, True)} WHERE id = {sql.p(3)}",
+                updates,
+            )
+            changed += len(updates)
 
 
 async def forward(apps, schema_editor) -> None:  # noqa: ANN001 - the migration API's signature
