@@ -138,7 +138,8 @@ async def login(username: str, password: str, address: str | None = None) -> Log
     now = timezone.now()
     expires = now + timedelta(seconds=settings.token_ttl_seconds)
     async with in_transaction():
-        await LoginThrottle.filter(key=key).delete()
+        # cleared, not deleted: the user's next login then takes its slot in one UPDATE
+        await LoginThrottle.filter(key=key).update(failures=0)
         if address_key:  # the address's count is of failures
             await LoginThrottle.filter(key=address_key, failures__gt=0).update(failures=F("failures") - 1)
         session = await AuthSession.create(id=uuid.uuid4().hex, user=user, expires_at=expires)
