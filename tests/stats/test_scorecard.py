@@ -33,7 +33,10 @@ async def test_city_scorecard_as_bureau_over_the_demo_data(gql: Any) -> None:
 
     from server.timeutil import CITY_TZ
 
-    demo = Ticket.filter(registered_at__lt=datetime(2023, 1, 1, tzinfo=CITY_TZ))
+    demo = Ticket.filter(  # the tickets registered in PERIOD
+        registered_at__gte=datetime(2021, 1, 1, tzinfo=CITY_TZ),
+        registered_at__lt=datetime(2023, 1, 1, tzinfo=CITY_TZ),
+    )
     split = card["methodSplit"]
     assert split["service"] == await demo.filter(resolution_method="SERVICE").count() > 0
     assert split["management"] == await demo.filter(resolution_method="MANAGEMENT").count()
