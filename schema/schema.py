@@ -22,6 +22,8 @@ from strawberry.extensions import (
 from schema.accounting import Accounting
 from schema.auth.mutations import AuthMutation
 from schema.auth.queries import AuthQuery
+from schema.bounds import bound_arguments
+from schema.errors import as_graphql_error
 from schema.geo.queries import GeoQuery
 from schema.limits import QueryCostRule
 from schema.node import NodeQuery
@@ -43,6 +45,11 @@ from server.settings import settings
 
 log = logging.getLogger("lianxin.graphql")
 SUGGESTION = re.compile(r" Did you mean .*\?$")
+# What graphql-core says when a value does not fit its type (a variable or a literal): bad input.
+BAD_VALUE = re.compile(
+    r"^(Variable '\$[^']*' (has|got) invalid value|Variable '\$[^']*' of (required|non-null) type"
+    r"|Expected value of type|Field '[^']*' of required type|\S+ cannot represent )"
+)
 
 
 @strawberry.type(description="Lianxin (连心桥): stations, staff, deputies' proposals and citizens' tickets.")
@@ -92,6 +99,18 @@ class MaskUnexpectedErrors(MaskErrors):
         with no token, …) becomes an error at its path carrying extensions.code. Field suggestions
         ("Did you mean …?") are removed: they map the schema for whoever probes it."""
         original = error.original_error
+        if (
+            error.path is None
+            and not (error.extensions or {}).get("code")
+            and BAD_VALUE.search(error.message)
+        ):
+            return GraphQLError(
+                error.message,
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                extensions={**(error.extensions or {}), "code": "BAD_USER_INPUT"},
+            )
         if original is None and SUGGESTION.search(error.message):
             return GraphQLError(
                 SUGGESTION.sub("", error.message),
@@ -103,13 +122,14 @@ class MaskUnexpectedErrors(MaskErrors):
             )
         if not isinstance(original, DomainError):
             return error
+        typed = as_graphql_error(original)  # a ValidationFailed says which fields and why
         return GraphQLError(
-            original.message,
+            typed.message,
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
             path=error.path,
-            extensions={"code": original.code},
+            extensions=typed.extensions,
         )
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
@@ -156,7 +176,7 @@ VALIDATION_RULES = [
 
 
 def build_schema() -> strawberry.Schema:
-    return LianxinSchema(
+    built = LianxinSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -170,6 +190,8 @@ def build_schema() -> strawberry.Schema:
             Accounting,
         ],
     )
+    bound_arguments(built._schema)  # every argument bounded before its resolver runs
+    return built
 
 
 schema = build_schema()
