@@ -346,7 +346,7 @@ def _selection(type_: Any) -> str:
 def _cases() -> list[Any]:
     """One case per bounded position; text positions take turns at too long and at NUL."""
     gql_schema = schema._schema
-    cases = []
+    cases: list[Any] = []
     for root in (gql_schema.query_type, gql_schema.mutation_type):
         assert root is not None
         for field_name, field in root.fields.items():
@@ -395,3 +395,9 @@ async def test_a_lone_surrogate_in_an_oversized_document_is_not_a_500(client: An
     body = json.dumps({"query": document.replace("\\ud800", "\ud800")}, ensure_ascii=True)
     response = await client.post("/graphql", content=body, headers={"Content-Type": "application/json"})
     assert response.status_code < 500
+
+
+async def test_a_query_refused_by_its_service_names_the_fields(gql: Any) -> None:
+    result = await gql('{ scorecard(periodFrom: "2022-12-31", periodTo: "2022-01-01") { ticketsReceived } }')
+    assert _refused(result, "scorecard") == [("to", "BAD_RANGE")]
+    assert "is before from" in result["errors"][0]["message"]
