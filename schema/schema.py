@@ -50,6 +50,14 @@ BAD_VALUE = re.compile(
     r"^(Variable '\$[^']*' (has|got) invalid value|Variable '\$[^']*' of (required|non-null) type"
     r"|Expected value of type|Field '[^']*' of required type|\S+ cannot represent )"
 )
+# Such a message quotes the value: the answer need not repeat 100,000 characters back.
+MAX_VALUE_MESSAGE = 300
+
+
+def _shorten(message: str) -> str:
+    if len(message) <= MAX_VALUE_MESSAGE:
+        return message
+    return f"{message[: MAX_VALUE_MESSAGE - 60]}… (the value is cut short here)"
 
 
 @strawberry.type(description="Lianxin (连心桥): stations, staff, deputies' proposals and citizens' tickets.")
@@ -105,7 +113,7 @@ class MaskUnexpectedErrors(MaskErrors):
             and BAD_VALUE.search(error.message)
         ):
             return GraphQLError(
-                error.message,
+                _shorten(error.message),
                 nodes=error.nodes,
                 source=error.source,
                 positions=error.positions,

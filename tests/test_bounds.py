@@ -187,6 +187,16 @@ async def test_bad_values_in_variables_and_literals_are_bad_input(gql: Any) -> N
     assert [error_codes(a) for a in answers] == [["BAD_USER_INPUT"]] * 4, answers
 
 
+async def test_a_bad_value_is_not_repeated_back_in_full(gql: Any) -> None:
+    for query in (
+        "query($v: DateTime) { tickets(filter: {registeredTo: $v}) { totalCount } }",
+        "query($v: TicketStatus) { tickets(filter: {status: $v}) { totalCount } }",
+    ):
+        result = await gql(query, {"v": LONG})
+        assert error_codes(result) == ["BAD_USER_INPUT"]
+        assert len(result["errors"][0]["message"]) <= 300, result["errors"][0]["message"][:400]
+
+
 REGISTER = """mutation($i: RegisterTicketInput!) { registerTicket(input: $i) { __typename
   ... on RegisterTicketPayload { ticket { id description } }
   ... on ValidationError { code fields { field code } } } }"""
