@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
+import re
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -18,6 +20,7 @@ from schema.limits import current_budget
 from server.settings import settings
 
 T = TypeVar("T")
+log = logging.getLogger("lianxin.graphql")
 
 
 @strawberry.type
@@ -49,19 +52,33 @@ class Connection(Generic[T]):
         return [edge.node for edge in self.edges]
 
 
+# Cursors are ours: "offset:N" in base64, N without sign or leading zeros. Anything else, and any
+# offset past what a table could hold, is refused before it reaches the database.
+MAX_CURSOR_OFFSET = 10**12
+_CURSOR = re.compile(r"offset:(0|[1-9][0-9]{0,12})")
+_MAX_CURSOR_LENGTH = 32
+
+
 def encode_cursor(offset: int) -> str:
     return base64.b64encode(f"offset:{offset}".encode()).decode()
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        kind, _, value = base64.b64decode(cursor, validate=True).decode().partition(":")
-        offset = int(value)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise client_error(f"Malformed cursor {cursor!r}.") from None
-    if kind != "offset" or offset < 0:
-        raise client_error(f"Malformed cursor {cursor!r}.")
-    return offset
+    """The offset inside a cursor this server issued; anything else is BAD_USER_INPUT."""
+    match = None
+    if isinstance(cursor, str) and len(cursor) <= _MAX_CURSOR_LENGTH and cursor.isascii():
+        try:
+            match = _CURSOR.fullmatch(base64.b64decode(cursor, validate=True).decode("ascii"))
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            match = None
+    if match is None or int(match.group(1)) >= MAX_CURSOR_OFFSET:
+        log.info(
+            "refused a malformed cursor of %d characters", len(cursor) if isinstance(cursor, str) else -1
+        )
+        raise client_error(
+            "Malformed cursor: pass a cursor from this list's edges or pageInfo.", field="after"
+        )
+    return int(match.group(1))
 
 
 def page_size(first: int | None) -> int:

@@ -22,6 +22,8 @@ from strawberry.extensions import (
 from schema.accounting import Accounting
 from schema.auth.mutations import AuthMutation
 from schema.auth.queries import AuthQuery
+from schema.bounds import bound_arguments
+from schema.errors import as_graphql_error
 from schema.geo.queries import GeoQuery
 from schema.limits import QueryCostRule
 from schema.node import NodeQuery
@@ -45,6 +47,19 @@ from server.settings import settings
 
 log = logging.getLogger("lianxin.graphql")
 SUGGESTION = re.compile(r" Did you mean .*\?$")
+# What graphql-core says when a value does not fit its type (a variable or a literal): bad input.
+BAD_VALUE = re.compile(
+    r"^(Variable '\$[^']*' (has|got) invalid value|Variable '\$[^']*' of (required|non-null) type"
+    r"|Expected value of type|Field '[^']*' of required type|\S+ cannot represent )"
+)
+# Such a message quotes the value: the answer need not repeat 100,000 characters back.
+MAX_VALUE_MESSAGE = 300
+
+
+def _shorten(message: str) -> str:
+    if len(message) <= MAX_VALUE_MESSAGE:
+        return message
+    return f"{message[: MAX_VALUE_MESSAGE - 60]}… (the value is cut short here)"
 
 
 @strawberry.type(description="Lianxin (连心桥): stations, staff, deputies' proposals and citizens' tickets.")
@@ -97,6 +112,18 @@ class MaskUnexpectedErrors(MaskErrors):
         with no token, …) becomes an error at its path carrying extensions.code. Field suggestions
         ("Did you mean …?") are removed: they map the schema for whoever probes it."""
         original = error.original_error
+        if (
+            error.path is None
+            and not (error.extensions or {}).get("code")
+            and BAD_VALUE.search(error.message)
+        ):
+            return GraphQLError(
+                _shorten(error.message),
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                extensions={**(error.extensions or {}), "code": "BAD_USER_INPUT"},
+            )
         if original is None and SUGGESTION.search(error.message):
             return GraphQLError(
                 SUGGESTION.sub("", error.message),
@@ -108,13 +135,14 @@ class MaskUnexpectedErrors(MaskErrors):
             )
         if not isinstance(original, DomainError):
             return error
+        typed = as_graphql_error(original)  # a ValidationFailed says which fields and why
         return GraphQLError(
-            original.message,
+            typed.message,
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
             path=error.path,
-            extensions={"code": original.code},
+            extensions=typed.extensions,
         )
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
@@ -161,7 +189,7 @@ VALIDATION_RULES = [
 
 
 def build_schema() -> strawberry.Schema:
-    return LianxinSchema(
+    built = LianxinSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -175,6 +203,8 @@ def build_schema() -> strawberry.Schema:
             Accounting,
         ],
     )
+    bound_arguments(built._schema)  # every argument bounded before its resolver runs
+    return built
 
 
 schema = build_schema()
