@@ -1,57 +1,67 @@
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from schema.limits import RowBudget, current_budget
 from schema.loaders import Loaders
 from server.authz.authorizer import Authorizer, Viewer
-from server.authz.engine import engine
+from server.pipeline import Call, PersonalRead, identify_call
 from server.settings import settings
 
 
 @dataclass
 class Context:
+    """A GraphQL request's (or WebSocket connection's) context, around the pipeline's call: who is
+    asking, its rate decision, the personal data it read (server.pipeline)."""
+
     request: Any
     response: Any = None
-    viewer: Viewer | None = None
-    auth_error: str | None = None
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    call: Call = field(default_factory=lambda: Call(interface="graphql"))
     connection_params: dict[str, Any] | None = None  # set by graphql-transport-ws connection_init
-    # (ticket id, number, field) of every citizen's name or phone read in this request
-    personal_reads: list[tuple[int, str, str]] = field(default_factory=list)
     authz: Authorizer = field(init=False)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.authz = Authorizer(engine, self.viewer, self.auth_error)
+        self.authz = self.call.authorizer()
         self.loaders = Loaders(self)
         # Built in the request's task, so every resolver of this request draws on the same budget.
         current_budget.set(RowBudget(settings.max_rows_per_request))
+
+    @property
+    def viewer(self) -> Viewer | None:
+        return self.call.viewer
+
+    @property
+    def auth_error(self) -> str | None:
+        return self.call.auth_error
+
+    @property
+    def request_id(self) -> str:
+        return self.call.request_id
+
+    @property
+    def personal_reads(self) -> list[PersonalRead]:
+        """(ticket id, number, field) of every citizen's name or phone read in this request."""
+        return self.call.personal_reads
 
     async def authenticate_connection(self) -> None:
         """A WebSocket may carry its credentials in connection_init rather than headers."""
         if self.viewer is not None or not isinstance(self.connection_params, dict):
             return
-        from server.auth.service import AuthFailure, identify
-
         params = {str(k).lower(): v for k, v in self.connection_params.items()}
         authorization = params.get("authorization")
         key = params.get("x-api-key")
-        try:
-            viewer = await identify(str(authorization) if authorization else None, str(key) if key else None)
-        except AuthFailure as exc:
-            self.auth_error = exc.message
-            self.authz = Authorizer(engine, None, exc.message)
+        if not authorization and not key:
             return
-        if viewer is not None:
-            self.viewer = viewer
-            self.authz = Authorizer(engine, viewer)
+        await identify_call(
+            self.call, str(authorization) if authorization else None, str(key) if key else None
+        )
+        self.authz = self.call.authorizer()
 
     @property
     def actor(self) -> str:
-        return self.viewer.name if self.viewer else "anonymous"
+        return self.call.actor
 
     def load(self, loader_class: type, key: Any) -> Any:
         return self.loaders.get(loader_class).load(key)

@@ -63,6 +63,7 @@ class Settings:
     max_query_cost: int
     max_document_bytes: int
     api_key_requests_per_minute: int
+    rate_limit_window_seconds: int
     max_rows_per_request: int
     log_sql: bool
     var_dir: Path = field(default=ROOT / "var")
@@ -101,6 +102,8 @@ def load_settings() -> Settings:
         max_query_cost=_env_int("LIANXIN_MAX_QUERY_COST", 200_000),
         max_document_bytes=_env_int("LIANXIN_MAX_DOCUMENT_BYTES", 100_000),
         api_key_requests_per_minute=_env_int("LIANXIN_API_KEY_REQUESTS_PER_MINUTE", 120),
+        # The limit above is per window of this many seconds (shorter only for tests and benches).
+        rate_limit_window_seconds=max(1, _env_int("LIANXIN_RATE_LIMIT_WINDOW_SECONDS", 60)),
         max_rows_per_request=_env_int("LIANXIN_MAX_ROWS_PER_REQUEST", 10_000),
         log_sql=_env_bool("LIANXIN_LOG_SQL", False),
         var_dir=var_dir,
