@@ -20,9 +20,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(database_url: str, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
+def serve(
+    database_url: str, workers: int = 1, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`env`: more settings for the server, e.g. {"LIANXIN_API_KEY_REQUESTS_PER_MINUTE": "5"}."""
     port = free_port()
-    env = {**os.environ, "LIANXIN_DATABASE_URL": database_url, "LIANXIN_SECRET_KEY": settings.secret_key}
+    env = {
+        **os.environ,
+        "LIANXIN_DATABASE_URL": database_url,
+        "LIANXIN_SECRET_KEY": settings.secret_key,
+        **(env or {}),
+    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
