@@ -1,6 +1,7 @@
 """The request pipeline's hook in GraphQL execution (server.pipeline does the work): each operation
 (a request over HTTP, or one subscription on a WebSocket) is admitted under its key's rate limit
-before it runs, and its key use and personal-data reads are recorded after."""
+and its key use recorded before it runs (a subscription may never end), and the personal data it
+read is recorded after."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import Any
 from strawberry.extensions import SchemaExtension
 
 from server import pipeline
+from server.authz.authorizer import operation_refusal
 from server.errors import RateLimited
+from server.http import describe_operation
 
 
 class Accounting(SchemaExtension):
@@ -22,10 +25,16 @@ class Accounting(SchemaExtension):
             return
         await context.authenticate_connection()  # a WebSocket's credentials in connection_init
         rate = await pipeline.admit(call)
-        context.authz.refusal = RateLimited(rate.message()) if rate is not None and not rate.allowed else None
+        operation_refusal.set(RateLimited(rate.message()) if rate is not None and not rate.allowed else None)
+        await pipeline.record_key_use(call, _operation(self.execution_context))
         yield
-        operation = self.execution_context.operation_name or _first_field(self.execution_context.query)
-        await pipeline.finish(call, operation)
+        await pipeline.finish(call)
+
+
+def _operation(execution: Any) -> str:
+    """The operation's name (from the document, which is not parsed yet), or its first field."""
+    _type, name = describe_operation(execution.query, execution.operation_name)
+    return name or _first_field(execution.query)
 
 
 def _first_field(query: str | None) -> str:

@@ -191,9 +191,8 @@ async def record_personal_reads(
     )
 
 
-async def finish(call: Call, operation: str) -> None:
-    """After serving: the key's use and the personal data read."""
-    await record_key_use(call, operation)
+async def finish(call: Call) -> None:
+    """After serving an operation: the personal data it read."""
     reads, call.personal_reads = call.personal_reads, []
     await record_personal_reads(call.interface, call.actor, call.request_id, reads)
 
@@ -304,7 +303,7 @@ def route(
             response = await endpoint(request, call)
             if response.status_code >= 400 and not exchange.error_codes:
                 exchange.error_codes = [str(response.status_code)]
-            await record_personal_reads(call.interface, call.actor, call.request_id, call.personal_reads)
+            await finish(call)
             return response
         except DomainError as exc:  # the client's mistake or a refusal: an answer, not an incident
             return refuse(STATUS_BY_CODE.get(exc.code, 400), exc.code, _describe(exc))

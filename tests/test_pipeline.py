@@ -3,11 +3,14 @@ key's rate limit and use log are the same whichever interface, worker or server 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import json
 from typing import Any
 
 import httpx
 import pytest
+import websockets
 from starlette.routing import Mount
 
 from tests.helpers import data
@@ -138,3 +141,25 @@ async def test_the_limit_is_shared_by_workers_and_servers(database_url: str, gql
     assert statuses.count(200) == 5 and statuses.count(429) == 7, statuses
     uses = await _uses(gql, prefix)
     assert len(uses) == 12 and [ok for _, _, ok in uses].count(True) == 5
+
+
+async def test_websocket_operations_count_against_the_key_and_are_logged(database_url: str, gql: Any) -> None:
+    """A key sent in connection_init: each subscription is one request under the key's limit."""
+    key, prefix = await _key(gql, ["ticket"])
+    env = {"LIANXIN_API_KEY_REQUESTS_PER_MINUTE": "1", "LIANXIN_RATE_LIMIT_WINDOW_SECONDS": str(ONE_WINDOW)}
+    server, address = serve(database_url, env=env)
+    try:
+        wait_ready(address, server)
+        async with websockets.connect(f"ws://{address}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": {"X-Api-Key": key}}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            for n in ("1", "2"):
+                subscribe = {"query": "subscription { ticketEvents { number } }"}
+                await ws.send(json.dumps({"id": n, "type": "subscribe", "payload": subscribe}))
+            refused = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    finally:
+        stop(server)
+    errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
+    assert [e["extensions"]["code"] for e in errors] == ["RATE_LIMITED"]
+    uses = await _uses(gql, prefix)  # the two subscriptions may be admitted in either order
+    assert sorted(uses) == [("websocket", "ticketEvents", False), ("websocket", "ticketEvents", True)]
