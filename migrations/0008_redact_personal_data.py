@@ -169,7 +169,7 @@ async def backward(apps, schema_editor) -> None:  # noqa: ANN001
 
 
 class Migration(migrations.Migration):
-    dependencies = [("lianxin", "0006_ticket_queue_index")]
+    dependencies = [("lianxin", "0007_request_rate_limits")]
 
     initial = False
 

@@ -35,9 +35,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 
 from schema.context import Context
+from server import pipeline
 from server.auth.service import AuthFailure, identify, token_expiry
-from server.authz.authorizer import Authorizer
-from server.authz.engine import engine
 from server.db import database_unavailable
 from server.settings import settings
 from server.tickets.events import TOO_SLOW
@@ -173,8 +172,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if self.connection_init_timeout_task:
             self.connection_init_timeout_task.cancel()
         creds = credentials(self.context.request.headers, payload)
+        call = self.context.call
         try:
-            viewer = await identify(*creds) if any(creds) else None
+            # The request pipeline identifies the connection's caller, as it does every request's.
+            await pipeline.identify_call(call, *creds)
             expires_at = token_expiry(creds[0])
         except AuthFailure as exc:
             await self.close(FORBIDDEN, f"Forbidden: {exc.message}")
@@ -186,12 +187,14 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 log.exception("could not authenticate a WebSocket connection")
                 await self.close(INTERNAL_ERROR, "Internal server error")
             return
-        if viewer is None:
+        if call.auth_failure is not None:
+            await self.close(FORBIDDEN, f"Forbidden: {call.auth_failure.message}")
+            return
+        if call.viewer is None:
             await self.close(FORBIDDEN, NO_CREDENTIALS)
             return
         context = self.context
-        context.viewer, context.auth_error = viewer, None
-        context.authz = Authorizer(engine, viewer)
+        context.authz = call.authorizer()
         self.live = context.live = LiveSession(self, creds, expires_at)
         await super().handle_connection_init(message)  # acknowledges
         if self.connection_acknowledged:

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
@@ -28,7 +29,7 @@ from tortoise import Tortoise, connections
 from schema.context import Context
 from schema.schema import schema
 from schema.websocket import TransportWSHandler
-from server.auth.service import AuthFailure, identify
+from server import pipeline
 from server.db import database_unavailable, tortoise_config
 from server.exports import routes as export_routes
 from server.http import (
@@ -102,7 +103,9 @@ class LianxinGraphQL(GraphQL[Context, None]):
     application/graphql-response+json and application/json, 4xx for requests that cannot run
     (400 when a graphql-response+json client sent an invalid document), 405 for anything but a
     query over GET, 406/415 for media types we do not speak, 503 when the database is gone, and a
-    log line per request."""
+    log line per request. Callers are identified, rate-limited and recorded by server.pipeline."""
+
+    pipeline_interface = "graphql"
 
     # graphql-transport-ws: credentials checked at connection_init, sessions re-checked while open
     graphql_transport_ws_handler_class = TransportWSHandler
@@ -207,18 +210,19 @@ class LianxinGraphQL(GraphQL[Context, None]):
         return json_response(error_body(message, code, **extensions), status, exchange.media_type, headers)
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        """Who is asking, decided once per request: one SQL statement checks the token (or key)
-        and reads the policy version; the enforcer reloads only when that version moved."""
+        """Who is asking, decided once per request (or WebSocket connection) by the request
+        pipeline: one SQL statement checks the token (or key) and reads the policy version; the
+        enforcer reloads only when that version moved. The rate limit and the records follow in
+        the Accounting extension, per operation."""
         headers = request.headers
-        request_id = getattr(request.state, "request_id", None) or new_request_id()
-        try:
-            viewer = await identify(headers.get("authorization"), headers.get("x-api-key"))
-        except AuthFailure as exc:
-            context = Context(
-                request=request, response=response, auth_error=exc.message, request_id=request_id
-            )
-        else:
-            context = Context(request=request, response=response, viewer=viewer, request_id=request_id)
+        interface = "websocket" if isinstance(request, WebSocket) else "graphql"
+        call = await pipeline.begin(
+            interface,
+            getattr(request.state, "request_id", None),
+            headers.get("authorization"),
+            headers.get("x-api-key"),
+        )
+        context = Context(request=request, response=response, call=call)
         if (exchange := _exchange(request)) is not None:
             exchange.user = context.actor
         return context

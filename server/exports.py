@@ -1,59 +1,32 @@
-"""CSV exports for spreadsheets: UTF-8 with a byte-order mark, so that Excel opens Chinese correctly.
-The same authorization as GraphQL: stations the caller may read, a scorecard within its scope."""
+"""CSV exports for spreadsheets (server.spreadsheets writes them), served through the request
+pipeline. The same authorization as GraphQL: stations the caller may read, a scorecard within its
+scope. Errors are JSON in GraphQL's shape: {"errors": [{"message", "extensions": {"code"}}]}."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import Response
 
-from server.auth.service import AuthFailure, identify
-from server.authz.authorizer import Authorizer
+from server import params as params_
 from server.authz.engine import engine
 from server.enums import label_zh
-from server.errors import DomainError
+from server.errors import NotFound
 from server.geo.models import Jurisdiction
+from server.pipeline import Call, Interface, json_error, route
+from server.spreadsheets import csv_response
 from server.stations.models import Station
 from server.stats.scorecard import check_period, resolve_place, scorecard
 
-BOM = "\ufeff"
+MAX_JURISDICTION_CODE = 100
+
+CSV = Interface(name="csv", error=json_error, unauthenticated_status=401)
 
 
-def _csv(rows: list[list[object]], filename: str) -> Response:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return Response(
-        (BOM + buffer.getvalue()).encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-def _problem(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
-
-
-async def _authorizer(request: Request) -> Authorizer | JSONResponse:
-    try:
-        viewer = await identify(request.headers.get("authorization"), request.headers.get("x-api-key"))
-    except AuthFailure as exc:
-        return _problem(401, "UNAUTHENTICATED", exc.message)
-    if viewer is None:
-        return _problem(401, "UNAUTHENTICATED", "Log in first: send Authorization: Bearer <token>.")
-    return Authorizer(engine, viewer)
-
-
-async def stations_csv(request: Request) -> Response:
-    authz = await _authorizer(request)
-    if isinstance(authz, JSONResponse):
-        return authz
-    scope = authz.scope("station", "read")
-    if scope.empty:
-        return _problem(403, "FORBIDDEN", "You may not read stations.")
+async def stations_csv(request: Request, call: Call) -> Response:
+    authz = call.authorizer()
+    scope = authz.require_somewhere("station", "read")
     stations = await Station.filter(scope.q()).order_by("id")
     names = dict(await Jurisdiction.all().values_list("id", "name"))
     rows: list[list[object]] = [
@@ -91,28 +64,20 @@ async def stations_csv(request: Request) -> Response:
                 s.longitude,
             ]
         )
-    return _csv(rows, "stations.csv")
+    return csv_response(rows, "stations.csv")
 
 
-async def scorecard_csv(request: Request) -> Response:
-    authz = await _authorizer(request)
-    if isinstance(authz, JSONResponse):
-        return authz
+async def scorecard_csv(request: Request, call: Call) -> Response:
+    authz = call.authorizer()
     params = request.query_params
-    try:
-        period_from = date.fromisoformat(params["from"])
-        period_to = date.fromisoformat(params["to"])
-    except (KeyError, ValueError):
-        return _problem(400, "BAD_USER_INPUT", "Give from=YYYY-MM-DD and to=YYYY-MM-DD.")
-    code = params.get("jurisdiction")
+    period_from = params_.day(params.get("from"), "from", required=True) or date.min
+    period_to = params_.day(params.get("to"), "to", required=True) or date.min
+    code = params_.text(params.get("jurisdiction"), "jurisdiction", max_length=MAX_JURISDICTION_CODE)
     jurisdiction_id = engine.tree.id_by_code.get(code) if code else None
     if code and jurisdiction_id is None:
-        return _problem(404, "NOT_FOUND", f"No jurisdiction {code!r}.")
-    try:
-        check_period(period_from, period_to)
-        place = resolve_place(authz, jurisdiction_id)
-    except DomainError as exc:
-        return _problem(403 if exc.code == "FORBIDDEN" else 400, exc.code, exc.message)
+        raise NotFound("Jurisdiction", repr(code))
+    check_period(period_from, period_to)
+    place = resolve_place(authz, jurisdiction_id)
     card = await scorecard(place, period_from, period_to)
     rows: list[list[object]] = [
         ["指标 figure", "值 value"],
@@ -146,10 +111,10 @@ async def scorecard_csv(request: Request) -> Response:
         ["按时答复 replied on time", card.proposals_replied_on_time],
     ]
     rows += [[f"代表评价 rating {k}", v] for k, v in sorted(card.ratings.items())]
-    return _csv(rows, "scorecard.csv")
+    return csv_response(rows, "scorecard.csv")
 
 
 routes = [
-    Route("/export/stations.csv", stations_csv),
-    Route("/export/scorecard.csv", scorecard_csv),
+    route("/export/stations.csv", stations_csv, CSV),
+    route("/export/scorecard.csv", scorecard_csv, CSV),
 ]

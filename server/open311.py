@@ -5,6 +5,12 @@ service list needs no key (as in the spec); reading requests needs a key (or tok
 tickets, and never shows a citizen's personal data; POSTing a request needs a key whose scope names
 ticket_submit, and makes a ticket with source DEPARTMENT. Errors use the spec's format:
 [{"code": 400, "description": "..."}].
+
+Every endpoint is served through the request pipeline (server.pipeline: identification, the key's
+rate limit and use log, personal-data reads); every parameter is bounded (server.params). A
+request's description and status notes are free text in which a citizen may have typed a phone
+number: they are masked unless the caller may read personal data (ticket_personal), and an
+unmasked read is recorded like any other read of personal data.
 """
 
 from __future__ import annotations
@@ -14,26 +20,73 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from server import clock
-from server.auth.service import AuthFailure, identify
+from server import params as p
 from server.authz.authorizer import Authorizer
-from server.authz.engine import engine
 from server.enums import TicketSource, TicketStatus
 from server.errors import DomainError, NotFound, ValidationFailed
+from server.pipeline import Call, Credentials, Interface, route
+from server.privacy.masking import mask_text
 from server.tickets import workflow_service as flow
-from server.tickets.intake import Intake
+from server.tickets.intake import MAX_DESCRIPTION, Intake
 from server.tickets.models import Ticket, TicketCategory
 from server.timeutil import local
 
 AGENCY = "东莞市城市管理和综合执法局 (Dongguan City Management and Comprehensive Law Enforcement Bureau)"
 CLOSED = {TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.REJECTED, TicketStatus.DUPLICATE}
 MAX_RESULTS = 1000
+MAX_BODY_BYTES = 64 * 1024
+MAX_CODE = 64  # service_code, and the path's {code}
+MAX_REQUEST_ID = 32  # a ticket number such as DG-20220110-000001
+MAX_KEY = 200
 
 
 def error(status: int, description: str) -> JSONResponse:
     return JSONResponse([{"code": status, "description": description}], status_code=status)
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    """A POST's fields, from application/json or a form, read once (Starlette caches the body)."""
+    if hasattr(request.state, "open311_form"):
+        return request.state.open311_form  # type: ignore[no-any-return]
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise p.TooLarge(f"the body is larger than {MAX_BODY_BYTES:,} bytes")
+    if len(await request.body()) > MAX_BODY_BYTES:
+        raise p.TooLarge(f"the body is larger than {MAX_BODY_BYTES:,} bytes")
+    form: Any
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            form = await request.json()
+        except ValueError:
+            raise p.bad("body", "the body is not valid JSON") from None
+        if not isinstance(form, dict):
+            raise p.bad("body", "the body must be an object")
+    else:
+        try:
+            form = dict(await request.form())
+        except Exception:  # noqa: BLE001 - python-multipart's many parse errors
+            raise p.bad("body", "the body is not a valid form") from None
+    request.state.open311_form = form
+    return form
+
+
+async def _credentials(request: Request) -> Credentials:
+    """A key in the spec's api_key parameter (query string, or the POST body), or X-Api-Key, or a
+    bearer token."""
+    key = p.text(request.query_params.get("api_key"), "api_key", max_length=MAX_KEY)
+    if not key and request.method == "POST":
+        key = p.text((await _form(request)).get("api_key"), "api_key", max_length=MAX_KEY)
+    return request.headers.get("authorization"), key or request.headers.get("x-api-key")
+
+
+OPEN311 = Interface(
+    name="open311",
+    error=lambda status, _code, message: error(status, message),
+    unauthenticated_status=403,
+    credentials=_credentials,
+)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -53,52 +106,52 @@ def _service(category: TicketCategory) -> dict[str, Any]:
     }
 
 
-async def services(request: Request) -> JSONResponse:
+async def services(request: Request, call: Call) -> JSONResponse:
     return JSONResponse([_service(c) for c in await TicketCategory.all().order_by("id")])
 
 
-async def service_definition(request: Request) -> JSONResponse:
-    code = request.path_params["code"]
+async def service_definition(request: Request, call: Call) -> JSONResponse:
+    code = p.text(request.path_params["code"], "service_code", max_length=MAX_CODE)
     category = await TicketCategory.get_or_none(code=code)
     if category is None:
         return error(404, f"unknown service_code {code!r}")
     return JSONResponse({"service_code": category.code, "attributes": []})
 
 
-async def _authorizer(request: Request, form_key: str | None = None) -> Authorizer | JSONResponse:
-    key = form_key or request.query_params.get("api_key") or request.headers.get("x-api-key")
-    try:
-        viewer = await identify(request.headers.get("authorization"), key)
-    except AuthFailure as exc:
-        return error(403, exc.message)
-    if viewer is None:
-        return error(403, "an api_key is required")
-    if viewer.is_api_key:
-        from schema.accounting import over_rate_limit
-        from server.stats.models import ApiKeyUse
-
-        limited = over_rate_limit(viewer.name)
-        await ApiKeyUse.create(
-            prefix=viewer.name.removeprefix("key:"),
-            operation=f"open311 {request.method} {request.url.path}",
-            at=clock.now(),
-            allowed=not limited,
-        )
-        if limited:
-            return error(429, "too many requests for this api_key; retry in a minute")
-    return Authorizer(engine, viewer)
+def _reader(call: Call) -> Authorizer | JSONResponse:
+    authz = call.authorizer()
+    if authz.visible_tickets() is None:
+        return error(403, "this api_key may not read service requests")
+    return authz
 
 
-def _request_json(ticket: Ticket, category: TicketCategory) -> dict[str, Any]:
+def _free_text(text: str | None, ticket: Ticket, field: str, personal: bool, call: Call) -> str | None:
+    """Free text as the caller may see it: masked without ticket_personal; with it, in full, and
+    recorded as a read of personal data when it holds any (a phone, an ID number)."""
+    if not text:
+        return None
+    masked = mask_text(text)
+    if not personal:
+        return masked
+    if masked != text:
+        call.personal_reads.append((ticket.id, ticket.number, field))
+    return text
+
+
+def _request_json(ticket: Ticket, category: TicketCategory, authz: Authorizer, call: Call) -> dict[str, Any]:
     status = "closed" if ticket.status in CLOSED else "open"
+    personal = authz.can("ticket_personal", "read", ticket.jurisdiction_id)
+    notes_field = "resolution_note" if ticket.resolution_note else "reject_reason"
     return {
         "service_request_id": ticket.number,
         "status": status,
         "detailed_status": ticket.status.value,
-        "status_notes": ticket.resolution_note or ticket.reject_reason or None,
+        "status_notes": _free_text(
+            ticket.resolution_note or ticket.reject_reason, ticket, notes_field, personal, call
+        ),
         "service_name": f"{category.name} ({category.name_en})",
         "service_code": category.code,
-        "description": ticket.description,
+        "description": _free_text(ticket.description, ticket, "description", personal, call),
         "agency_responsible": AGENCY,
         "service_notice": None,
         "requested_datetime": iso(ticket.registered_at),
@@ -114,35 +167,29 @@ def _request_json(ticket: Ticket, category: TicketCategory) -> dict[str, Any]:
 
 
 def _date(value: str | None, name: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"{name} must be a W3C date-time such as 2022-01-10T09:00:00+08:00") from None
-    return local(parsed)
+    return local(p.moment(value, name))
 
 
-async def requests_list(request: Request) -> JSONResponse:
+async def requests_list(request: Request, call: Call) -> JSONResponse:
     if request.method == "POST":
-        return await create_request(request)
-    authz = await _authorizer(request)
+        return await create_request(request, call)
+    authz = _reader(call)
     if isinstance(authz, JSONResponse):
         return authz
     visible = authz.visible_tickets()
-    if visible is None:
-        return error(403, "this api_key may not read service requests")
     params = request.query_params
-    try:
-        start, end = _date(params.get("start_date"), "start_date"), _date(params.get("end_date"), "end_date")
-    except ValueError as exc:
-        return error(400, str(exc))
+    start, end = _date(params.get("start_date"), "start_date"), _date(params.get("end_date"), "end_date")
     if start and end and start > end:
         return error(400, "start_date is after end_date")
     query = Ticket.filter(visible)
-    ids = [s.strip() for s in params.get("service_request_id", "").split(",") if s.strip()]
+    ids = p.text_list(
+        params.get("service_request_id"),
+        "service_request_id",
+        max_items=MAX_RESULTS,
+        max_length=MAX_REQUEST_ID,
+    )
     if ids:
-        query = query.filter(number__in=ids[:MAX_RESULTS])
+        query = query.filter(number__in=ids)
     else:
         if start is None and end is None:  # the spec's default window: the last 90 days
             start = clock.now() - timedelta(days=90)
@@ -150,7 +197,7 @@ async def requests_list(request: Request) -> JSONResponse:
             query = query.filter(registered_at__gte=start)
         if end is not None:
             query = query.filter(registered_at__lte=end)
-    codes = [s.strip() for s in params.get("service_code", "").split(",") if s.strip()]
+    codes = p.text_list(params.get("service_code"), "service_code", max_items=100, max_length=MAX_CODE)
     categories = {c.id: c for c in await TicketCategory.all()}
     if codes:
         known = {c.code: c.id for c in categories.values()}
@@ -158,7 +205,7 @@ async def requests_list(request: Request) -> JSONResponse:
         if unknown:
             return error(400, f"unknown service_code {', '.join(unknown)}")
         query = query.filter(category_id__in=[known[c] for c in codes])
-    statuses = {s.strip() for s in params.get("status", "").split(",") if s.strip()}
+    statuses = set(p.text_list(params.get("status"), "status", max_items=2, max_length=10))
     if statuses - {"open", "closed"}:
         return error(400, "status is open, closed, or both")
     if statuses == {"open"}:
@@ -166,56 +213,49 @@ async def requests_list(request: Request) -> JSONResponse:
     elif statuses == {"closed"}:
         query = query.filter(status__in=[s.value for s in CLOSED])
     tickets = await query.order_by("-registered_at", "-id").limit(MAX_RESULTS)
-    return JSONResponse([_request_json(t, categories[t.category_id]) for t in tickets])
+    return JSONResponse([_request_json(t, categories[t.category_id], authz, call) for t in tickets])
 
 
-async def request_detail(request: Request) -> JSONResponse:
-    authz = await _authorizer(request)
+async def request_detail(request: Request, call: Call) -> JSONResponse:
+    authz = _reader(call)
     if isinstance(authz, JSONResponse):
         return authz
-    visible = authz.visible_tickets()
-    if visible is None:
-        return error(403, "this api_key may not read service requests")
-    ticket = await Ticket.filter(visible, number=request.path_params["id"]).first()
+    number = p.text(request.path_params["id"], "service_request_id", max_length=MAX_REQUEST_ID)
+    ticket = await Ticket.filter(authz.visible_tickets(), number=number).first()
     if ticket is None:
-        return error(404, f"no service request {request.path_params['id']!r}")
+        return error(404, f"no service request {number!r}")
     category = await TicketCategory.get(id=ticket.category_id)
-    return JSONResponse([_request_json(ticket, category)])
+    return JSONResponse([_request_json(ticket, category, authz, call)])
 
 
-async def create_request(request: Request) -> JSONResponse:
-    form: Any
-    if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            form = await request.json()
-        except ValueError:
-            return error(400, "the body is not valid JSON")
-        if not isinstance(form, dict):
-            return error(400, "the body must be an object")
-    else:
-        form = dict(await request.form())
-    authz = await _authorizer(request, str(form.get("api_key") or "") or None)  # the spec's POST parameter
-    if isinstance(authz, JSONResponse):
-        return authz
-    code = str(form.get("service_code") or "")
+# The spec's POST fields we use, and the bounds of those we accept and ignore.
+IGNORED_FIELDS = {"email": 254, "device_id": 100, "account_id": 100, "media_url": 2000, "address_id": 100}
+
+
+async def create_request(request: Request, call: Call) -> JSONResponse:
+    form = await _form(request)
+    authz = call.authorizer()
+    code = p.text(form.get("service_code"), "service_code", max_length=MAX_CODE)
     category = await TicketCategory.get_or_none(code=code) if code else None
     if category is None:
         return error(400, "service_code is missing or unknown" if code else "service_code is required")
-    try:
-        lat = float(form["lat"]) if form.get("lat") not in (None, "") else None
-        lon = float(form["long"]) if form.get("long") not in (None, "") else None
-    except (TypeError, ValueError):
-        return error(400, "lat and long must be numbers")
+    lat = p.number(form.get("lat"), "lat", low=-90, high=90)
+    lon = p.number(form.get("long"), "long", low=-180, high=180)
     if lat is None or lon is None:
         return error(400, "a location is required: lat and long (address_string alone cannot be placed)")
-    name = " ".join(str(form.get(k) or "").strip() for k in ("last_name", "first_name")).strip()
+    for field, limit in IGNORED_FIELDS.items():
+        p.text(form.get(field), field, max_length=limit)
+    last = p.text(form.get("last_name"), "last_name", max_length=32).strip()
+    first = p.text(form.get("first_name"), "first_name", max_length=32).strip()
     intake = Intake(
         source=TicketSource.DEPARTMENT,
         category_id=category.id,
-        description=str(form.get("description") or ""),
-        reporter_name=name[:64],
-        reporter_phone=str(form.get("phone") or "").strip(),
-        address=str(form.get("address_string") or "")[:300],
+        description=p.text(
+            form.get("description"), "description", max_length=MAX_DESCRIPTION, free_text=True
+        ),
+        reporter_name=f"{last} {first}".strip(),
+        reporter_phone=p.text(form.get("phone"), "phone", max_length=32).strip(),
+        address=p.text(form.get("address_string"), "address_string", max_length=300),
         latitude=lat,
         longitude=lon,
     )
@@ -235,8 +275,8 @@ async def create_request(request: Request) -> JSONResponse:
 
 
 routes = [
-    Route("/open311/v2/services.json", services),
-    Route("/open311/v2/services/{code}.json", service_definition),
-    Route("/open311/v2/requests.json", requests_list, methods=["GET", "POST"]),
-    Route("/open311/v2/requests/{id}.json", request_detail),
+    route("/open311/v2/services.json", services, OPEN311, public=True),
+    route("/open311/v2/services/{code}.json", service_definition, OPEN311, public=True),
+    route("/open311/v2/requests.json", requests_list, OPEN311, methods=["GET", "POST"]),
+    route("/open311/v2/requests/{id}.json", request_detail, OPEN311),
 ]

@@ -93,6 +93,7 @@ class Settings:
     max_query_cost: int
     max_document_bytes: int
     api_key_requests_per_minute: int
+    rate_limit_window_seconds: int
     max_rows_per_request: int
     login_failures_per_address: int
     password_hash_concurrency: int
@@ -149,6 +150,8 @@ def load_settings() -> Settings:
         max_query_cost=_env_int("LIANXIN_MAX_QUERY_COST", 200_000),
         max_document_bytes=_env_int("LIANXIN_MAX_DOCUMENT_BYTES", 100_000),
         api_key_requests_per_minute=_env_int("LIANXIN_API_KEY_REQUESTS_PER_MINUTE", 120),
+        # The limit above is per window of this many seconds (shorter only for tests and benches).
+        rate_limit_window_seconds=max(1, _env_int("LIANXIN_RATE_LIMIT_WINDOW_SECONDS", 60)),
         max_rows_per_request=_env_int("LIANXIN_MAX_ROWS_PER_REQUEST", 10_000),
         login_failures_per_address=_env_positive("LIANXIN_LOGIN_FAILURES_PER_ADDRESS", 20),
         password_hash_concurrency=_env_positive("LIANXIN_PASSWORD_HASH_CONCURRENCY", 2),

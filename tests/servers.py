@@ -23,7 +23,7 @@ def free_port() -> int:
 def serve(
     database_url: str, workers: int = 1, env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """`env`: settings for this server only (LIANXIN_…)."""
+    """`env`: settings for this server only, e.g. {"LIANXIN_API_KEY_REQUESTS_PER_MINUTE": "5"}."""
     port = free_port()
     env = {
         **os.environ,

@@ -39,8 +39,11 @@ class PersonalDataRead:
 class ApiKeyUse:
     at: datetime
     prefix: str
-    operation: str
-    allowed: bool
+    interface: str = strawberry.field(description="graphql, websocket, open311 or csv")
+    operation: str = strawberry.field(
+        description="The GraphQL operation's name (or first field), or the REST method and path"
+    )
+    allowed: bool = strawberry.field(description="false when refused over the key's rate limit")
 
 
 def _require_audit(info: strawberry.Info) -> None:

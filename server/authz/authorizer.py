@@ -7,6 +7,7 @@ code asks Casbin "may S do A on O in J", never which role S has.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +61,10 @@ class Scope:
 
 NOWHERE = Scope()
 
+# A refusal of the operation served in this task (its key over the rate limit, server.pipeline).
+# Per task, not per Authorizer: a WebSocket's operations share one context, each in its own task.
+operation_refusal: ContextVar[DomainError | None] = ContextVar("operation_refusal", default=None)
+
 
 def _key_allows(scopes: frozenset[str], obj: str, act: str) -> bool:
     """A data-sharing key reads what its scope names; its only possible write is submitting tickets
@@ -93,8 +98,9 @@ class Authorizer:
     _scopes: dict[tuple[str, str], Scope] = field(default_factory=dict)
 
     def require_viewer(self) -> Viewer:
-        if self.refusal is not None:
-            raise self.refusal
+        refusal = self.refusal or operation_refusal.get()
+        if refusal is not None:
+            raise refusal
         if self.viewer is None:
             raise Unauthenticated(self.auth_error or "Log in first: send Authorization: Bearer <token>.")
         return self.viewer

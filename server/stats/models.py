@@ -30,10 +30,12 @@ class TicketRollup(Model):
 
 
 class ApiKeyUse(Model):
-    """Every request made with a data-sharing key: which key, which operation, when."""
+    """Every request made with a data-sharing key: which key, through which interface (graphql,
+    websocket, open311, csv), which operation, when, and whether it was served or refused."""
 
     id = fields.BigIntField(primary_key=True)
     prefix = fields.CharField(max_length=16, db_index=True)
+    interface = fields.CharField(max_length=16, default="graphql")
     operation = fields.CharField(max_length=200)
     at = fields.DatetimeField()
     allowed = fields.BooleanField(default=True)
@@ -58,3 +60,20 @@ class PersonalDataAccess(Model):
     class Meta:
         table = "personal_data_access"
         ordering = ["-id"]
+
+
+class RequestRate(Model):
+    """Requests per rate-limited caller (e.g. "key:<prefix>") per fixed one-minute window, counted
+    in the database so that every worker and every server shares one limit. A window's row is
+    created by the first request in it (an atomic upsert, server.pipeline); rows of windows that
+    have ended are deleted then, so the table holds about one row per active caller."""
+
+    id = fields.BigIntField(primary_key=True)
+    key = fields.CharField(max_length=64)
+    window_start = fields.BigIntField()  # Unix seconds, a multiple of the window length
+    count = fields.IntField(default=0)
+
+    class Meta:
+        table = "request_rate"
+        unique_together = (("key", "window_start"),)
+        indexes = (("window_start",),)

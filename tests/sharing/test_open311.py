@@ -161,3 +161,53 @@ async def test_post_makes_a_department_ticket_and_bad_posts_change_nothing(clien
     ticket = await Ticket.get(number=receipt["service_request_id"])
     assert ticket.source.value == "DEPARTMENT" and ticket.reporter_name == "李 先生"
     assert await Ticket.all().count() == before + 1
+
+
+async def test_far_dates_and_bad_ids_get_the_spec_error(client: Any, gql: Any) -> None:
+    key = await _key(gql, ["ticket"])
+    for params in (
+        {"start_date": "9999-12-31T23:59:59+08:00"},
+        {"end_date": "9999-12-31T23:59:59-12:00"},
+        {"start_date": "0001-01-01T00:00:00+14:00"},
+        {"start_date": "2022-01-01T00:00:00\x00"},
+        {"service_request_id": "DG-" + "9" * 100},
+        {"service_code": "a\x00b"},
+    ):
+        bad = await client.get("/open311/v2/requests.json", params={"api_key": key, **params})
+        assert bad.status_code == 400 and _is_error(bad.json(), 400), (params, bad.text)
+    for path in ("/open311/v2/requests/%00.json", "/open311/v2/services/" + "x" * 5000 + ".json"):
+        bad = await client.get(path, params={"api_key": key})
+        assert bad.status_code == 400 and _is_error(bad.json(), 400), path
+
+
+async def test_free_text_is_masked_unless_the_key_may_read_personal_data(client: Any, gql: Any) -> None:
+    submit = await _key(gql, ["ticket", "ticket_submit"])
+    xiagang = data(
+        await gql(
+            '{ stations(filter: {search: "长安镇厦岗社区城市服务驿站"}) { nodes { latitude longitude } } }'
+        )
+    )["stations"]["nodes"][0]
+    created = await client.post(
+        "/open311/v2/requests.json",
+        data={
+            "api_key": submit,
+            "service_code": "occupying_road",
+            "lat": str(xiagang["latitude"]),
+            "long": str(xiagang["longitude"]),
+            "description": "商铺占道，请回电 13812345678",
+        },
+    )
+    assert created.status_code == 201, created.text
+    number = created.json()[0]["service_request_id"]
+
+    reader = await _key(gql, ["ticket"])
+    masked = await client.get(f"/open311/v2/requests/{number}.json", params={"api_key": reader})
+    assert masked.json()[0]["description"] == "商铺占道，请回电 138****5678"
+
+    reads = "query($n: String) { personalDataReads(ticketNumber: $n) { nodes { actor fieldsRead } } }"
+    assert data(await gql(reads, {"n": number}, as_user="admin"))["personalDataReads"]["nodes"] == []
+    personal = await _key(gql, ["ticket", "ticket_personal"])
+    full = await client.get(f"/open311/v2/requests/{number}.json", params={"api_key": personal})
+    assert full.json()[0]["description"] == "商铺占道，请回电 13812345678"
+    [read] = data(await gql(reads, {"n": number}, as_user="admin"))["personalDataReads"]["nodes"]
+    assert read["fieldsRead"] == "description" and read["actor"].startswith("key:")

@@ -47,17 +47,17 @@ async def test_key_use_is_logged_and_rate_limited(gql: Any, monkeypatch: Any) ->
     )["createApiKey"]
     key, prefix = created["key"], created["apiKey"]["prefix"]
     monkeypatch.setattr("server.settings.settings", _with_limit(3))
-    monkeypatch.setattr("schema.accounting.settings", _with_limit(3))
+    monkeypatch.setattr("server.pipeline.settings", _with_limit(3))
     answers = [await gql("query Stations { stations { totalCount } }", token=key) for _ in range(4)]
     assert [error_codes(a) for a in answers] == [[], [], [], ["RATE_LIMITED"]]
     uses = data(
         await gql(
-            "query($p: String) { apiKeyUses(prefix: $p) { nodes { operation allowed } } }",
+            "query($p: String) { apiKeyUses(prefix: $p) { nodes { interface operation allowed } } }",
             {"p": prefix},
             as_user="admin",
         )
     )["apiKeyUses"]["nodes"]
-    assert [u["operation"] for u in uses] == ["Stations"] * 4
+    assert [(u["interface"], u["operation"]) for u in uses] == [("graphql", "Stations")] * 4
     assert [u["allowed"] for u in uses] == [False, True, True, True]  # newest first
 
 
@@ -66,4 +66,6 @@ def _with_limit(n: int) -> Any:
 
     from server.settings import settings
 
-    return dataclasses.replace(settings, api_key_requests_per_minute=n)
+    # One window for the whole test, wherever the clock stands: windows start at multiples of
+    # their length, and the current one of 10⁹ seconds began in 2001.
+    return dataclasses.replace(settings, api_key_requests_per_minute=n, rate_limit_window_seconds=10**9)
