@@ -76,9 +76,7 @@ TICKET_ACTIONS = (
     "escalate",
 )
 
-ACTIONS = tuple(
-    dict.fromkeys(("read", "create", "update", "erase", *PROPOSAL_ACTIONS, *TICKET_ACTIONS))
-)
+ACTIONS = tuple(dict.fromkeys(("read", "create", "update", "erase", *PROPOSAL_ACTIONS, *TICKET_ACTIONS)))
 
 # What a data-sharing key's scope may name: read-only objects.
 API_KEY_SCOPES = (

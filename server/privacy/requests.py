@@ -224,6 +224,8 @@ async def erase(
     problems = Problems()
     digits = check_phone(phone, problems)
     problems.text("reason", reason, max_length=MAX_REASON, required=True)
+    if any(ch < " " and ch not in "\n\t" for ch in reason):
+        problems.add("reason", "must not contain control characters", "INVALID")
     if problems:
         raise ValidationFailed(problems=list(problems))
     now = clock.now()

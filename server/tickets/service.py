@@ -80,6 +80,8 @@ def list_categories() -> QuerySet[TicketCategory]:
 
 
 async def ticket_by_number(number: str, visible: Q) -> Ticket | None:
+    if "\x00" in number:  # no number holds one, and PostgreSQL refuses it in a parameter
+        return None
     return await Ticket.filter(visible, number=number).first()
 
 
