@@ -94,6 +94,12 @@ class RequestIdMiddleware:
             current_request_id.reset(token)
 
 
+def _byte_length(text: str) -> int:
+    """UTF-8 length of a client's text; a lone surrogate (valid JSON, not valid UTF-8) counts as the
+    three bytes it would take, and never raises."""
+    return len(text.encode(errors="surrogatepass"))
+
+
 def _exchange(request: Any) -> Exchange | None:
     return getattr(request.state, "exchange", None) if isinstance(request, Request) else None
 
@@ -179,7 +185,7 @@ class LianxinGraphQL(GraphQL[Context, None]):
         limit = settings.max_document_bytes
         message = f"The GraphQL document is larger than {limit:,} bytes; send a smaller one."
         if request.method == "GET":
-            return message if len(request.query_params.get("query", "").encode()) > limit else None
+            return message if _byte_length(request.query_params.get("query", "")) > limit else None
         declared = request.headers.get("content-length")
         too_big = f"The request body is larger than {MAX_BODY_BYTES:,} bytes."
         if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
@@ -194,7 +200,7 @@ class LianxinGraphQL(GraphQL[Context, None]):
         except ValueError:
             return None  # the view answers malformed JSON itself
         query = payload.get("query") if isinstance(payload, dict) else None
-        return message if isinstance(query, str) and len(query.encode()) > limit else None
+        return message if isinstance(query, str) and _byte_length(query) > limit else None
 
     def _error(
         self,

@@ -393,18 +393,14 @@ async def test_every_argument_is_bounded(
         assert answer["__typename"] == "ValidationError", (document, answer)
 
 
-@pytest.mark.xfail(
-    reason="server/app.py's document-size check encodes the query and raises on a lone surrogate (a 500); "
-    "the request pipeline is another change's: see the report of this change",
-    strict=False,
-)
 async def test_a_lone_surrogate_in_an_oversized_document_is_not_a_500(client: Any) -> None:
     from server.settings import settings
 
     document = '{ ticket(number: "\\ud800") { id } }' + " " * settings.max_document_bytes
     body = json.dumps({"query": document.replace("\\ud800", "\ud800")}, ensure_ascii=True)
     response = await client.post("/graphql", content=body, headers={"Content-Type": "application/json"})
-    assert response.status_code < 500
+    assert response.status_code == 413, response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "DOCUMENT_TOO_LARGE"
 
 
 async def test_a_query_refused_by_its_service_names_the_fields(gql: Any) -> None:
