@@ -17,7 +17,7 @@ from server.geo.models import Jurisdiction
 from server.pipeline import Call, Interface, json_error, route
 from server.spreadsheets import csv_response
 from server.stations.models import Station
-from server.stats.scorecard import check_period, resolve_place, scorecard
+from server.stats.scorecard import scorecard_for
 
 MAX_JURISDICTION_CODE = 100
 
@@ -76,9 +76,7 @@ async def scorecard_csv(request: Request, call: Call) -> Response:
     jurisdiction_id = engine.tree.id_by_code.get(code) if code else None
     if code and jurisdiction_id is None:
         raise NotFound("Jurisdiction", repr(code))
-    check_period(period_from, period_to)
-    place = resolve_place(authz, jurisdiction_id)
-    card = await scorecard(place, period_from, period_to)
+    place, card = await scorecard_for(authz, jurisdiction_id, period_from, period_to)
     rows: list[list[object]] = [
         ["指标 figure", "值 value"],
         ["辖区 jurisdiction", engine.tree.code(place)],

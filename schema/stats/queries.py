@@ -12,7 +12,6 @@ from schema.ids import filter_id
 from server.authz.authorizer import Authorizer
 from server.enums import StationKind, StationStatus, label_zh
 from server.stats import scorecard as sc
-from server.stats.scorecard import check_period, resolve_place
 
 
 @strawberry.type
@@ -87,9 +86,7 @@ class Scorecard:
 async def build(
     authz: Authorizer, jurisdiction_id: int | None, period_from: date, period_to: date
 ) -> Scorecard:
-    check_period(period_from, period_to)
-    place = resolve_place(authz, jurisdiction_id)
-    card = await sc.scorecard(place, period_from, period_to, department_id=await authz.figures_department())
+    place, card = await sc.scorecard_for(authz, jurisdiction_id, period_from, period_to)
     return Scorecard(
         period_from=period_from,
         period_to=period_to,

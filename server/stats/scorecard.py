@@ -233,3 +233,15 @@ def check_period(period_from: date, period_to: date) -> None:
         raise ValidationFailed(problems=[FieldProblem("to", "is before from", "BAD_RANGE")])
     if (period_to - period_from).days > 366 * 5:
         raise ValidationFailed(problems=[FieldProblem("to", "a period is at most five years", "BAD_RANGE")])
+
+
+async def scorecard_for(
+    authz: Authorizer, jurisdiction_id: int | None, period_from: date, period_to: date
+) -> tuple[int, Scorecard]:
+    """(place, figures) as this caller may read them, for every interface (GraphQL, CSV): the
+    period checked, the place within the caller's statistics scope, and for a caller speaking for
+    an N department only the tickets transferred to that department."""
+    check_period(period_from, period_to)
+    place = resolve_place(authz, jurisdiction_id)
+    department_id = await authz.figures_department()
+    return place, await scorecard(place, period_from, period_to, department_id=department_id)

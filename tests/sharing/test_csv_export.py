@@ -98,3 +98,22 @@ async def test_far_and_malformed_dates_are_a_400_not_a_500(client: Any, gql: Any
         bad = await _get(client, gql, "/export/scorecard.csv", "bureau", **period)
         assert bad.status_code == 400, (period, bad.text)
         assert bad.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_department_liaison_gets_its_departments_figures_in_the_csv_as_in_graphql(
+    client: Any, gql: Any
+) -> None:
+    period = {"from": "2022-01-01", "to": "2026-12-31"}
+    query = (
+        '{ scorecard(periodFrom: "2022-01-01", periodTo: "2026-12-31") { ticketsReceived ticketsResolved } }'
+    )
+    figures = {}
+    for user in ("liaison", "bureau"):
+        card = (await gql(query, as_user=user))["data"]["scorecard"]
+        rows = dict(
+            r for r in _rows(await _get(client, gql, "/export/scorecard.csv", user, **period)) if len(r) == 2
+        )
+        assert int(rows["受理 tickets received"]) == card["ticketsReceived"], user
+        assert int(rows["办结 tickets resolved"]) == card["ticketsResolved"], user
+        figures[user] = card["ticketsReceived"]
+    assert figures["liaison"] < figures["bureau"]  # its department's tickets, not the city's
