@@ -286,6 +286,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         log_config=log_config,
         log_level="info",
         access_log=False,
+        # Client addresses (the per-address login limit) come from the socket unless a proxy in
+        # LIANXIN_FORWARDED_ALLOW_IPS sent them: uvicorn's default would believe any local process.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
     )
     return 0
 

@@ -106,6 +106,10 @@ class Settings:
     # delivery), and how many events may wait for a subscriber before it is dropped as too slow.
     subscription_recheck_seconds: int = 2
     subscription_queue_size: int = 1000
+    # Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto headers are believed
+    # (comma-separated, as uvicorn takes them; "*" for any). Empty: none, so a client cannot choose
+    # the address its logins are counted under.
+    forwarded_allow_ips: str = ""
 
     @property
     def is_demo(self) -> bool:
@@ -160,6 +164,7 @@ def load_settings() -> Settings:
         var_dir=var_dir,
         subscription_recheck_seconds=max(1, _env_int("LIANXIN_SUBSCRIPTION_RECHECK_SECONDS", 2)),
         subscription_queue_size=max(1, _env_int("LIANXIN_SUBSCRIPTION_QUEUE_SIZE", 1000)),
+        forwarded_allow_ips=_env("LIANXIN_FORWARDED_ALLOW_IPS", "").strip(),
     )
 
 
