@@ -8,7 +8,10 @@ and proposal histories, the key-use log and the personal-data read log. Two gaps
   switch off). A BEFORE INSERT trigger now refuses an insert whose id is already taken, so the
   REPLACE never reaches its delete. In a BEFORE INSERT trigger NEW.id is -1 when the id is left
   to SQLite, so an AFTER INSERT trigger (where NEW.id is the real id) keeps every id positive:
-  no row can ever sit at -1 and make ordinary inserts look like a REPLACE.
+  no row can ever sit at -1 and make ordinary inserts look like a REPLACE. The same trigger keeps
+  ids consecutive (a new id is the last one plus one, as SQLite's own are, rows never being
+  deleted): a row placed at the largest possible id would otherwise make every later insert fail
+  ("database or disk is full"), and with it every change, whose audit entry could not be written.
 - PostgreSQL: `SET session_replication_role = replica` (superuser) silences ordinary triggers.
   The triggers are made ENABLE ALWAYS, so they fire in every replication role.
 
@@ -28,8 +31,9 @@ def _sqlite(table: str) -> str:
         f"WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id) "
         f"BEGIN SELECT RAISE(ABORT, 'table {table} is append-only: REPLACE refused'); END;\n"
         f"CREATE TRIGGER IF NOT EXISTS {table}_positive_id AFTER INSERT ON {table} "
-        f"WHEN NEW.id < 1 "
-        f"BEGIN SELECT RAISE(ABORT, 'table {table} is append-only: ids are positive'); END;\n"
+        f"WHEN NEW.id < 1 OR NEW.id > 1 + (SELECT COALESCE(MAX(id), 0) FROM {table} WHERE id < NEW.id) "
+        f"BEGIN SELECT RAISE(ABORT, 'table {table} is append-only: ids are positive and consecutive'); "
+        f"END;\n"
     )
 
 

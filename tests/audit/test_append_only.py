@@ -280,14 +280,17 @@ async def test_no_row_can_take_an_id_that_ordinary_inserts_would_collide_with(
     probe: dict[str, Any], table: str
 ) -> None:
     """SQLite hands a BEFORE INSERT trigger NEW.id = -1 when it picks the id itself: a row at -1
-    (or any id below 1) would make every later insert look like a REPLACE. None can exist."""
+    (or any id below 1) would make every later insert look like a REPLACE; a row at the largest id
+    would make every later insert fail. None can exist."""
     if _dialect() != "sqlite":
         pytest.skip("PostgreSQL has no REPLACE: an id below 1 threatens nothing there")
     columns = [c for c in await _columns(table) if c != "id"]
     row_id = await _a_row(table, probe)
     before = await _snapshot(table)
-    for bad in (-1, 0):
-        with pytest.raises(Exception, match="append-only: ids are positive"):
+    top = await _connection().execute_query_dict(f"SELECT MAX(id) AS m FROM {table}")
+    # below 1, or past the next id: at the largest id no ordinary insert could follow
+    for bad in (-1, 0, top[0]["m"] + 2, 9223372036854775807):
+        with pytest.raises(Exception, match="append-only: ids are positive and consecutive"):
             await _attempt(
                 f"INSERT INTO {table} (id, {', '.join(columns)}) "
                 f"SELECT {bad}, {', '.join(columns)} FROM {table} WHERE id = {row_id}"
