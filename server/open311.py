@@ -9,8 +9,9 @@ ticket_submit, and makes a ticket with source DEPARTMENT. Errors use the spec's 
 Every endpoint is served through the request pipeline (server.pipeline: identification, the key's
 rate limit and use log, personal-data reads); every parameter is bounded (server.params). A
 request's description and status notes are free text in which a citizen may have typed a phone
-number: they are masked unless the caller may read personal data (ticket_personal), and an
-unmasked read is recorded like any other read of personal data.
+number or the reporter's name: they are redacted as in GraphQL unless the caller may read personal
+data (ticket_personal), and an unredacted read is recorded as GraphQL records it
+(server.privacy.redaction.free_text_read, field free_text).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from server.authz.authorizer import Authorizer
 from server.enums import TicketSource, TicketStatus
 from server.errors import DomainError, NotFound, ValidationFailed
 from server.pipeline import Call, Credentials, Interface, route
-from server.privacy.masking import mask_text
+from server.privacy.redaction import free_text_read
 from server.tickets import workflow_service as flow
 from server.tickets.intake import MAX_DESCRIPTION, Intake
 from server.tickets.models import Ticket, TicketCategory
@@ -125,33 +126,26 @@ def _reader(call: Call) -> Authorizer | JSONResponse:
     return authz
 
 
-def _free_text(text: str | None, ticket: Ticket, field: str, personal: bool, call: Call) -> str | None:
-    """Free text as the caller may see it: masked without ticket_personal; with it, in full, and
-    recorded as a read of personal data when it holds any (a phone, an ID number)."""
+def _free_text(text: str | None, ticket: Ticket, personal: bool, call: Call) -> str | None:
+    """Free text as the caller may see it, by the rule GraphQL uses (free_text_read): redacted without
+    ticket_personal (numbers, the reporter's own name and phone); with it, in full, and recorded as a
+    read of personal data when it holds any."""
     if not text:
         return None
-    masked = mask_text(text)
-    if not personal:
-        return masked
-    if masked != text:
-        call.personal_reads.append((ticket.id, ticket.number, field))
-    return text
+    return free_text_read(text, ticket, personal, call.personal_reads)
 
 
 def _request_json(ticket: Ticket, category: TicketCategory, authz: Authorizer, call: Call) -> dict[str, Any]:
     status = "closed" if ticket.status in CLOSED else "open"
     personal = authz.can("ticket_personal", "read", ticket.jurisdiction_id)
-    notes_field = "resolution_note" if ticket.resolution_note else "reject_reason"
     return {
         "service_request_id": ticket.number,
         "status": status,
         "detailed_status": ticket.status.value,
-        "status_notes": _free_text(
-            ticket.resolution_note or ticket.reject_reason, ticket, notes_field, personal, call
-        ),
+        "status_notes": _free_text(ticket.resolution_note or ticket.reject_reason, ticket, personal, call),
         "service_name": f"{category.name} ({category.name_en})",
         "service_code": category.code,
-        "description": _free_text(ticket.description, ticket, "description", personal, call),
+        "description": _free_text(ticket.description, ticket, personal, call),
         "agency_responsible": AGENCY,
         "service_notice": None,
         "requested_datetime": iso(ticket.registered_at),

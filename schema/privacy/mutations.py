@@ -19,8 +19,10 @@ ErasePersonalDataResult = Annotated[
 @strawberry.type
 class PrivacyMutation:
     @strawberry.mutation(
-        description="Anonymise every ticket whose reporter gave this phone, as retention does. Refused "
-        "(code TICKET_OPEN on field force) while one of them is open, unless force is true. The reason "
+        description="Anonymise every ticket whose reporter gave this phone, as retention does, and mask "
+        "the phone where other tickets' free text mentions it (their own reporter left alone). Refused "
+        "(code TICKET_OPEN on field force) while one of the reporter's tickets is open, unless force is "
+        "true. The reason "
         "is required (at most 500 characters). Audited with a keyed hash of the phone, never the phone. "
         "Needs personal_data_request:erase."
     )

@@ -17,7 +17,8 @@ from server.privacy import requests
 class PrivacyQuery:
     @strawberry.field(
         description="Every ticket whose reporter gave this phone (digits compared, spaces, hyphens and "
-        "+86 ignored), what it holds, every logged read of it and earlier erasures for the phone. "
+        "+86 ignored) or whose free text mentions it (in any form masking recognises), what it "
+        "holds, every logged read of it and earlier erasures for the phone. "
         "Needs personal_data_request:read. The report is itself a read of personal data, and logged."
     )
     async def personal_data_report(self, info: strawberry.Info, phone: str) -> PersonalDataReport:
@@ -40,6 +41,7 @@ class PrivacyQuery:
                     reporter_name=t.reporter_name,
                     reporter_phone=t.reporter_phone,
                     fields_mentioning_phone=t.fields_mentioning_phone,
+                    held_as_reporter=t.held_as_reporter,
                 )
                 for t in found.tickets
             ],

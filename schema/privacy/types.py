@@ -21,6 +21,11 @@ class PersonalDataTicket:
         description="Free-text fields that contain the number: description, resolution_note, "
         "reject_reason, citizen_feedback."
     )
+    held_as_reporter: bool = strawberry.field(
+        description="True when the phone is this ticket's reporter's. False when the ticket only mentions "
+        "it in its free text (fieldsMentioningPhone) and its reporter is someone else, whose name and "
+        "phone are then not shown (empty); an erasure masks the mentions and leaves that reporter alone."
+    )
 
 
 @strawberry.type(description="A logged read of a ticket's personal data.")

@@ -24,8 +24,7 @@ from server import enums as e
 from server.enums import label_zh
 from server.errors import Forbidden
 from server.privacy.inventory import MASKS
-from server.privacy.masking import contains_personal_numbers
-from server.privacy.redaction import known_values, redact_text
+from server.privacy.redaction import free_text_read, known_values, redact_text
 from server.tickets import models
 from server.tickets.workflow import OPEN
 
@@ -54,14 +53,12 @@ def masked_personal_data(ticket: Any, field: str) -> str:
 
 
 def free_text(info: strawberry.Info, ticket: Any, field: str) -> str:
-    """Text typed by staff or the citizen, whole for ticket_personal:read (a read that is logged when
-    it holds a phone or ID number), else with those numbers and the reporter's name masked."""
-    text: str = getattr(ticket, field) or ""
-    if may_read_personal(info, ticket):
-        if contains_personal_numbers(text):
-            info.context.personal_reads.append((ticket.id, ticket.number, "free_text"))
-        return text
-    return redact_text(text, known_values(ticket))
+    """Text typed by staff or the citizen: whole for ticket_personal:read (a logged read when it holds
+    personal data), else redacted. The rule is server.privacy.redaction.free_text_read, shared with
+    Open311."""
+    return free_text_read(
+        getattr(ticket, field), ticket, may_read_personal(info, ticket), info.context.personal_reads
+    )
 
 
 FREE_TEXT_NOTE = (

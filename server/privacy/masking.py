@@ -4,31 +4,84 @@ The usual Chinese forms: a mobile number keeps its first three and last four dig
 (138****0000), a name its family name (王*), an 18-digit resident ID number its first six and last
 four characters (440301********123X). Free text (descriptions, notes, feedback) is returned with
 mobile numbers, landlines and ID numbers masked the same way.
+
+Numbers are found however people type them: any Unicode decimal digit (full-width １３９… from a
+Chinese input method as well as 139…), and between digits one of the separators people use —
+space, hyphen, dot, underscore, their full-width forms, a dash — with an area code optionally in
+parentheses. Only the number itself is rewritten; the rest of the text is left exactly as typed
+(no NFKC: that would also turn the Chinese comma ， into ","). A masked number is written in ASCII
+digits.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 
-# A mainland mobile number (1[3-9] and nine more digits), optionally +86 / 0086 / 86 first and
-# spaced or hyphenated as people type them (138 1234 5678, 138-1234-5678). Not inside a longer
-# run of digits (a ticket number, a longer ID).
-MOBILE = re.compile(r"(?<![0-9])(?:(?:\+|00)?86[ \-]?)?1[3-9][0-9](?:[ \-]?[0-9]){8}(?![0-9])")
-# An 18-digit resident identity number (last character may be X), or the old 15-digit form.
-ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:[1-9][0-9]{16}[0-9Xx]|[1-9][0-9]{14})(?![0-9A-Za-z])")
-# A landline with area code (0769-2345-6789, 0769 23456789, 076923456789).
-LANDLINE = re.compile(r"(?<![0-9])0[1-9][0-9]{1,2}[ \-]?[0-9]{3,4}[ \-]?[0-9]{4}(?![0-9])")
+# What people type between the digits of one number: space, hyphen, dot, underscore, no-break and
+# ideographic (full-width) space, full-width hyphen/dot/underscore, the dashes and the minus sign.
+SEP = r"[ \-._\u00a0\u3000\uff0d\uff0e\uff3f\u2010-\u2015\u2212]"
+_S = SEP + "?"
+_D = r"\d"  # str patterns: every Unicode decimal digit, full-width ones included
+# A mainland mobile number (1[3-9] and nine more digits), optionally +86 / 0086 / 86 first, typed
+# with separators (138 1234 5678, 138-1234-5678, 139.8765.4321, 139_8765_4321, １３９８７６５４３２１).
+# Not inside a longer run of digits (a ticket number, a longer ID).
+MOBILE = re.compile(
+    rf"(?<!\d)(?:(?:[+＋]|[0０]{{2}})?[8８][6６]{_S})?[1１][3-9３-９]{_D}(?:{_S}{_D}){{8}}(?!\d)"
+)
+# An 18-digit resident identity number (last character may be X), or the old 15-digit form, its
+# digits possibly grouped (440301 19900101 1234).
+ID_NUMBER = re.compile(
+    rf"(?<![\dA-Za-zＡ-Ｚａ-ｚ])(?:[1-9１-９](?:{_S}{_D}){{16}}{_S}[\dXxＸｘ]|[1-9１-９](?:{_S}{_D}){{14}})"
+    r"(?![\dA-Za-zＡ-Ｚａ-ｚ])"
+)
+# A landline with area code (0769-2345-6789, 0769 23456789, 076923456789, (0769) 2345 6789).
+_AREA = rf"[0０][1-9１-９]{_D}{{1,2}}"
+LANDLINE = re.compile(rf"(?<!\d)(?:[(（]{_AREA}[)）]|{_AREA}){_S}{_D}{{3,4}}{_S}{_D}{{4}}(?!\d)")
+
+
+def fold_digits(text: str) -> str:
+    """Every decimal digit (full-width, Arabic-Indic, …) as its ASCII digit; nothing else changed."""
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
 
 
 def _digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit() or ch in "Xx")
+    """The digits (in ASCII) and a final X of an ID number."""
+    return "".join(
+        str(unicodedata.decimal(ch)) if ch.isdecimal() else "X"
+        for ch in text
+        if ch.isdecimal() or ch in "XxＸｘ"
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def number_pattern(digits: str) -> re.Pattern[str]:
+    """This number (ASCII digits, no country code) however it may be typed in free text: each digit
+    in any script, the separators of SEP between them, +86 / 0086 / 86 in front."""
+    body = _S.join(_digit(d) for d in digits)
+    return re.compile(rf"(?<!\d)(?:(?:[+＋]|[0０]{{2}})?[8８][6６]{_S})?{body}(?!\d)")
+
+
+def _digit(d: str) -> str:
+    """One ASCII digit, matched as any decimal digit of the same value."""
+    return "[" + _same_value()[int(d)] + "]"
+
+
+@functools.cache
+def _same_value() -> tuple[str, ...]:
+    """Every decimal digit character by value, 0-9 (computed once per process: ~0.15 s)."""
+    found: list[list[str]] = [[] for _ in range(10)]
+    for ch in re.findall(r"\d", "".join(map(chr, range(0x110000)))):
+        found[unicodedata.decimal(ch)].append(ch)
+    return tuple("".join(chars) for chars in found)
 
 
 def mask_phone(phone: str | None) -> str | None:
     """138****0000 for a mobile; other numbers keep their first three and last four digits."""
     if phone is None:
         return None
-    digits = _digits(phone)
+    digits = "".join(str(unicodedata.decimal(ch)) for ch in phone if ch.isdecimal())
     if not digits:
         return ""
     if len(digits) >= 13 and digits.startswith("86"):
@@ -52,7 +105,29 @@ def mask_name(name: str | None) -> str | None:
 
 
 def mask_id_number(number: str) -> str:
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    """440301********123X, however the number was typed (full-width digits, grouped)."""
+    chars = _digits(number)
+    return chars[:6] + "*" * (len(chars) - 10) + chars[-4:]
+
+
+def phone_digits(phone: str) -> str:
+    """The digits of a phone number (ASCII) without the country code: '+86 138-0013-8000' →
+    '13800138000'."""
+    digits = "".join(str(unicodedata.decimal(ch)) for ch in phone if ch.isdecimal())
+    if digits.startswith("0086"):
+        return digits[4:]
+    if phone.strip()[:1] in "+＋" and digits.startswith("86"):
+        return digits[2:]
+    if len(digits) == 13 and digits.startswith("86"):
+        return digits[2:]
+    return digits
+
+
+def mask_number(text: str, digits: str) -> str:
+    """The text with every occurrence of this one number (however typed) masked."""
+    if len(digits) < 5 or not text:
+        return text
+    return number_pattern(digits).sub(lambda m: mask_phone(m.group(0)) or "", text)
 
 
 def mask_text(text: str | None) -> str | None:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from server.privacy.inventory import CHANGED, FREE_TEXT_FIELDS, MARKERS, MASKS, PERSONAL_FIELDS, REMOVED, SET
-from server.privacy.masking import mask_text
+from server.privacy.masking import mask_number, mask_text, phone_digits
 
 Known = list[tuple[str, str]]  # (personal field, value) of the citizen a text may mention
 
@@ -35,13 +35,30 @@ def known_values(*sources: Any, fields: Iterable[str] = ("reporter_name", "repor
 
 def redact_text(text: str | None, known: Sequence[tuple[str, str]] = ()) -> str:
     """The text with the citizen's own name and phone (when known) and any phone or ID number masked.
-    A one-character name is left alone: it would mask that character everywhere."""
+    The phone is found however it was typed (server.privacy.masking.number_pattern). A one-character
+    name is left alone: it would mask that character everywhere."""
     if not text:
         return text or ""
     for field, value in sorted(known, key=lambda pair: -len(pair[1])):
-        if len(value) >= 2 and value in text:
+        if field == "reporter_phone":
+            text = mask_number(text, phone_digits(value))
+        elif len(value) >= 2 and value in text:
             text = text.replace(value, MASKS[field](value) or "")
     return mask_text(text) or ""
+
+
+def free_text_read(text: str | None, ticket: Any, may_read_personal: bool, reads: list[Any]) -> str:
+    """A ticket's free text as a caller sees it, for every interface (GraphQL, Open311): whole for
+    ticket_personal:read, else redacted (numbers, the reporter's own name and phone). A whole read is
+    recorded in `reads` as a read of the ticket's personal data (field `free_text`) exactly when the
+    redacted form would differ: the text holds a phone or ID number, or the reporter's name or phone."""
+    text = text or ""
+    redacted = redact_text(text, known_values(ticket))
+    if not may_read_personal:
+        return redacted
+    if redacted != text:
+        reads.append((ticket.id, ticket.number, "free_text"))
+    return text
 
 
 def redact_json(value: Any, known: Sequence[tuple[str, str]] = ()) -> Any:

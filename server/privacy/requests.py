@@ -1,8 +1,12 @@
 """A person's requests about their personal data (PIPL): what is held about a phone number, and
 its erasure.
 
-Tickets are matched on the phone's digits, however it was typed (spaces, hyphens, +86 / 0086).
-An erasure anonymises every ticket with that phone exactly as retention does, and is audited
+Tickets are matched on the phone's digits, however it was typed (spaces, hyphens, +86 / 0086):
+those whose reporter gave the phone, and those whose free text mentions it in any form masking
+recognises (server.privacy.masking.number_pattern) while their reporter is someone else (the
+reporter was changed, or a neighbour's number was noted). An erasure anonymises every ticket of the
+reporter exactly as retention does, masks the mentions in the others' free text (their own
+reporter left alone), and is audited
 without the phone in clear: the audit entry carries an HMAC-SHA256 of the normalised digits under
 the server's secret key, so a later report for the same phone finds it and nobody can read the
 number back out of the trail.
@@ -25,7 +29,7 @@ from server.audit.models import AuditEntry
 from server.authz.authorizer import Authorizer
 from server.authz.engine import CITY
 from server.errors import FieldProblem, ValidationFailed
-from server.privacy.masking import mask_phone, mask_text
+from server.privacy.masking import fold_digits, mask_phone, mask_text, number_pattern, phone_digits
 from server.privacy.retention import COLUMNS, FINAL_AT, FREE_TEXT, anonymise_rows, placeholders
 from server.settings import settings
 from server.stats.models import PersonalDataAccess
@@ -47,15 +51,11 @@ STORED_DIGITS = (
 
 def normalised(phone: str) -> str:
     """The digits of a phone number without the country code: '+86 138-0013-8000' → '13800138000'."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if digits.startswith("0086"):
-        return digits[4:]
-    if phone.strip().startswith("+86") or (len(digits) == 13 and digits.startswith("86")):
-        return digits[2:]
-    return digits
+    return phone_digits(phone)
 
 
 def check_phone(phone: str, problems: Problems, field_name: str = "phone") -> str:
+    phone = fold_digits(phone).replace("＋", "+")  # as typed with a Chinese input method
     digits = normalised(phone) if PHONE_CHARACTERS.match(phone.strip()) else ""
     if not 5 <= len(digits) <= 20:
         problems.add(
@@ -72,10 +72,9 @@ def phone_key(digits: str) -> str:
     return hmac.new(settings.secret_key.encode(), digits.encode(), hashlib.sha256).hexdigest()
 
 
-def mentions(text: str, digits: str) -> bool:
-    """Whether free text contains the number, typed with or without spaces and hyphens."""
-    compact = re.sub(r"(?<=[0-9])[ \-]+(?=[0-9])", "", text or "")
-    return re.search(rf"(?<![0-9]){re.escape(digits)}(?![0-9])", compact) is not None
+def mentions(text: str | None, digits: str) -> bool:
+    """Whether free text contains the number, in any form masking recognises."""
+    return bool(text) and number_pattern(digits).search(text) is not None  # type: ignore[arg-type]
 
 
 def _require(authz: Authorizer, act: str) -> None:
@@ -93,6 +92,25 @@ async def _matching_ids(digits: str) -> list[int]:
     return [int(r["id"]) for r in rows]
 
 
+async def _mentioning_ids(digits: str, reporters: list[int]) -> list[int]:
+    """Tickets (other than `reporters`) whose free text mentions the number. One statement scans
+    the free-text columns for its last three digits (ASCII or full-width: every grouping people
+    type keeps them together); the few rows it finds are checked with the masking matcher."""
+    conn = connections.get("default")
+    ph = placeholders(conn)
+    tail = digits[-3:]
+    wide = "".join(chr(0xFF10 + int(d)) for d in tail)
+    likes = " OR ".join(f"{c} LIKE {ph(1)} OR {c} LIKE {ph(2)}" for c in FREE_TEXT)
+    rows = await conn.execute_query_dict(
+        f"SELECT id, {', '.join(FREE_TEXT)} FROM ticket WHERE {likes} ORDER BY id",
+        [f"%{tail}%", f"%{wide}%"] * (1 if conn.capabilities.dialect == "postgres" else len(FREE_TEXT)),
+    )
+    skip = set(reporters)
+    return [
+        int(r["id"]) for r in rows if r["id"] not in skip and any(mentions(r[c], digits) for c in FREE_TEXT)
+    ]
+
+
 # ---- the report ----------------------------------------------------------------------------------
 
 
@@ -106,6 +124,7 @@ class HeldTicket:
     reporter_name: str
     reporter_phone: str
     fields_mentioning_phone: list[str]
+    held_as_reporter: bool = True
 
 
 @dataclass
@@ -161,7 +180,10 @@ async def report(phone: str, *, authz: Authorizer) -> Report:
     from server.tickets.models import Ticket
 
     ids = await _matching_ids(digits)
-    tickets = await Ticket.filter(id__in=ids[-MAX_LISTED:]).order_by("-registered_at", "-id") if ids else []
+    mentioning = await _mentioning_ids(digits, ids)
+    listed = sorted([*ids, *mentioning])[-MAX_LISTED:]
+    tickets = await Ticket.filter(id__in=listed).order_by("-registered_at", "-id") if listed else []
+    reporters = set(ids)
     held = [
         HeldTicket(
             id=t.id,
@@ -169,16 +191,18 @@ async def report(phone: str, *, authz: Authorizer) -> Report:
             status=t.status.value,
             registered_at=t.registered_at,
             final_at=t.closed_at or t.resolved_at,
-            reporter_name=t.reporter_name,
-            reporter_phone=t.reporter_phone,
+            # a ticket that only mentions the phone belongs to someone else: not theirs to see
+            reporter_name=t.reporter_name if t.id in reporters else "",
+            reporter_phone=t.reporter_phone if t.id in reporters else "",
             fields_mentioning_phone=[f for f in FREE_TEXT if mentions(getattr(t, f), digits)],
+            held_as_reporter=t.id in reporters,
         )
         for t in tickets
     ]
     earlier = AuditEntry.filter(operation=ERASE_OPERATION, object_id=phone_key(digits)).order_by("-id")
     erasures = [_erasure(e) for e in await earlier]
     erased_numbers = {n for e in erasures for n in e.ticket_numbers}
-    read_ids = set(ids)
+    read_ids = set(ids) | set(mentioning)
     if erased_numbers:
         erased = await Ticket.filter(number__in=sorted(erased_numbers)).values_list("id", flat=True)
         read_ids |= {int(i) for i in erased}  # type: ignore[call-overload]
@@ -186,7 +210,7 @@ async def report(phone: str, *, authz: Authorizer) -> Report:
     reads = await reads_query.order_by("-id").limit(MAX_LISTED) if read_ids else []
     return Report(
         phone_masked=mask_phone(digits) or "",
-        ticket_count=len(ids),
+        ticket_count=len(ids) + len(mentioning),
         tickets=held,
         read_count=await reads_query.count() if read_ids else 0,
         reads=[
@@ -231,16 +255,9 @@ async def erase(
     now = clock.now()
     async with in_transaction() as conn:
         ids = await _matching_ids(digits)
-        rows: list[dict[str, Any]] = []
-        if ids:
-            ph = placeholders(conn)
-            lock = " FOR UPDATE" if conn.capabilities.dialect == "postgres" else ""
-            marks = ", ".join(ph(i + 1) for i in range(len(ids)))
-            rows = await conn.execute_query_dict(
-                f"SELECT {', '.join(COLUMNS)}, number, status, {FINAL_AT} AS final_at FROM ticket "
-                f"WHERE id IN ({marks}) ORDER BY id{lock}",
-                ids,
-            )
+        rows = await _locked_rows(conn, ids)
+        # tickets of someone else that mention the phone: their mentions are masked, open or not
+        mention_rows = await _locked_rows(conn, await _mentioning_ids(digits, ids))
         still_open = [r["number"] for r in rows if r["status"] in OPEN_VALUES]
         if still_open and not force:
             raise ValidationFailed(
@@ -254,7 +271,9 @@ async def erase(
                 ]
             )
         anonymised = await anonymise_rows(conn, rows, now)
+        masked = await anonymise_rows(conn, mention_rows, now, mentioning=digits)
         numbers = [str(r["number"]) for r in rows]
+        mentioned = [str(r["number"]) for r in mention_rows]
         key = phone_key(digits)
         await AuditEntry.create(
             actor=actor,
@@ -264,8 +283,9 @@ async def erase(
             before=None,
             after={
                 "phoneKey": key,
-                "tickets": numbers,
-                "count": anonymised,
+                "tickets": numbers + mentioned,
+                "count": anonymised + masked,
+                "mentioning": len(mentioned),
                 "openTickets": len(still_open),
                 "forced": force,
                 "reason": mask_text(reason.strip()),
@@ -273,4 +293,25 @@ async def erase(
             request_id=request_id,
             using_db=conn,
         )
-    return Erasure(ticket_numbers=numbers, anonymised=anonymised, open_tickets=len(still_open), at=now)
+    return Erasure(
+        ticket_numbers=numbers + mentioned,
+        anonymised=anonymised + masked,
+        open_tickets=len(still_open),
+        at=now,
+    )
+
+
+async def _locked_rows(conn: Any, ids: list[int]) -> list[dict[str, Any]]:
+    """The rows to anonymise, read (and on PostgreSQL locked) inside the erasure's transaction."""
+    if not ids:
+        return []
+    ph = placeholders(conn)
+    lock = " FOR UPDATE" if conn.capabilities.dialect == "postgres" else ""
+    marks = ", ".join(ph(i + 1) for i in range(len(ids)))
+    return list(
+        await conn.execute_query_dict(
+            f"SELECT {', '.join(COLUMNS)}, number, status, {FINAL_AT} AS final_at FROM ticket "
+            f"WHERE id IN ({marks}) ORDER BY id{lock}",
+            ids,
+        )
+    )

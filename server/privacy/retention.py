@@ -30,7 +30,7 @@ from tortoise.transactions import in_transaction
 
 from server import clock
 from server.audit.models import AuditEntry
-from server.privacy.masking import mask_name, mask_phone, mask_text
+from server.privacy.masking import mask_name, mask_number, mask_text, phone_digits
 from server.settings import settings
 from server.tickets.workflow import DONE
 from server.timeutil import CITY_TZ
@@ -44,23 +44,20 @@ DONE_VALUES = tuple(s.value for s in DONE)
 # resolved; updated_at only for rows loaded without either.
 FINAL_AT = "COALESCE(closed_at, resolved_at, updated_at)"
 BATCH_SIZE = 1000
-DIGIT = re.compile(r"[0-9]")  # every number mask_text masks has digits; most free text has none
+DIGIT = re.compile(r"\d")  # every number mask_text masks has digits; most free text has none
 
 
 def scrub(text: str, name: str, phone: str) -> str:
     """Free text without the reporter: their name by its masked form, their phone however it was
-    typed, then every phone and ID number (mask_text)."""
+    typed (masking.mask_number), then every phone and ID number (mask_text)."""
     if not text:
         return text
     name = name.strip()
     if len(name) >= 2:  # a one-character "name" would mask that character everywhere
         text = text.replace(name, mask_name(name) or "")
-    phone = phone.strip()
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    for form in {phone, digits}:
-        if len(form) >= 5:
-            text = text.replace(form, mask_phone(phone) or "")
-    return (mask_text(text) or "") if DIGIT.search(text) else text
+    if not DIGIT.search(text):
+        return text
+    return mask_text(mask_number(text, phone_digits(phone))) or ""
 
 
 def anonymised(row: dict[str, Any]) -> dict[str, str]:
@@ -69,6 +66,18 @@ def anonymised(row: dict[str, Any]) -> dict[str, str]:
     values = {"reporter_name": "", "reporter_phone": ""}
     for field in FREE_TEXT:
         values[field] = scrub(row.get(field) or "", name, phone)
+    return values
+
+
+def without_mentions(row: dict[str, Any], digits: str) -> dict[str, str]:
+    """The new values of a ticket row whose free text mentions a phone that is not its reporter's
+    (an erasure for that phone): the mentions masked, the ticket's own reporter left alone."""
+    values = {
+        "reporter_name": row.get("reporter_name") or "",
+        "reporter_phone": row.get("reporter_phone") or "",
+    }
+    for field in FREE_TEXT:
+        values[field] = mask_number(row.get(field) or "", digits)
     return values
 
 
@@ -84,30 +93,52 @@ def db_time(conn: BaseDBAsyncClient, moment: datetime) -> Any:
     return moment if conn.capabilities.dialect == "postgres" else moment.isoformat(" ")
 
 
-async def anonymise_rows(conn: BaseDBAsyncClient, rows: Sequence[dict[str, Any]], now: datetime) -> int:
+async def anonymise_rows(
+    conn: BaseDBAsyncClient, rows: Sequence[dict[str, Any]], now: datetime, *, mentioning: str = ""
+) -> int:
     """Inside the caller's transaction: anonymise these rows (read in that transaction), each only
-    if still at the version read. Returns how many were written."""
+    if still at the version read. Returns how many were written.
+
+    With `mentioning` (a phone's digits), the rows are tickets whose free text mentions that phone
+    but whose reporter is someone else: only the mentions are masked (without_mentions), and
+    anonymised_at is left alone, so retention still anonymises their own reporter in time."""
     if not rows:
         return 0
     sets = ["reporter_name", "reporter_phone", *FREE_TEXT]
+    values_of: Callable[[dict[str, Any]], dict[str, str]] = (
+        (lambda row: without_mentions(row, mentioning)) if mentioning else anonymised
+    )
     if conn.capabilities.dialect == "postgres":
         # One statement per batch: the new values as arrays, joined to the rows by id.
-        new = [anonymised(row) for row in rows]
-        arrays = [[row["id"] for row in rows], [row["version"] for row in rows]]
+        new = [values_of(row) for row in rows]
+        arrays: list[Any] = [[row["id"] for row in rows], [row["version"] for row in rows]]
         arrays += [[values[c] for values in new] for c in sets]
         types = ["bigint[]", "int[]"] + ["text[]"] * len(sets)
-        unnest = ", ".join(f"${i + 2}::{t}" for i, t in enumerate(types))
+        stamp, first = ("", 1) if mentioning else (", anonymised_at = $1", 2)
+        unnest = ", ".join(f"${i + first}::{t}" for i, t in enumerate(types))
         written = await conn.execute_query_dict(
             "UPDATE ticket AS t SET "
             + ", ".join(f"{c} = v.{c}" for c in sets)
-            + ", anonymised_at = $1, version = t.version + 1"
+            + f"{stamp}, version = t.version + 1"
             + f" FROM unnest({unnest}) AS v(id, version, {', '.join(sets)})"
             + " WHERE t.id = v.id AND t.version = v.version RETURNING t.id",
-            [now, *arrays],
+            arrays if mentioning else [now, *arrays],
         )
         return len(written)
     ph = placeholders(conn)
     n = len(sets)
+    if mentioning:  # an erasure's few tickets: one statement each, counted by RETURNING
+        sql = (
+            "UPDATE ticket SET "
+            + ", ".join(f"{c} = {ph(i + 1)}" for i, c in enumerate(sets))
+            + f", version = version + 1 WHERE id = {ph(n + 1)} AND version = {ph(n + 2)} RETURNING id"
+        )
+        written = 0
+        for row in rows:
+            values = values_of(row)
+            done = await conn.execute_query_dict(sql, [*(values[c] for c in sets), row["id"], row["version"]])
+            written += len(done)
+        return written
     sql = (
         "UPDATE ticket SET "
         + ", ".join(f"{c} = {ph(i + 1)}" for i, c in enumerate(sets))
@@ -117,7 +148,7 @@ async def anonymise_rows(conn: BaseDBAsyncClient, rows: Sequence[dict[str, Any]]
     at = db_time(conn, now)
     params = []
     for row in rows:
-        values = anonymised(row)
+        values = values_of(row)
         params.append([*(values[c] for c in sets), at, row["id"], row["version"]])
     await conn.execute_many(sql, params)
     ids = [row["id"] for row in rows]

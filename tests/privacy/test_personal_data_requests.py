@@ -11,7 +11,7 @@ from tests.privacy.helpers import statistics, tables_holding, ticket
 from tests.tickets.workflow_helpers import ids, register, step
 
 REPORT = """query($p: String!) { personalDataReport(phone: $p) { phoneMasked ticketCount
-  tickets { number status reporterName reporterPhone fieldsMentioningPhone finalAt }
+  tickets { number status reporterName reporterPhone fieldsMentioningPhone heldAsReporter finalAt }
   readCount reads { actor interface ticketNumber fieldsRead at }
   erasures { actor ticketNumbers ticketsAnonymised forced reason at } } }"""
 ERASE = """mutation($p: String!, $r: String!, $f: Boolean) {
@@ -174,3 +174,47 @@ async def test_erasure_refused_while_open_then_forced_leaves_no_phone_and_the_fi
     assert entry["operation"] == "erasePersonalData" and len(entry["objectId"]) == 64
     assert phone not in str(entry) and "4404" not in entry["objectId"]
 
+
+async def test_a_phone_mentioned_in_another_reporters_ticket_is_reported_and_erased(gql: Any) -> None:
+    """The reporter was changed (updateTicket): the old number stays in the free text. The report
+    finds the ticket by the mention (not as the reporter's), and the erasure masks the mentions and
+    leaves the ticket's own reporter alone."""
+    refs = await ids(gql)
+    t = (
+        await register(
+            gql,
+            refs,
+            reporterName="李四",
+            reporterPhone="13912345600",
+            description="原号13912345678，李四",
+        )
+    )["ticket"]
+    updated = data(
+        await gql(
+            'mutation($t: TicketVersion!) { updateTicket(ticket: $t, reporterName: "钱七", '
+            'reporterPhone: "13912345699") { __typename ... on TicketPayload { ticket { id version } } } }',
+            {"t": _tv(t)},
+            as_user="worker-xiagang",
+        )
+    )["updateTicket"]
+    assert updated["__typename"] == "TicketPayload", updated
+    await _reject(gql, updated["ticket"], "李四改号，旧号 139.1234.5678 停用")
+
+    report = data(await gql(REPORT, {"p": "13912345678"}))["personalDataReport"]
+    assert report["ticketCount"] == 1
+    [held] = report["tickets"]
+    assert held["number"] == t["number"] and held["fieldsMentioningPhone"] == ["description", "reject_reason"]
+    assert (held["heldAsReporter"], held["reporterName"], held["reporterPhone"]) == (False, "", "")
+    # the same number typed in full-width digits finds the same ticket
+    wide = "".join(chr(0xFF10 + int(d)) for d in "13912345678")
+    assert data(await gql(REPORT, {"p": wide}))["personalDataReport"]["ticketCount"] == 1
+
+    erased = data(await gql(ERASE, {"p": "139 1234 5678", "r": "本人申请删除"}))["erasePersonalData"]
+    assert erased["__typename"] == "ErasePersonalDataPayload", erased
+    assert erased["ticketNumbers"] == [t["number"]] and erased["ticketsAnonymised"] == 1
+    after = await ticket(gql, t["number"])
+    assert after["description"] == "原号139****5678，李四"
+    assert after["rejectReason"] == "李四改号，旧号 139****5678 停用"
+    assert (after["reporterName"], after["reporterPhone"]) == ("钱七", "13912345699")  # someone else's
+    assert await tables_holding("13912345678", "139.1234.5678") == set()
+    assert data(await gql(REPORT, {"p": "13912345678"}))["personalDataReport"]["ticketCount"] == 0

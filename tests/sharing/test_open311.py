@@ -210,4 +210,74 @@ async def test_free_text_is_masked_unless_the_key_may_read_personal_data(client:
     full = await client.get(f"/open311/v2/requests/{number}.json", params={"api_key": personal})
     assert full.json()[0]["description"] == "商铺占道，请回电 13812345678"
     [read] = data(await gql(reads, {"n": number}, as_user="admin"))["personalDataReads"]["nodes"]
-    assert read["fieldsRead"] == "description" and read["actor"].startswith("key:")
+    assert read["fieldsRead"] == "free_text" and read["actor"].startswith("key:")  # as GraphQL records it
+
+
+async def test_the_reporters_own_name_is_redacted_and_its_full_read_logged_as_in_graphql(
+    client: Any, gql: Any
+) -> None:
+    """Open311 redacts free text by the rule GraphQL uses (the ticket's own reporter included), and
+    records a full read of text that holds only the reporter's name, as GraphQL does."""
+    from tests.tickets.workflow_helpers import ids, register, step
+
+    refs = await ids(gql)
+    t = (
+        await register(
+            gql,
+            refs,
+            reporterName="张三丰",
+            reporterPhone="13622220001",
+            description="改：张三丰 电话 13722222222，门口占道",
+        )
+    )["ticket"]
+    number = t["number"]
+    in_graphql = data(
+        await gql(
+            "query($n: String!) { ticket(number: $n) { description } }", {"n": number}, as_user="deputy"
+        )
+    )["ticket"]["description"]
+    reader = await _key(gql, ["ticket"])
+    masked = await client.get(f"/open311/v2/requests/{number}.json", params={"api_key": reader})
+    assert masked.json()[0]["description"] == in_graphql == "改：张** 电话 137****2222，门口占道"
+    assert "张三丰" not in masked.text
+
+    # text that holds the reporter's name and nothing else: masked without ticket_personal, and
+    # with it a logged read of personal data, in Open311 as in GraphQL
+    rejected = await step(
+        gql,
+        "rejectTicket",
+        ", reason: $r",
+        {"t": {"id": t["id"], "version": t["version"]}, "r": "张三丰本人撤回", "_types": ", $r: String!"},
+        "chief-changan",
+    )
+    assert rejected["__typename"] == "TicketPayload", rejected
+    name_only = (
+        await register(
+            gql, refs, reporterName="张三丰", reporterPhone="13622220001", description="张三丰反映门口占道"
+        )
+    )["ticket"]["number"]
+    for n in (number, name_only):
+        got = (await client.get(f"/open311/v2/requests/{n}.json", params={"api_key": reader})).json()[0]
+        assert "张三丰" not in str(got) and "张**" in (got["status_notes"] or got["description"])
+    reads = "query($n: String) { personalDataReads(ticketNumber: $n) { nodes { actor fieldsRead } } }"
+
+    async def key_reads(n: str) -> list[dict[str, Any]]:
+        nodes = data(await gql(reads, {"n": n}, as_user="admin"))["personalDataReads"]["nodes"]
+        return [r for r in nodes if r["actor"].startswith("key:")]
+
+    assert await key_reads(name_only) == []
+
+    personal = await _key(gql, ["ticket", "ticket_personal"])
+    full = await client.get(
+        "/open311/v2/requests.json",
+        params={"api_key": personal, "service_request_id": f"{number},{name_only}"},
+    )
+    by_number = {r["service_request_id"]: r for r in full.json()}
+    assert by_number[number]["status_notes"] == "张三丰本人撤回"
+    assert by_number[name_only]["description"] == "张三丰反映门口占道"
+    [read] = await key_reads(name_only)
+    assert read["fieldsRead"] == "free_text"
+    # GraphQL records the same read of the same text
+    await gql("query($n: String!) { ticket(number: $n) { description } }", {"n": name_only})
+    nodes = data(await gql(reads, {"n": name_only}, as_user="admin"))["personalDataReads"]["nodes"]
+    assert {"actor": "bureau", "fieldsRead": "free_text"} in nodes

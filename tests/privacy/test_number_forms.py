@@ -1,0 +1,70 @@
+"""Phone and ID numbers are masked however they are typed — full-width digits from a Chinese input
+method, dots, underscores, full-width separators, an area code in parentheses — in what callers
+without ticket_personal read and in the append-only history, and the reporter's own phone is found
+in any of these forms; ticket numbers, dates, times and amounts are left as typed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.helpers import data
+from tests.privacy.helpers import tables_holding
+from tests.tickets.workflow_helpers import ids, register, step
+
+READ = """query($n: String!) { ticket(number: $n) { description rejectReason history { action comment } } }"""
+ERASE = """mutation($p: String!) { erasePersonalData(phone: $p, reason: "本人申请", force: true) { __typename
+  ... on ErasePersonalDataPayload { ticketsAnonymised } } }"""
+# Not numbers of a person: they must come through exactly as typed.
+KEPT = "工单 DG-20260302-000017，2026-03-02 09:30 到场，2026.03.02 复查，罚款 1,250.50 元，面积 13.5 平方米"
+
+
+async def test_numbers_in_every_typed_form_are_masked_and_never_stored_in_the_history(gql: Any) -> None:
+    refs = await ids(gql)
+    description = (
+        "王五 回电 １３６２２２２０１０１ 或 136.2222.0102 或 136_2222_0103 或 136　2222　0104，"
+        "身份证 44030119900101１２３４，座机 (0769) 2222-0105；" + KEPT
+    )
+    t = (
+        await register(gql, refs, reporterName="王五", reporterPhone="136 2222 0100", description=description)
+    )["ticket"]
+    reason = (
+        "王五 已撤回，回电 １３６２２２２０１０６ 或 136.2222.0107，"
+        "本人号码 136-2222-0100 即 １３６.２２２２.０１００"
+    )
+    rejected = await step(
+        gql,
+        "rejectTicket",
+        ", reason: $r",
+        {"t": {"id": t["id"], "version": t["version"]}, "r": reason, "_types": ", $r: String!"},
+        "chief-changan",
+    )
+    assert rejected["__typename"] == "TicketPayload", rejected
+
+    masked = data(await gql(READ, {"n": t["number"]}, as_user="deputy"))["ticket"]
+    assert masked["description"] == (
+        "王* 回电 136****0101 或 136****0102 或 136****0103 或 136****0104，"
+        "身份证 440301********1234，座机 076*****0105；" + KEPT
+    )
+    assert masked["rejectReason"] == (
+        "王* 已撤回，回电 136****0106 或 136****0107，本人号码 136****0100 即 136****0100"
+    )
+    # the full text still reaches ticket_personal, with the rest of the text exactly as typed
+    full = data(await gql(READ, {"n": t["number"]}))["ticket"]
+    assert full["description"] == description and full["rejectReason"] == reason
+
+    # the history is append-only: stored masked, so even the bureau reads it masked
+    [comment] = [e["comment"] for e in full["history"] if e["action"] == "reject"]
+    assert comment == masked["rejectReason"]
+    for phone in ("0106", "0107"):
+        forms = (f"１３６２２２２０{phone}", "１３６２２２２" + "".join(chr(0xFF10 + int(d)) for d in phone))
+        assert await tables_holding(f"136.2222.{phone}", *forms) <= {"ticket"}
+
+    # erasure reaches every form of the reporter's phone and the other numbers in the free text
+    erased = data(await gql(ERASE, {"p": "13622220100"}))["erasePersonalData"]
+    assert erased["__typename"] == "ErasePersonalDataPayload" and erased["ticketsAnonymised"] >= 1
+    after = data(await gql(READ, {"n": t["number"]}))["ticket"]
+    assert after["rejectReason"] == masked["rejectReason"]
+    assert after["description"].endswith(KEPT)
+    assert (
+        await tables_holding("136.2222.0107", "１３６２２２２０１０６", "１３６.２２２２.０１００") == set()
+    )
