@@ -18,6 +18,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from schema.accounting import Accounting
 from schema.auth.mutations import AuthMutation
@@ -41,6 +42,7 @@ from schema.tickets.figures import FiguresQuery
 from schema.tickets.mutations import TicketsMutation
 from schema.tickets.queries import TicketsQuery
 from schema.tickets.subscriptions import TicketsSubscription
+from schema.websocket import SUBSCRIPTIONS_ONLY
 from server.db import database_unavailable
 from server.errors import DomainError
 from server.settings import settings
@@ -101,7 +103,9 @@ class MaskUnexpectedErrors(MaskErrors):
     @staticmethod
     def _unexpected(error: GraphQLError) -> bool:
         original = error.original_error
-        return original is not None and not isinstance(original, (GraphQLError, DomainError))
+        return original is not None and not isinstance(
+            original, (GraphQLError, DomainError, InvalidOperationTypeError)
+        )
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         return [self._typed(e) for e in super()._process_errors(errors)]
@@ -112,6 +116,16 @@ class MaskUnexpectedErrors(MaskErrors):
         with no token, …) becomes an error at its path carrying extensions.code. Field suggestions
         ("Did you mean …?") are removed: they map the schema for whoever probes it."""
         original = error.original_error
+        if isinstance(original, InvalidOperationTypeError):
+            # Only a streaming transport gets here (over HTTP the view refuses it before):
+            # the WebSocket, which serves subscriptions only (schema/websocket.py).
+            return GraphQLError(
+                SUBSCRIPTIONS_ONLY,
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                extensions={"code": "BAD_REQUEST"},
+            )
         if (
             error.path is None
             and not (error.extensions or {}).get("code")

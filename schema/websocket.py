@@ -5,6 +5,13 @@ the payload {"Authorization": "Bearer …"} / {"X-Api-Key": …} or else in the 
 headers); otherwise the socket closes with 4403 Forbidden and a reason that says why. Strawberry's
 `on_ws_connect` could reject too, but only with the bare reason "Forbidden".
 
+Only subscriptions are served here. Queries and mutations go over HTTP POST, where every request is
+identified, rate-limited and logged by the request pipeline (server.pipeline); one sent as a
+`subscribe` message is answered with an `error` message for its id (code BAD_REQUEST,
+SUBSCRIPTIONS_ONLY) and nothing runs: strawberry's `schema.stream` refuses it by
+allowed_operation_types before validation. (The legacy graphql-ws subprotocol is not spoken at all,
+server.app.LianxinGraphQL.)
+
 Once acknowledged, a LiveSession re-checks the credentials (`identify`: one statement — revoked?
 user active? key expired? — which also brings this worker's policy up to date) every
 settings.subscription_recheck_seconds, before delivering an event that arrived after the last
@@ -26,6 +33,7 @@ import time
 from collections.abc import Coroutine
 from typing import Any
 
+from strawberry.schema.base import BaseSchema
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -33,6 +41,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
     Message,
 )
+from strawberry.types.graphql import OperationType
 
 from schema.context import Context
 from server import pipeline
@@ -52,6 +61,9 @@ NO_CREDENTIALS = (
 )
 EXPIRED = "Forbidden: The access token has expired; log in again."
 UNAVAILABLE = "Try again later: the database is unavailable, so the session cannot be checked."
+SUBSCRIPTIONS_ONLY = (
+    "Queries and mutations are served over HTTP POST at /graphql; this WebSocket serves subscriptions only."
+)
 MAX_REASON_BYTES = 123  # RFC 6455: a close frame's reason fits in 123 bytes
 
 
@@ -158,11 +170,32 @@ class LiveSession:
         return task
 
 
+class SubscriptionsOnly:
+    """The schema as this WebSocket serves it. Strawberry's handler streams whatever operation it
+    is sent (`schema.stream` without allowed_operation_types); this passes SUBSCRIPTION only, so a
+    query or mutation becomes a pre-execution error of its own operation id (worded by
+    schema.schema.MaskUnexpectedErrors) and never runs."""
+
+    def __init__(self, schema: BaseSchema) -> None:
+        self._schema = schema
+
+    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["allowed_operation_types"] = (OperationType.SUBSCRIPTION,)
+        return await self._schema.stream(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._schema, name)
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    """Strawberry's graphql-transport-ws handler, with connection_init authenticated and the
-    connection closed when its session ends (see the module's docstring for the close codes)."""
+    """Strawberry's graphql-transport-ws handler for subscriptions only, with connection_init
+    authenticated and the connection closed when its session ends (see the module's docstring)."""
 
     live: LiveSession | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.schema = SubscriptionsOnly(self.schema)  # type: ignore[assignment]
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         payload = message.get("payload", {})
@@ -194,6 +227,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self.close(FORBIDDEN, NO_CREDENTIALS)
             return
         context = self.context
+        # Who is asking, for the whole connection. What it may see is decided by each
+        # subscription when it starts, with the policy of that moment (schema/tickets/subscriptions.py).
         context.authz = call.authorizer()
         self.live = context.live = LiveSession(self, creds, expires_at)
         await super().handle_connection_init(message)  # acknowledges

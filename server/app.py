@@ -22,6 +22,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from tortoise import Tortoise, connections
@@ -113,8 +114,12 @@ class LianxinGraphQL(GraphQL[Context, None]):
 
     pipeline_interface = "graphql"
 
-    # graphql-transport-ws: credentials checked at connection_init, sessions re-checked while open
+    # graphql-transport-ws: credentials checked at connection_init, sessions re-checked while open,
+    # subscriptions only. The only subprotocol spoken: a graphql-ws client is closed with 4406.
     graphql_transport_ws_handler_class = TransportWSHandler
+
+    def __init__(self, schema: Any, **options: Any) -> None:
+        super().__init__(schema, subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,), **options)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

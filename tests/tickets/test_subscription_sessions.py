@@ -11,6 +11,7 @@ LIANXIN_SUBSCRIPTION_QUEUE_SIZE events behind and was dropped. The measured time
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import time
@@ -32,7 +33,11 @@ from tests.servers import login, post, serve, stop, wait_ready
 
 QUEUE_SIZE = 2
 SUBSCRIBE = "subscription { ticketEvents { number action } }"
-FORBIDDEN, TRY_AGAIN_LATER = 4403, 1013
+FORBIDDEN, TRY_AGAIN_LATER, NOT_ACCEPTABLE = 4403, 1013, 4406
+SUBSCRIPTIONS_ONLY = (
+    "Queries and mutations are served over HTTP POST at /graphql; this WebSocket serves subscriptions only."
+)
+GRANT = "mutation($i: RoleGrantInput!) { grantRole(input: $i) { __typename } }"
 
 
 @pytest.fixture(scope="module")
@@ -335,14 +340,127 @@ async def test_a_slow_subscriber_is_dropped_without_failing_mutations_or_starvin
     await fast.close()
 
 
-async def test_the_legacy_graphql_ws_protocol_cannot_subscribe(server: str) -> None:
-    """Only graphql-transport-ws holds a subscription to its session, so only it may subscribe."""
+async def test_the_legacy_graphql_ws_protocol_is_refused_at_the_handshake(server: str) -> None:
+    """Only graphql-transport-ws holds a subscription to its session, so it is the only subprotocol
+    spoken: a graphql-ws client is closed with 4406 before anything is acknowledged."""
     token = login(server, "worker-xiagang")
-    async with websockets.connect(f"ws://{server}/graphql", subprotocols=[Subprotocol("graphql-ws")]) as ws:
+    ws = await websockets.connect(f"ws://{server}/graphql", subprotocols=[Subprotocol("graphql-ws")])
+    assert ws.subprotocol is None  # the server picked none of the offered subprotocols
+    with contextlib.suppress(websockets.ConnectionClosed):
         await ws.send(json.dumps({"type": "connection_init", "payload": bearer(token)}))
-        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "start", "payload": {"query": SUBSCRIBE}}))
+    code, reason, messages = await until_closed(ws)
+    assert (code, reason) == (NOT_ACCEPTABLE, "Subprotocol not acceptable"), (code, reason)
+    assert messages == []  # never acknowledged
+
+
+async def ack(ws: Any) -> None:
+    message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    assert message["type"] == "connection_ack", message
+
+
+async def answer(ws: Any, operation_id: str) -> dict[str, Any]:
+    """The next message for `operation_id` (skipping other operations' messages)."""
+    while True:
         message = json.loads(await asyncio.wait_for(ws.recv(), 10))
-        errors = message["payload"]["errors"] if message["type"] == "data" else [message["payload"]]
-        assert errors[0]["extensions"]["code"] == "FORBIDDEN", message
-        assert "graphql-transport-ws" in errors[0]["message"]
+        if message.get("id") == operation_id:
+            return dict(message)
+
+
+def station_ticket_count(address: str, refs: dict[str, str]) -> int:
+    data = mutate(
+        address,
+        login(address, "bureau"),
+        "query($s: ID!) { tickets(filter: {stationId: $s}) { totalCount } }",
+        {"s": refs["xiagang"]},
+    )
+    return int(data["tickets"]["totalCount"])
+
+
+async def test_queries_and_mutations_over_the_socket_are_refused_and_run_nothing(
+    server: str, refs: dict[str, str]
+) -> None:
+    """Queries and mutations go over HTTP, where every request is identified, rate-limited and
+    logged; the WebSocket serves subscriptions only."""
+    token = login(server, "worker-xiagang")
+    before = station_ticket_count(server, refs)
+    ws = await open_socket(server, bearer(token))
+    await ack(ws)
+    operations = {
+        "q": {"query": "{ tickets(first: 3) { totalCount nodes { number reporterPhone } } }"},
+        "m": {
+            "query": """mutation($i: RegisterTicketInput!) { registerTicket(input: $i) {
+              __typename ... on RegisterTicketPayload { ticket { number } } } }""",
+            "variables": {
+                "i": {
+                    "source": "WALK_IN",
+                    "categoryId": refs["category"],
+                    "stationId": refs["xiagang"],
+                    "description": "经 WebSocket 提交的工单 (a mutation over the socket)",
+                }
+            },
+        },
+    }
+    for operation_id, payload in operations.items():
+        await ws.send(json.dumps({"id": operation_id, "type": "subscribe", "payload": payload}))
+        message = await answer(ws, operation_id)
+        assert message["type"] == "error", message
+        (error,) = message["payload"]
+        assert error["extensions"]["code"] == "BAD_REQUEST", message
+        assert error["message"] == SUBSCRIPTIONS_ONLY, message
+    # the connection stays open and still serves subscriptions
+    await ws.send(json.dumps({"id": "s", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
+    await asyncio.sleep(0.5)  # the subscription is in place
+    number = register(server, token, refs)
+    assert (await next_event(ws))["number"] == number
+    await ws.close()
+    assert station_ticket_count(server, refs) == before + 1  # the one registered over HTTP
+
+
+async def test_a_revoked_role_stops_events_and_refuses_new_subscriptions(
+    server: str, refs: dict[str, str]
+) -> None:
+    admin = login(server, "admin")
+    username, password = f"revoke-{uuid.uuid4().hex[:8]}", "live-subscription-test-2"
+    grant = {"username": username, "role": "bureau-staff", "jurisdictionId": refs["city"]}
+    mutate(
+        server,
+        admin,
+        "mutation($i: CreateUserInput!) { createUser(input: $i) { __typename } }",
+        {"i": {"username": username, "displayName": "撤销角色测试", "password": password}},
+    )
+    granted = mutate(server, admin, GRANT, {"i": grant})
+    assert granted["grantRole"]["__typename"] == "RoleGrantPayload", granted
+    token = mutate(
+        server,
+        None,
+        "mutation($u: String!, $p: String!) { login(username: $u, password: $p) {"
+        " ... on LoginSuccess { token } } }",
+        {"u": username, "p": password},
+    )["login"]["token"]
+    desk = login(server, "worker-xiagang")
+    ws = await subscribe(server, bearer(token))
+    observer = await subscribe(server, bearer(login(server, "bureau")))
+    await asyncio.sleep(0.5)  # the subscriptions are in place
+    first = register(server, desk, refs)
+    assert (await next_event(ws))["number"] == first
+    assert (await next_event(observer))["number"] == first
+
+    revoked = mutate(server, admin, GRANT.replace("grantRole", "revokeRole"), {"i": grant})
+    assert revoked["revokeRole"]["__typename"] == "RoleGrantPayload", revoked
+    # a subscription started on the same connection after the revocation is refused
+    await ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
+    message = await answer(ws, "2")
+    assert message["type"] == "error" or message["payload"].get("errors"), message
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "FORBIDDEN", message
+    # and the open one hears of no ticket it may no longer read
+    after = register(server, desk, refs)
+    assert (await next_event(observer))["number"] == after
+    await asyncio.sleep(1)  # time for a wrongly delivered event to arrive
+    leaked: list[Any] = []
+    with contextlib.suppress(TimeoutError):
+        while True:
+            leaked.append(json.loads(await asyncio.wait_for(ws.recv(), 0.5)))
+    assert not [m for m in leaked if after in json.dumps(m)], leaked
+    await ws.close()
+    await observer.close()
