@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any, TypeVar
+
 import strawberry
 
 from schema.privacy.types import (
@@ -11,6 +14,8 @@ from schema.privacy.types import (
     PersonalDataTicket,
 )
 from server.privacy import requests
+
+T = TypeVar("T")
 
 
 @strawberry.type
@@ -32,40 +37,14 @@ class PrivacyQuery:
         return PersonalDataReport(
             phone_masked=found.phone_masked,
             ticket_count=found.ticket_count,
-            tickets=[
-                PersonalDataTicket(
-                    number=t.number,
-                    status=t.status,
-                    registered_at=t.registered_at,
-                    final_at=t.final_at,
-                    reporter_name=t.reporter_name,
-                    reporter_phone=t.reporter_phone,
-                    fields_mentioning_phone=t.fields_mentioning_phone,
-                    held_as_reporter=t.held_as_reporter,
-                )
-                for t in found.tickets
-            ],
+            tickets=[_copy(PersonalDataTicket, t) for t in found.tickets],
             read_count=found.read_count,
-            reads=[
-                PersonalDataAccessRecord(
-                    at=r.at,
-                    actor=r.actor,
-                    interface=r.interface,
-                    ticket_number=r.ticket_number,
-                    fields_read=r.fields_read,
-                    request_id=r.request_id,
-                )
-                for r in found.reads
-            ],
-            erasures=[
-                PersonalDataErasure(
-                    at=e.at,
-                    actor=e.actor,
-                    ticket_numbers=e.ticket_numbers,
-                    tickets_anonymised=e.count,
-                    forced=e.forced,
-                    reason=e.reason,
-                )
-                for e in found.erasures
-            ],
+            reads=[_copy(PersonalDataAccessRecord, r) for r in found.reads],
+            erasures=[_copy(PersonalDataErasure, e, tickets_anonymised=e.count) for e in found.erasures],
         )
+
+
+def _copy(api_type: type[T], record: object, **given: Any) -> T:
+    """The GraphQL type's fields taken from the service's record of the same names."""
+    names = (f.name for f in dataclasses.fields(api_type))  # type: ignore[arg-type]
+    return api_type(**{name: getattr(record, name) for name in names if name not in given}, **given)
