@@ -6,11 +6,11 @@ four characters (440301********123X). Free text (descriptions, notes, feedback) 
 mobile numbers, landlines and ID numbers masked the same way.
 
 Numbers are found however people type them: any Unicode decimal digit (full-width １３９… from a
-Chinese input method as well as 139…), and between digits one of the separators people use —
-space, hyphen, dot, underscore, their full-width forms, a dash — with an area code optionally in
-parentheses. Only the number itself is rewritten; the rest of the text is left exactly as typed
-(no NFKC: that would also turn the Chinese comma ， into ","). A masked number is written in ASCII
-digits.
+Chinese input method as well as 139…), and between digits up to three of the separators people
+use — spaces of every kind, hyphen, dot, underscore, slash, commas, brackets, their full-width
+forms, a dash — with an area code optionally in parentheses. Only the number itself is
+rewritten; the rest of the text is left exactly as typed (no NFKC: that would also turn the Chinese
+comma ， into ","). A masked number is written in ASCII digits.
 """
 
 from __future__ import annotations
@@ -19,16 +19,26 @@ import functools
 import re
 import unicodedata
 
-# What people type between the digits of one number: space, hyphen, dot, underscore, no-break and
-# ideographic (full-width) space, full-width hyphen/dot/underscore, the dashes and the minus sign.
-SEP = r"[ \-._\u00a0\u3000\uff0d\uff0e\uff3f\u2010-\u2015\u2212]"
-_S = SEP + "?"
+# What people type between the digits of one number: any white space (tabs, line breaks, em and
+# ideographic spaces), zero-width spaces and joiners, hyphen, dot, underscore, slash, brackets,
+# their full-width forms, the dashes and the minus sign; up to three of them in a row
+# ("138  1234  5678", "138 - 1234 - 5678", "(138)12345678"). Masking more than a number is the safe
+# side of this rule.
+SEP = (
+    r"[\s\-._/\\()\[\]\u200b-\u200d\u2060\ufeff\uff08\uff09\uff0d\uff0e\uff0f\uff3f"
+    r"\u2010-\u2015\u2212]"
+)
+_S = SEP + "{0,3}"
+# A mobile number's strict shape (1[3-9] and nine more digits) also allows commas between its
+# groups (138,1234,5678 / 138，1234，5678 / 138、1234、5678); ID numbers and landlines do not, so
+# that a list of dates or amounts is not taken for one.
+_SM = r"(?:" + SEP + r"|[,\u3001\uff0c]){0,3}"
 _D = r"\d"  # str patterns: every Unicode decimal digit, full-width ones included
 # A mainland mobile number (1[3-9] and nine more digits), optionally +86 / 0086 / 86 first, typed
 # with separators (138 1234 5678, 138-1234-5678, 139.8765.4321, 139_8765_4321, １３９８７６５４３２１).
 # Not inside a longer run of digits (a ticket number, a longer ID).
 MOBILE = re.compile(
-    rf"(?<!\d)(?:(?:[+＋]|[0０]{{2}})?[8８][6６]{_S})?[1１][3-9３-９]{_D}(?:{_S}{_D}){{8}}(?!\d)"
+    rf"(?<!\d)(?:(?:[+＋]|[0０]{{2}})?[8８][6６]{_S})?[1１][3-9３-９]{_D}(?:{_SM}{_D}){{8}}(?!\d)"
 )
 # An 18-digit resident identity number (last character may be X), or the old 15-digit form, its
 # digits possibly grouped (440301 19900101 1234).
@@ -59,7 +69,7 @@ def _digits(text: str) -> str:
 def number_pattern(digits: str) -> re.Pattern[str]:
     """This number (ASCII digits, no country code) however it may be typed in free text: each digit
     in any script, the separators of SEP between them, +86 / 0086 / 86 in front."""
-    body = _S.join(_digit(d) for d in digits)
+    body = _SM.join(_digit(d) for d in digits)
     return re.compile(rf"(?<!\d)(?:(?:[+＋]|[0０]{{2}})?[8８][6６]{_S})?{body}(?!\d)")
 
 
@@ -130,10 +140,21 @@ def mask_number(text: str, digits: str) -> str:
     return number_pattern(digits).sub(lambda m: mask_phone(m.group(0)) or "", text)
 
 
+# Ticket numbers (DG-20260302-000017) are never personal data, and their digits next to a date or
+# another number could otherwise read as an ID number or a mobile.
+TICKET_NUMBER = re.compile(r"[A-Z]{2}-\d{8}-\d{6}")
+
+
 def mask_text(text: str | None) -> str | None:
-    """Free text with ID numbers, mobile numbers and landlines masked."""
+    """Free text with ID numbers, mobile numbers and landlines masked (ticket numbers kept)."""
     if not text:
         return text
+    kept = TICKET_NUMBER.findall(text)
+    parts = [_mask_numbers(part) for part in TICKET_NUMBER.split(text)]
+    return "".join(part + (kept[i] if i < len(kept) else "") for i, part in enumerate(parts))
+
+
+def _mask_numbers(text: str) -> str:
     text = ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
     text = MOBILE.sub(lambda m: mask_phone(m.group(0)) or "", text)
     return LANDLINE.sub(lambda m: mask_phone(m.group(0)) or "", text)

@@ -68,3 +68,46 @@ async def test_numbers_in_every_typed_form_are_masked_and_never_stored_in_the_hi
     assert (
         await tables_holding("136.2222.0107", "１３６２２２２０１０６", "１３６.２２２２.０１００") == set()
     )
+
+
+# Runs of separators and the other characters people put between groups of digits.
+SEPARATED = (
+    "138  1234  5601",
+    "138 - 1234 - 5602",
+    "138/1234/5603",
+    "138,1234,5604",
+    "138、1234、5605",
+    "(138)12345606",
+    "138\t1234\t5607",
+    "138\n1234\n5608",
+    "138\u20031234\u20035609",
+    "138\u200b1234\u200b5610",
+)
+
+
+async def test_numbers_typed_with_runs_of_separators_are_masked_in_text_and_history(gql: Any) -> None:
+    refs = await ids(gql)
+    description = "邻居电话 " + " 或 ".join(SEPARATED) + "；" + KEPT
+    registered = await register(
+        gql, refs, reporterName="赵六", reporterPhone="13812345600", description=description
+    )
+    t = registered["ticket"]
+    reason = "回拨 136  5555  6611 或 136 - 5555 - 6612"
+    rejected = await step(
+        gql,
+        "rejectTicket",
+        ", reason: $r",
+        {"t": {"id": t["id"], "version": t["version"]}, "r": reason, "_types": ", $r: String!"},
+        "chief-changan",
+    )
+    assert rejected["__typename"] == "TicketPayload", rejected
+    masked = data(await gql(READ, {"n": t["number"]}, as_user="deputy"))["ticket"]
+    for typed in SEPARATED:
+        last = "".join(ch for ch in typed if ch.isdigit())[-4:]
+        assert typed not in masked["description"] and f"138****{last}" in masked["description"], typed
+    assert masked["description"].endswith(KEPT)
+    assert masked["rejectReason"] == "回拨 136****6611 或 136****6612"
+    full = data(await gql(READ, {"n": t["number"]}))["ticket"]
+    [comment] = [e["comment"] for e in full["history"] if e["action"] == "reject"]
+    assert comment == masked["rejectReason"]  # stored masked in the append-only history
+    assert await tables_holding("136  5555  6611", "136 - 5555 - 6612") <= {"ticket"}
