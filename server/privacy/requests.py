@@ -94,12 +94,14 @@ async def _matching_ids(digits: str) -> list[int]:
 
 async def _mentioning_ids(digits: str, reporters: list[int]) -> list[int]:
     """Tickets (other than `reporters`) whose free text mentions the number. One statement scans
-    the free-text columns for its last three digits (ASCII or full-width: every grouping people
-    type keeps them together); the few rows it finds are checked with the masking matcher."""
+    the free-text columns for its last three digits in order, anything between them (a separator
+    may split them: 1380013 80 00), in ASCII or full-width digits; the rows it finds are checked
+    with the masking matcher. Digits of other scripts (Arabic-Indic, mathematical) are masked when
+    read but not found here."""
     conn = connections.get("default")
     ph = placeholders(conn)
-    tail = digits[-3:]
-    wide = "".join(chr(0xFF10 + int(d)) for d in tail)
+    tail = "%".join(digits[-3:])
+    wide = "%".join(chr(0xFF10 + int(d)) for d in digits[-3:])
     likes = " OR ".join(f"{c} LIKE {ph(1)} OR {c} LIKE {ph(2)}" for c in FREE_TEXT)
     rows = await conn.execute_query_dict(
         f"SELECT id, {', '.join(FREE_TEXT)} FROM ticket WHERE {likes} ORDER BY id",

@@ -186,7 +186,7 @@ async def test_a_phone_mentioned_in_another_reporters_ticket_is_reported_and_era
             refs,
             reporterName="李四",
             reporterPhone="13912345600",
-            description="原号13912345678，李四",
+            description="原号1391234 56 78，李四",  # a grouping that splits the last digits
         )
     )["ticket"]
     updated = data(
@@ -198,7 +198,7 @@ async def test_a_phone_mentioned_in_another_reporters_ticket_is_reported_and_era
         )
     )["updateTicket"]
     assert updated["__typename"] == "TicketPayload", updated
-    await _reject(gql, updated["ticket"], "李四改号，旧号 139.1234.5678 停用")
+    await _reject(gql, updated["ticket"], "李四改号，旧号 139.1234.56 78 停用")
 
     report = data(await gql(REPORT, {"p": "13912345678"}))["personalDataReport"]
     assert report["ticketCount"] == 1
