@@ -120,3 +120,31 @@ class RowBudget:
 
 
 current_budget: ContextVar[RowBudget | None] = ContextVar("lianxin_row_budget", default=None)
+
+
+# Root fields that scan a large table each time they run: one per request, however many aliases ask.
+ONCE_PER_REQUEST = frozenset({"personalDataReport", "erasePersonalData"})
+
+
+class OncePerRequestRule(ValidationRule):
+    def __init__(self, context: Any) -> None:
+        super().__init__(context)
+        self._seen: set[str] = set()
+
+    def enter_field(self, node: FieldNode, *_args: Any) -> None:
+        name = node.name.value
+        if name not in ONCE_PER_REQUEST:
+            return
+        parent = self.context.get_parent_type()
+        schema = self.context.schema
+        if parent not in (schema.query_type, schema.mutation_type):
+            return
+        if name in self._seen:
+            self.report_error(
+                GraphQLError(
+                    f"{name} may be asked once per request; send another request for another phone.",
+                    node,
+                    extensions={"code": "BAD_USER_INPUT"},
+                )
+            )
+        self._seen.add(name)

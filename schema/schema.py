@@ -26,7 +26,7 @@ from schema.auth.queries import AuthQuery
 from schema.bounds import bound_arguments
 from schema.errors import as_graphql_error
 from schema.geo.queries import GeoQuery
-from schema.limits import QueryCostRule
+from schema.limits import OncePerRequestRule, QueryCostRule
 from schema.node import NodeQuery
 from schema.privacy.mutations import PrivacyMutation
 from schema.privacy.queries import PrivacyQuery
@@ -198,6 +198,7 @@ VALIDATION_RULES = [
     *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
     *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     QueryCostRule,
+    OncePerRequestRule,
     *([] if settings.is_demo else [NoSchemaIntrospectionCustomRule]),
 ]
 

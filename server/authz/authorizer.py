@@ -191,7 +191,7 @@ class Authorizer:
 
         A caller speaking for an N department (its liaison, a data-sharing key issued to it) that
         reads no tickets of its own sees the tickets transferred to that department and nothing
-        else; its statistics count the same tickets, not the city's (finding 11). Decided by the
+        else; its statistics count the same tickets, not the city's. Decided by the
         caller's department, which is data, and its ticket:read scope, which is policy."""
         viewer = self.require_viewer()
         if viewer.department_id is None or not self.scope("ticket", "read").empty:

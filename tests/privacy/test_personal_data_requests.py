@@ -218,3 +218,18 @@ async def test_a_phone_mentioned_in_another_reporters_ticket_is_reported_and_era
     assert (after["reporterName"], after["reporterPhone"]) == ("钱七", "13912345699")  # someone else's
     assert await tables_holding("13912345678", "139.1234.5678") == set()
     assert data(await gql(REPORT, {"p": "13912345678"}))["personalDataReport"]["ticketCount"] == 0
+
+
+async def test_a_report_is_asked_once_per_request_however_many_aliases(gql: Any) -> None:
+    """Each report scans the tickets' free text: aliases cannot multiply that in one request."""
+    aliased = (
+        "{ "
+        + " ".join(f'r{i}: personalDataReport(phone: "1370000{i:04d}") {{ ticketCount }}' for i in range(3))
+        + " }"
+    )
+    result = await gql(aliased)
+    assert "data" not in result or result["data"] is None
+    assert {e["extensions"]["code"] for e in result["errors"]} == {"BAD_USER_INPUT"}
+    assert "once per request" in result["errors"][0]["message"]
+    single = await gql('{ personalDataReport(phone: "13700000001") { ticketCount } }')
+    assert single["data"]["personalDataReport"]["ticketCount"] == 0

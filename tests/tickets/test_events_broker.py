@@ -1,6 +1,6 @@
 """The ticket-event broker on its own: a subscriber that stops reading is dropped; publishing
-neither fails nor leaves the other subscribers without the event (finding 4 of "Security, round
-two"; end to end in test_subscription_sessions.py)."""
+neither fails nor leaves the other subscribers without the event (end to end in
+test_subscription_sessions.py)."""
 
 from __future__ import annotations
 
