@@ -20,35 +20,46 @@ import re
 import unicodedata
 
 # What people type between the digits of one number: any white space (tabs, line breaks, em and
-# ideographic spaces), zero-width spaces and joiners, hyphen, dot, underscore, slash, brackets,
-# their full-width forms, the dashes and the minus sign; up to three of them in a row
-# ("138  1234  5678", "138 - 1234 - 5678", "(138)12345678"). Masking more than a number is the safe
-# side of this rule.
+# ideographic spaces), zero-width spaces and joiners, a soft hyphen, hyphen, dot, middle dots and
+# bullets (138·1234·5678), underscore, slash, brackets, their full-width forms, the dashes, box
+# lines and the minus sign; up to four of them in a row ("138  1234  5678", "138 - 1234 - 5678",
+# "(138)12345678"). Masking more than a number is the safe side of this rule.
 SEP = (
-    r"[\s\-._/\\()\[\]\u200b-\u200d\u2060\ufeff\uff08\uff09\uff0d\uff0e\uff0f\uff3f"
-    r"\u2010-\u2015\u2212]"
+    r"[\s\-._/\\()\[\]\u00ad\u00b7\u2022\u2027\u30fb\uff65\u200b-\u200d\u2060\ufeff\uff08\uff09"
+    r"\uff0d\uff0e\uff0f\uff3f\ufe63\u2010-\u2015\u2212\u2500\u2501]"
 )
-_S = SEP + "{0,3}"
-# A mobile number's strict shape (1[3-9] and nine more digits) also allows commas between its
-# groups (138,1234,5678 / 138，1234，5678 / 138、1234、5678); ID numbers and landlines do not, so
-# that a list of dates or amounts is not taken for one.
-_SM = r"(?:" + SEP + r"|[,\u3001\uff0c]){0,3}"
+_S = SEP + "{0,4}"
+# A mobile number's strict shape (1[3-9] and nine more digits) also allows commas and other marks
+# between its digits (138,1234,5678 / 138，1234，5678 / 138、1234、5678 / 138~1234~5678 / 138:1234:5678)
+# and longer runs of them; ID numbers and landlines do not, so that a list of dates, times or amounts
+# is not taken for one.
+_SM = r"(?:" + SEP + r"|[,\u3001\uff0c~*:;|+'\uff5e\uff1a\uff1b]){0,6}"
 _D = r"\d"  # str patterns: every Unicode decimal digit, full-width ones included
 # A mainland mobile number (1[3-9] and nine more digits), optionally +86 / 0086 / 86 first, typed
-# with separators (138 1234 5678, 138-1234-5678, 139.8765.4321, 139_8765_4321, １３９８７６５４３２１).
-# Not inside a longer run of digits (a ticket number, a longer ID).
+# with separators, even between every digit (138 1234 5678, 139.8765.4321, 1 3 8 1 2 3 4 5 6 7 8,
+# １３９８７６５４３２１). Not inside a longer run of digits (a ticket number, a longer ID).
 MOBILE = re.compile(
-    rf"(?<!\d)(?:(?:[+＋]|[0０]{{2}})?[8８][6６]{_S})?[1１][3-9３-９]{_D}(?:{_SM}{_D}){{8}}(?!\d)"
+    rf"(?<!\d)(?:(?:[+＋]|[0０]{{2}})?[8８][6６]{_SM})?[1１]{_SM}[3-9３-９](?:{_SM}{_D}){{9}}(?!\d)"
 )
 # An 18-digit resident identity number (last character may be X), or the old 15-digit form, its
-# digits possibly grouped (440301 19900101 1234).
+# digits possibly grouped (440301 19900101 1234, 440301·19900101·123X).
 ID_NUMBER = re.compile(
     rf"(?<![\dA-Za-zＡ-Ｚａ-ｚ])(?:[1-9１-９](?:{_S}{_D}){{16}}{_S}[\dXxＸｘ]|[1-9１-９](?:{_S}{_D}){{14}})"
     r"(?![\dA-Za-zＡ-Ｚａ-ｚ])"
 )
-# A landline with area code (0769-2345-6789, 0769 23456789, 076923456789, (0769) 2345 6789).
+# A landline with area code (0769-2345-6789, 0769 23456789, (0769) 2345 6789), or after +86 / 0086
+# with the area code's 0 left out (+86 769 2345 6789).
 _AREA = rf"[0０][1-9１-９]{_D}{{1,2}}"
-LANDLINE = re.compile(rf"(?<!\d)(?:[(（]{_AREA}[)）]|{_AREA}){_S}{_D}{{3,4}}{_S}{_D}{{4}}(?!\d)")
+_AREA_INTL = rf"(?:[+＋]|[0０]{{2}})?[8８][6６]{_S}[(（]?[0０]?[1-9１-９]{_D}{{1,2}}[)）]?"
+LANDLINE = re.compile(rf"(?<!\d)(?:{_AREA_INTL}|[(（]{_AREA}[)）]|{_AREA}){_S}{_D}{{3,4}}{_S}{_D}{{4}}(?!\d)")
+# A local 8-digit number without area code, as Dongguan's landlines are dialled (2234 5678,
+# 2234-5678, 22345678): first digit 2-8, grouped 4+4 at most by one space or hyphen, and not part
+# of a date, a time or an amount (no dot, slash, colon or further digits around it; not starting
+# like a year, 19xx or 20xx).
+LOCAL = re.compile(
+    r"(?<![\d.\-/,，])(?<![\d.\-/,，][ \-])(?!19|20|１９|２０)[2-8２-８]\d{3}[ \-\u3000]?\d{4}"
+    r"(?![\d.\-/:：%％]|[ \-]\d)"
+)
 
 
 def fold_digits(text: str) -> str:
@@ -98,6 +109,8 @@ def mask_phone(phone: str | None) -> str | None:
         digits = digits[2:]
     if len(digits) <= 7:
         return digits[:1] + "*" * (len(digits) - 1)
+    if len(digits) <= 10:  # a local number: its first digits would give most of it away
+        return "*" * (len(digits) - 4) + digits[-4:]
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
@@ -157,8 +170,9 @@ def mask_text(text: str | None) -> str | None:
 def _mask_numbers(text: str) -> str:
     text = ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
     text = MOBILE.sub(lambda m: mask_phone(m.group(0)) or "", text)
-    return LANDLINE.sub(lambda m: mask_phone(m.group(0)) or "", text)
+    text = LANDLINE.sub(lambda m: mask_phone(m.group(0)) or "", text)
+    return LOCAL.sub(lambda m: mask_phone(m.group(0)) or "", text)
 
 
 def contains_personal_numbers(text: str | None) -> bool:
-    return bool(text) and bool(ID_NUMBER.search(text) or MOBILE.search(text) or LANDLINE.search(text))  # type: ignore[arg-type]
+    return bool(text) and any(p.search(text) for p in (ID_NUMBER, MOBILE, LANDLINE, LOCAL))  # type: ignore[arg-type]

@@ -82,6 +82,10 @@ SEPARATED = (
     "138\n1234\n5608",
     "138\u20031234\u20035609",
     "138\u200b1234\u200b5610",
+    "138·1234·5611",
+    "138    1234    5612",
+    "1 3 8 1 2 3 4 5 6 1 3",
+    "138~1234~5614",
 )
 
 
@@ -107,6 +111,13 @@ async def test_numbers_typed_with_runs_of_separators_are_masked_in_text_and_hist
         assert typed not in masked["description"] and f"138****{last}" in masked["description"], typed
     assert masked["description"].endswith(KEPT)
     assert masked["rejectReason"] == "回拨 136****6611 或 136****6612"
+    # a local landline without area code, one after +86, an ID number grouped with middle dots
+    other = "家里电话：2234 5678，邻居 +86 769 2345 6789，身份证 440301·19900101·123X，2023 2024 两年"
+    t2 = (await register(gql, refs, reporterName="孙八", reporterPhone="13812345601", description=other))[
+        "ticket"
+    ]
+    seen = data(await gql(READ, {"n": t2["number"]}, as_user="deputy"))["ticket"]["description"]
+    assert seen == "家里电话：****5678，邻居 769****6789，身份证 440301********123X，2023 2024 两年"
     full = data(await gql(READ, {"n": t["number"]}))["ticket"]
     [comment] = [e["comment"] for e in full["history"] if e["action"] == "reject"]
     assert comment == masked["rejectReason"]  # stored masked in the append-only history
