@@ -9,14 +9,12 @@ import re
 from datetime import date, datetime
 
 from server.errors import DomainError, FieldProblem, ValidationFailed
+from server.validation import text_defect
 
 # The dates the system deals in: the programme's records, with room on both sides. Far dates
 # (year 1 or 9999) overflow time-zone arithmetic and are nobody's real question.
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
-# C0 and C1 control characters and NUL; free text may keep tab and line breaks.
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class TooLarge(DomainError):
@@ -38,10 +36,9 @@ def text(
         return ""
     if not isinstance(value, str):
         raise bad(field, "must be a string")
-    if len(value) > max_length:
-        raise bad(field, f"must be at most {max_length} characters (got {len(value)})", "TOO_LONG")
-    if (CONTROL_IN_TEXT if free_text else CONTROL).search(value):
-        raise bad(field, "must not contain control characters")
+    if defect := text_defect(value, max_length=max_length, multiline=free_text):
+        code, message = defect
+        raise bad(field, message, code)
     return value
 
 

@@ -43,10 +43,11 @@ class Problems(list[FieldProblem]):
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2200
 
-# C0 controls and DEL, and lone surrogates (JSON can carry "\ud800"; no database can store it).
-# Free text may hold line breaks and tabs; a name, a search or an ID may not.
-_BAD_IN_LINE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
-_BAD_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# C0 and C1 controls, DEL, and lone surrogates (JSON can carry "\ud800"; no database can store
+# it). Free text may hold line breaks and tabs; a name, a search or an ID may not. Used by GraphQL
+# (schema/bounds.py) and the REST endpoints (server/params.py) alike.
+_BAD_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_BAD_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def text_defect(value: str, *, max_length: int, multiline: bool = False) -> tuple[str, str] | None:
