@@ -45,7 +45,7 @@ migrations: install
 	$(BIN)/tortoise -c server.db.TORTOISE_ORM makemigrations
 
 lint: install
-	$(BIN)/ruff check server schema tests bench
+	$(BIN)/ruff check lianxin server schema tests bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -76,9 +76,9 @@ async def main() -> None:
     import httpx
 
     import schema.tickets.types as ticket_types
-    import server.app as app_module
+    import lianxin.app as app_module
     import server.authz.authorizer as authorizer
-    from server.app import create_app
+    from lianxin.app import create_app
     from server.database import apply_migrations, open_database
     from server.demo import load_demo
     from server.settings import settings

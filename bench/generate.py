@@ -257,7 +257,7 @@ def lianxin(command: str, url: str, started: float) -> None:
     """`lianxin migrate` / `lianxin demo` against the bench database."""
     env = {**os.environ, "LIANXIN_DATABASE_URL": url}
     result = subprocess.run(
-        [sys.executable, "-m", "server.cli", command], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "lianxin.cli", command], cwd=ROOT, env=env, capture_output=True, text=True
     )
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)

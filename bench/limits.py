@@ -35,7 +35,7 @@ NORMAL = "{ stations(first: 10) { totalCount nodes { name } } }"
 async def main() -> None:
     import httpx
 
-    from server.app import create_app
+    from lianxin.app import create_app
     from server.database import apply_migrations, open_database
     from server.demo import load_demo
 

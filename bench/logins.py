@@ -74,7 +74,7 @@ def served(tree: Path) -> Iterator[str]:
         env.pop("LIANXIN_SECRET_KEY", None)
         for command in (["migrate"], ["demo"]):
             subprocess.run(
-                [sys.executable, "-m", "server.cli", *command],
+                [sys.executable, "-m", "lianxin.cli", *command],
                 cwd=tree,
                 env=env,
                 check=True,
@@ -84,7 +84,7 @@ def served(tree: Path) -> Iterator[str]:
         log = Path(tmp) / "serve.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", "1"],
+                [sys.executable, "-m", "lianxin.cli", "serve", "--port", str(port), "--workers", "1"],
                 cwd=tree,
                 env=env,
                 stdout=out,

@@ -41,7 +41,7 @@ def _free_port() -> int:
 
 def _lianxin(env: dict[str, str], *args: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "server.cli", *args],
+        [sys.executable, "-m", "lianxin.cli", *args],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -107,7 +107,7 @@ def main() -> int:
     port = _free_port()
     address = f"127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", str(args.workers)],
+        [sys.executable, "-m", "lianxin.cli", "serve", "--port", str(port), "--workers", str(args.workers)],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

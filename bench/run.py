@@ -249,7 +249,7 @@ async def in_process(
     in this process; or, with `profile`, a pyinstrument profile of one operation."""
     import httpx
 
-    from server.app import create_app
+    from lianxin.app import create_app
     from server.database import open_database
 
     out: dict[str, Any] = {}
@@ -611,7 +611,7 @@ async def main(argv: list[str] | None = None) -> None:
             [
                 sys.executable,
                 "-m",
-                "server.cli",
+                "lianxin.cli",
                 "serve",
                 "--port",
                 str(port),

@@ -89,13 +89,13 @@ async def main() -> None:
         var = tempfile.mkdtemp(prefix="lianxin-subs-")
         env["LIANXIN_VAR_DIR"] = var
         for command in (["migrate"], ["demo", "--if-empty"]):
-            subprocess.run([sys.executable, "-m", "server.cli", *command], env=env, cwd=ROOT, check=True)
+            subprocess.run([sys.executable, "-m", "lianxin.cli", *command], env=env, cwd=ROOT, check=True)
     else:
         env["LIANXIN_DATABASE_URL"] = args.database_url
     port = free_port()
     address = f"127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "lianxin.cli", "serve", "--port", str(port)],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

@@ -10,7 +10,7 @@ identified, rate-limited and logged by the request pipeline (server.pipeline); o
 `subscribe` message is answered with an `error` message for its id (code BAD_REQUEST,
 SUBSCRIPTIONS_ONLY) and nothing runs: strawberry's `schema.stream` refuses it by
 allowed_operation_types before validation. (The legacy graphql-ws subprotocol is not spoken at all,
-server.app.LianxinGraphQL.)
+lianxin.app.LianxinGraphQL.)
 
 Once acknowledged, a LiveSession re-checks the credentials (`identify`: one statement — revoked?
 user active? key expired? — which also brings this worker's policy up to date) every

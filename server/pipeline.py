@@ -2,7 +2,7 @@
 the CSV exports, and whatever comes next (web pages, file downloads).
 
 For each request it
-  1. carries the request id (set by server.app.RequestIdMiddleware),
+  1. carries the request id (set by lianxin.app.RequestIdMiddleware),
   2. identifies the caller (server.auth.service.identify),
   3. applies the data-sharing keys' rate limit, counted in the database so that every worker
      and every server shares it (RequestRate, one atomic upsert per request),

@@ -82,7 +82,7 @@ async def database_url() -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 async def app(database_url: str) -> Any:
-    from server.app import create_app
+    from lianxin.app import create_app
 
     return create_app(manage_database=False)
 

@@ -32,7 +32,7 @@ def serve(
         **(env or {}),
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        [sys.executable, "-m", "lianxin.cli", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -35,7 +35,7 @@ def _b64(text: str) -> str:
 # Text no field accepts: longer than the longest free text, or holding a control character that no
 # field allows (line breaks and tabs are allowed in free text, so they are not here).
 # (Lone surrogates are left to tests/test_bounds.py, in variables: in a document over the size
-# limit one is still a 500 in server/app.py's size check, which is another change's.)
+# limit one is still a 500 in lianxin/app.py's size check, which is another change's.)
 NEVER_VALID_TEXT = ["y" * 20_001, "\x00", "a\x00b", "名\x1b[2J", "\x7f", "\x08退格"]
 EXTREME_TEXT = [
     *NEVER_VALID_TEXT,

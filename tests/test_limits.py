@@ -95,7 +95,7 @@ async def test_a_one_megabyte_document_is_refused_before_parsing(
 
     from server.settings import settings
 
-    monkeypatch.setattr("server.app.settings", dataclasses.replace(settings, max_document_bytes=1000))
+    monkeypatch.setattr("lianxin.app.settings", dataclasses.replace(settings, max_document_bytes=1000))
     long_get = "{ stations(first: 1) { totalCount } } # " + "x" * 1500
     via_get = await client.get(
         "/graphql", params={"query": long_get}, headers={"Authorization": f"Bearer {token}"}

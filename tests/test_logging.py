@@ -133,7 +133,7 @@ def server_log(database_url: str) -> Iterator[tuple[str, subprocess.Popen[str]]]
     port = free_port()
     env = {**os.environ, "LIANXIN_DATABASE_URL": database_url, "LIANXIN_SECRET_KEY": settings.secret_key}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "lianxin.cli", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

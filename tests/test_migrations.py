@@ -15,7 +15,7 @@ from tests.conftest import create_empty_database, drop_database
 def _lianxin(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "LIANXIN_DATABASE_URL": database_url}
     return subprocess.run(
-        [sys.executable, "-m", "server.cli", *args], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "lianxin.cli", *args], env=env, capture_output=True, text=True, timeout=120
     )
 
 

@@ -71,7 +71,7 @@ async def test_losing_the_database_while_authenticating_is_503(
 
 
 async def test_readyz_says_503_while_healthz_stays_200(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    import server.app
+    import lianxin.app
 
     class Gone:
         async def execute_query(self, *_: Any) -> Any:
@@ -81,7 +81,7 @@ async def test_readyz_says_503_while_healthz_stays_200(client: Any, monkeypatch:
         def get(self, _name: str) -> Gone:
             return Gone()
 
-    monkeypatch.setattr(server.app, "connections", Connections())
+    monkeypatch.setattr(lianxin.app, "connections", Connections())
     ready = await client.get("/readyz")
     assert ready.status_code == 503 and ready.json()["status"] == "database unavailable"
     assert (await client.get("/healthz")).status_code == 200
@@ -91,7 +91,7 @@ async def test_a_resolver_error_from_a_lost_connection_becomes_503() -> None:
     """The view's side: an error whose cause is a lost connection is answered 503, whatever the
     masking made of its message."""
     from schema.schema import schema
-    from server.app import LianxinGraphQL
+    from lianxin.app import LianxinGraphQL
 
     view = LianxinGraphQL(schema)
     request = Request({"type": "http", "method": "POST", "headers": [], "path": "/graphql"})
@@ -257,7 +257,7 @@ async def outage_server() -> AsyncIterator[Served]:
         for command in ("migrate", "demo"):
             await asyncio.to_thread(
                 subprocess.run,
-                [sys.executable, "-m", "server.cli", command],
+                [sys.executable, "-m", "lianxin.cli", command],
                 env=env,
                 check=True,
                 capture_output=True,
@@ -267,7 +267,7 @@ async def outage_server() -> AsyncIterator[Served]:
         log = served_log = cluster.dir / "serve.log"
         with log.open("wb") as sink:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "server.cli", "serve", "--port", address.rsplit(":", 1)[1]],
+                [sys.executable, "-m", "lianxin.cli", "serve", "--port", address.rsplit(":", 1)[1]],
                 env={**env, "LIANXIN_SECRET_KEY": settings.secret_key},
                 stdout=subprocess.DEVNULL,
                 stderr=sink,

@@ -53,7 +53,7 @@ def test_the_command_line_does_not_start_in_production_with_changeme(database_ur
         "LIANXIN_DATABASE_URL": database_url,
     }
     result = subprocess.run(
-        [sys.executable, "-m", "server.cli", "policy", "show"],
+        [sys.executable, "-m", "lianxin.cli", "policy", "show"],
         env=env,
         capture_output=True,
         text=True,

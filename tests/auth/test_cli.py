@@ -14,7 +14,7 @@ from tests.helpers import data, error_codes
 def _lianxin(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "LIANXIN_DATABASE_URL": database_url}
     return subprocess.run(
-        [sys.executable, "-m", "server.cli", *args], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "lianxin.cli", *args], env=env, capture_output=True, text=True, timeout=120
     )
 
 

@@ -58,7 +58,7 @@ async def test_an_existing_database_gets_the_personal_data_request_lines() -> No
         assert old.returncode == 0, old.stderr
         before = _run("-c", COUNT, url, url=url)
         assert before.stdout.split() == ["1"], before.stdout + before.stderr  # no lines, version 1
-        migrated = _run("-m", "server.cli", "migrate", url=url)
+        migrated = _run("-m", "lianxin.cli", "migrate", url=url)
         assert migrated.returncode == 0, migrated.stderr
         assert "applied lianxin.0010_personal_data_retention" in migrated.stdout
         after = _run("-c", COUNT, url, url=url)
@@ -70,7 +70,7 @@ async def test_an_existing_database_gets_the_personal_data_request_lines() -> No
 async def test_a_new_database_gets_the_lines_once_from_the_policy_file() -> None:
     url = await create_empty_database("m0010new")
     try:
-        migrated = _run("-m", "server.cli", "migrate", url=url)
+        migrated = _run("-m", "lianxin.cli", "migrate", url=url)
         assert migrated.returncode == 0, migrated.stderr
         after = _run("-c", COUNT, url, url=url)
         assert after.stdout.split() == ["erase,read", "1"], after.stdout + after.stderr

@@ -23,7 +23,7 @@ async def test_0008_redacts_audit_and_history_rows_and_keeps_them_append_only() 
     try:
         setup = _run("-m", "tests.privacy.at_0006", "setup", url, database_url=url)
         assert setup.returncode == 0, setup.stderr
-        migrate = _run("-m", "server.cli", "migrate", database_url=url)
+        migrate = _run("-m", "lianxin.cli", "migrate", database_url=url)
         assert migrate.returncode == 0, migrate.stderr
         assert "applied lianxin.0008_redact_personal_data" in migrate.stdout
         look = _run("-m", "tests.privacy.at_0006", "inspect", url, database_url=url)

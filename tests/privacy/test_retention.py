@@ -28,7 +28,7 @@ def _retention(database_url: str, *args: str) -> subprocess.CompletedProcess[str
         "LIANXIN_PERSONAL_DATA_RETENTION_DAYS": str(days),
     }
     return subprocess.run(
-        [sys.executable, "-m", "server.cli", "retention", "run", *args],
+        [sys.executable, "-m", "lianxin.cli", "retention", "run", *args],
         env=env,
         capture_output=True,
         text=True,

@@ -278,7 +278,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     logging.config.dictConfig(log_config)
 
     uvicorn.run(
-        "server.app:create_app",
+        "lianxin.app:create_app",
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
