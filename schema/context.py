@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from schema.limits import RowBudget, current_budget
 from schema.loaders import Loaders
 from server.authz.authorizer import Authorizer, Viewer
+from server.caller import Caller
 from server.pipeline import Call, PersonalRead
 from server.settings import settings
 
@@ -33,6 +34,12 @@ class Context:
         self.loaders = Loaders(self)
         # Built in the request's task, so every resolver of this request draws on the same budget.
         current_budget.set(RowBudget(settings.max_rows_per_request))
+
+    @property
+    def caller(self) -> Caller:
+        """Who is asking, as every domain service takes it. Built from the current Authorizer,
+        which a WebSocket connection replaces when it re-checks its caller."""
+        return Caller.of(self.call, self.authz)
 
     @property
     def viewer(self) -> Viewer | None:

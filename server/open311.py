@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse
 from server import clock
 from server import params as p
 from server.authz.authorizer import Authorizer
+from server.caller import Caller
 from server.enums import TicketSource, TicketStatus
 from server.errors import DomainError, NotFound, ValidationFailed
 from server.pipeline import Call, Credentials, Interface, route
@@ -253,9 +254,9 @@ async def create_request(request: Request, call: Call) -> JSONResponse:
         latitude=lat,
         longitude=lon,
     )
-    viewer = authz.require_viewer()
+    authz.require_viewer()
     try:
-        ticket, _ = await flow.register(intake, authz=authz, registered_by=None, actor=viewer.name)
+        ticket, _ = await flow.register(intake, registered_by=None, caller=Caller.of(call, authz))
     except ValidationFailed as exc:
         return error(400, "; ".join(f"{p.field}: {p.message}" for p in exc.problems))
     except NotFound as exc:

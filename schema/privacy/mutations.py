@@ -31,9 +31,7 @@ class PrivacyMutation:
     ) -> ErasePersonalDataResult:
         ctx = info.context
         try:
-            done = await requests.erase(
-                phone, reason, force, authz=ctx.authz, actor=ctx.actor, request_id=ctx.request_id
-            )
+            done = await requests.erase(phone, reason, force, caller=ctx.caller)
         except DomainError as exc:
             return error_member(exc)  # type: ignore[return-value]
         return ErasePersonalDataPayload(

@@ -28,7 +28,7 @@ class PrivacyQuery:
     )
     async def personal_data_report(self, info: strawberry.Info, phone: str) -> PersonalDataReport:
         ctx = info.context
-        found = await requests.report(phone, authz=ctx.authz)
+        found = await requests.report(phone, caller=ctx.caller)
         for t in found.tickets:
             if t.reporter_name:
                 ctx.personal_reads.append((t.id, t.number, "reporter_name"))

@@ -15,6 +15,7 @@ from schema.ids import decode_id
 from schema.proposals.enums import ContactPhase
 from schema.proposals.errors import ProposalErrors, proposal_error
 from schema.proposals.types import HandlingTask, Proposal
+from server.caller import Caller
 from server.errors import DomainError
 from server.proposals import handling, service
 from server.proposals.models import Proposal as ProposalModel
@@ -184,9 +185,8 @@ class RateProposalReplyInput:
     comment: str = strawberry.field(default="", description="Required when DISSATISFIED.")
 
 
-def _caller(info: strawberry.Info) -> service.Caller:
-    ctx = info.context
-    return service.Caller(authz=ctx.authz, actor=ctx.actor, request_id=ctx.request_id)
+def _caller(info: strawberry.Info) -> Caller:
+    return info.context.caller
 
 
 def _pid(value: strawberry.ID, field: str = "id") -> int:

@@ -65,9 +65,7 @@ class StaffMutation:
                 department_id=_opt(input.department_id, "Department", "departmentId"),
                 note=input.note,
             )
-            posting = await service.create_posting(
-                data, authz=ctx.authz, actor=ctx.actor, request_id=ctx.request_id
-            )
+            posting = await service.create_posting(data, caller=ctx.caller)
         except DomainError as exc:
             return error_member(exc)  # type: ignore[return-value]
         return PostingPayload(posting=posting)  # type: ignore[arg-type]
@@ -82,9 +80,7 @@ class StaffMutation:
                 ended_on=input.ended_on,
                 note=input.note,
                 role=input.role,
-                authz=ctx.authz,
-                actor=ctx.actor,
-                request_id=ctx.request_id,
+                caller=ctx.caller,
             )
         except DomainError as exc:
             return error_member(exc)  # type: ignore[return-value]

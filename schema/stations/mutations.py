@@ -107,9 +107,7 @@ class StationsMutation:
     async def create_station(self, info: strawberry.Info, input: CreateStationInput) -> StationResult:
         ctx = info.context
         try:
-            station = await service.create_station(
-                _data(input), authz=ctx.authz, actor=ctx.actor, request_id=ctx.request_id
-            )
+            station = await service.create_station(_data(input), caller=ctx.caller)
         except DomainError as exc:
             return error_member(exc)  # type: ignore[return-value]
         return StationPayload(station=station)  # type: ignore[arg-type]
@@ -126,9 +124,7 @@ class StationsMutation:
                 station_id,
                 input.version,
                 _data(input),
-                authz=ctx.authz,
-                actor=ctx.actor,
-                request_id=ctx.request_id,
+                caller=ctx.caller,
             )
         except DomainError as exc:
             return error_member(exc)  # type: ignore[return-value]

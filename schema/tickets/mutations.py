@@ -76,8 +76,7 @@ def _opt(value: strawberry.ID | None, type_name: str, field: str) -> int | None:
 
 
 def _kw(info: strawberry.Info) -> dict[str, Any]:
-    ctx = info.context
-    return {"authz": ctx.authz, "actor": ctx.actor, "request_id": ctx.request_id}
+    return {"caller": info.context.caller}
 
 
 async def _run(call: Any) -> Any:
@@ -113,13 +112,7 @@ class TicketsMutation:
                 resolution_due=input.resolution_due,
             )
             viewer = ctx.authz.require_viewer()
-            ticket, duplicates = await flow.register(
-                data,
-                authz=ctx.authz,
-                registered_by=viewer.staff_id,
-                actor=ctx.actor,
-                request_id=ctx.request_id,
-            )
+            ticket, duplicates = await flow.register(data, registered_by=viewer.staff_id, caller=ctx.caller)
         except DomainError as exc:
             return error_member(exc)  # type: ignore[return-value]
         return RegisterTicketPayload(ticket=ticket, possible_duplicates=duplicates)  # type: ignore[arg-type]

@@ -28,6 +28,7 @@ from server import clock
 from server.audit.models import AuditEntry
 from server.authz.authorizer import Authorizer
 from server.authz.engine import CITY
+from server.caller import Caller
 from server.errors import FieldProblem, ValidationFailed
 from server.privacy.masking import fold_digits, mask_phone, mask_text, number_pattern, phone_digits
 from server.privacy.retention import COLUMNS, FINAL_AT, FREE_TEXT, anonymise_rows, placeholders
@@ -171,10 +172,10 @@ def _erasure(entry: AuditEntry) -> ErasureRecord:
     )
 
 
-async def report(phone: str, *, authz: Authorizer) -> Report:
+async def report(phone: str, *, caller: Caller) -> Report:
     """Every ticket with this phone and what it holds, every logged read of those tickets' personal
     data (and of tickets erased earlier for this phone), and the earlier erasures."""
-    _require(authz, "read")
+    _require(caller.authz, "read")
     problems = Problems()
     digits = check_phone(phone, problems)
     if problems:
@@ -241,12 +242,10 @@ class Erasure:
     at: datetime
 
 
-async def erase(
-    phone: str, reason: str, force: bool, *, authz: Authorizer, actor: str, request_id: str = ""
-) -> Erasure:
+async def erase(phone: str, reason: str, force: bool, *, caller: Caller) -> Erasure:
     """Anonymise every ticket with this phone now. Refused while one of them is open, unless
     `force`: the ticket then goes on without its reporter's data."""
-    _require(authz, "erase")
+    _require(caller.authz, "erase")
     problems = Problems()
     digits = check_phone(phone, problems)
     problems.text("reason", reason, max_length=MAX_REASON, required=True)
@@ -278,7 +277,7 @@ async def erase(
         mentioned = [str(r["number"]) for r in mention_rows]
         key = phone_key(digits)
         await AuditEntry.create(
-            actor=actor,
+            actor=caller.actor,
             operation=ERASE_OPERATION,
             object_type="PersonalData",
             object_id=key,
@@ -292,7 +291,7 @@ async def erase(
                 "forced": force,
                 "reason": mask_text(reason.strip()),
             },
-            request_id=request_id,
+            request_id=caller.request_id,
             using_db=conn,
         )
     return Erasure(

@@ -15,6 +15,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from server.audit.service import record, snapshot
+from server.caller import Caller
 from server.enums import Rating, ReplyResult, TaskStatus
 from server.errors import Conflict, Forbidden, NotFound
 from server.proposals import access, clock, workflow
@@ -29,7 +30,6 @@ from server.proposals.models import (
 from server.proposals.service import (
     TEXT_MAX,
     TITLE_MAX,
-    Caller,
     Event,
     begin,
     co_handling_unit,

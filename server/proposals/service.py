@@ -20,10 +20,11 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from server.audit.service import record, snapshot
+from server.audit.service import record
 from server.authz.authorizer import Authorizer
+from server.caller import Caller
 from server.enums import HandlingUnitRole, ProposalStatus
-from server.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
+from server.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
 from server.geo.service import within
 from server.proposals import access, clock, workflow
 from server.proposals.models import (
@@ -38,7 +39,7 @@ from server.proposals.models import (
 from server.staff.models import Department
 from server.timeutil import local
 from server.validation import Problems
-from server.versioning import update_at_version
+from server.workflow_step import load_visible, require_version, write_step
 
 TITLE_MAX = 300
 TEXT_MAX = 20_000
@@ -78,13 +79,6 @@ def list_proposals(
 
 
 @dataclass(frozen=True)
-class Caller:
-    authz: Authorizer
-    actor: str
-    request_id: str = ""
-
-
-@dataclass(frozen=True)
 class Event:
     """One history entry to write with a change."""
 
@@ -96,10 +90,7 @@ class Event:
 
 
 async def visible_proposal(proposal_id: int, authz: Authorizer) -> Proposal:
-    proposal = await Proposal.get_or_none(id=proposal_id)
-    if proposal is None or not access.may_read(authz, proposal):
-        raise NotFound("Proposal", proposal_id)
-    return proposal
+    return await load_visible(Proposal, proposal_id, lambda p: access.may_read(authz, p))
 
 
 @dataclass
@@ -124,8 +115,7 @@ async def begin(proposal_id: int, version: int, action: str, caller: Caller) -> 
     proposal = await visible_proposal(proposal_id, caller.authz)
     rel = await access.relation(caller.authz, proposal)
     access.require(caller.authz, proposal, action, rel)
-    if proposal.version != version:
-        raise Conflict("Proposal", proposal_id, proposal.version)
+    require_version(proposal, version)
     return Step(proposal, rel, workflow.target(proposal.status, action), version)
 
 
@@ -139,26 +129,22 @@ async def commit(
     changes: dict[str, Any] | None = None,
 ) -> Proposal:
     """Write the change under the version guard, then its events and audit entry, in `conn`'s
-    transaction. Zero rows updated means someone else got there first: CONFLICT, and the
-    transaction (with anything written before) rolls back."""
+    transaction (server.workflow_step). Zero rows updated means someone else got there first:
+    CONFLICT, and the transaction (with anything written before) rolls back."""
     proposal = step.proposal
     values = dict(changes or {})
     target = events[-1].to_status if events else step.to
     if target is not None and target != proposal.status:
         values["status"] = target
-    fresh = await update_at_version(Proposal, proposal.id, step.version, values, using=conn)
-    at = clock.now()
-    for event in events:
-        await write_event(conn, proposal.id, caller.actor, event, at)
-    await record(
-        actor=caller.actor,
-        operation=operation,
-        obj=fresh,
-        before=snapshot(proposal),
-        request_id=caller.request_id,
-        using=conn,
+
+    async def history(conn: BaseDBAsyncClient, fresh: Proposal) -> None:
+        at = clock.now()
+        for event in events:
+            await write_event(conn, proposal.id, caller.actor, event, at)
+
+    return await write_step(
+        conn, proposal, step.version, caller, operation=operation, changes=values, history=history
     )
-    return fresh
 
 
 async def write_event(

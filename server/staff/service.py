@@ -9,8 +9,8 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from server.audit.service import record, snapshot
-from server.authz.authorizer import Authorizer
+from server.audit.service import record
+from server.caller import Caller
 from server.enums import PostingRole
 from server.errors import FieldProblem, NotFound, ValidationFailed
 from server.geo.models import Jurisdiction
@@ -18,7 +18,7 @@ from server.geo.service import within
 from server.staff.models import Department, Posting, Staff
 from server.stations.models import Station
 from server.validation import Problems
-from server.versioning import update_at_version
+from server.workflow_step import load_visible, take_step
 
 
 def list_departments(*, kind: str | None = None, search: str | None = None) -> QuerySet[Department]:
@@ -54,9 +54,8 @@ class PostingData:
     note: str = ""
 
 
-async def create_posting(
-    data: PostingData, *, authz: Authorizer, actor: str, request_id: str = ""
-) -> Posting:
+async def create_posting(data: PostingData, *, caller: Caller) -> Posting:
+    authz = caller.authz
     problems = Problems()
     problems.text("note", data.note, max_length=500)
     if data.station_id is None and data.jurisdiction_id is None:
@@ -106,11 +105,11 @@ async def create_posting(
             using_db=conn,
         )
         await record(
-            actor=actor,
+            actor=caller.actor,
             operation="createPosting",
             obj=posting,
             before=None,
-            request_id=request_id,
+            request_id=caller.request_id,
             using=conn,
         )
     return posting
@@ -123,13 +122,12 @@ async def update_posting(
     ended_on: date | None = None,
     note: str | None = None,
     role: PostingRole | None = None,
-    authz: Authorizer,
-    actor: str,
-    request_id: str = "",
+    caller: Caller,
 ) -> Posting:
-    posting = await Posting.get_or_none(id=posting_id)
-    if posting is None or not authz.can("posting", "read", posting.jurisdiction_id):
-        raise NotFound("Posting", posting_id)
+    authz = caller.authz
+    posting = await load_visible(
+        Posting, posting_id, lambda p: authz.can("posting", "read", p.jurisdiction_id)
+    )
     authz.require("posting", "update", posting.jurisdiction_id)
     problems = Problems()
     problems.text("note", note, max_length=500)
@@ -150,15 +148,4 @@ async def update_posting(
         changes["note"] = note
     if role is not None:
         changes["role"] = role
-    before = snapshot(posting)
-    async with in_transaction() as conn:
-        posting = await update_at_version(Posting, posting_id, version, changes, using=conn)
-        await record(
-            actor=actor,
-            operation="updatePosting",
-            obj=posting,
-            before=before,
-            request_id=request_id,
-            using=conn,
-        )
-    return posting
+    return await take_step(posting, version, caller, operation="updatePosting", changes=changes)

@@ -10,8 +10,9 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from server.audit.service import record, snapshot
+from server.audit.service import record
 from server.authz.authorizer import Authorizer
+from server.caller import Caller
 from server.enums import Amenity, StationFunction, StationKind, StationLevel, StationStatus
 from server.errors import NotFound, ValidationFailed
 from server.geo.models import Jurisdiction
@@ -20,7 +21,7 @@ from server.proposals import access as proposal_access
 from server.proposals.models import Proposal
 from server.stations.models import Station
 from server.validation import Problems
-from server.versioning import update_at_version
+from server.workflow_step import load_visible, take_step
 
 # Rule from the programme: at least 60% of a service station's floor area is rest area.
 MIN_REST_SHARE = 0.6
@@ -169,9 +170,8 @@ async def _check_references(values: dict[str, Any], authz: Authorizer) -> None:
             raise NotFound("Proposal", pid)
 
 
-async def create_station(
-    data: StationData, *, authz: Authorizer, actor: str, request_id: str = ""
-) -> Station:
+async def create_station(data: StationData, *, caller: Caller) -> Station:
+    authz = caller.authz
     values = data.given()
     values.setdefault("status", StationStatus.PLANNED)
     problems = Problems()
@@ -190,11 +190,11 @@ async def create_station(
     async with in_transaction() as conn:
         station = await Station.create(**values, using_db=conn)
         await record(
-            actor=actor,
+            actor=caller.actor,
             operation="createStation",
             obj=station,
             before=None,
-            request_id=request_id,
+            request_id=caller.request_id,
             using=conn,
         )
     return station
@@ -205,13 +205,12 @@ async def update_station(
     version: int,
     data: StationData,
     *,
-    authz: Authorizer,
-    actor: str,
-    request_id: str = "",
+    caller: Caller,
 ) -> Station:
-    station = await Station.get_or_none(id=station_id)
-    if station is None or not authz.can("station", "read", station.jurisdiction_id):
-        raise NotFound("Station", station_id)
+    authz = caller.authz
+    station = await load_visible(
+        Station, station_id, lambda s: authz.can("station", "read", s.jurisdiction_id)
+    )
     authz.require("station", "update", station.jurisdiction_id)
     changes = data.given()
     merged = {
@@ -249,18 +248,7 @@ async def update_station(
         changes["functions"] = tokens(changes["functions"])
     if "amenities" in changes:
         changes["amenities"] = tokens(changes["amenities"])
-    before = snapshot(station)
-    async with in_transaction() as conn:
-        station = await update_at_version(Station, station_id, version, changes, using=conn)
-        await record(
-            actor=actor,
-            operation="updateStation",
-            obj=station,
-            before=before,
-            request_id=request_id,
-            using=conn,
-        )
-    return station
+    return await take_step(station, version, caller, operation="updateStation", changes=changes)
 
 
 def _camel(name: str) -> str:

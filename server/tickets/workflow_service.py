@@ -5,18 +5,19 @@ the version the caller saw, and written with its history event and audit entry i
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from server import clock
-from server.audit.service import record, snapshot
+from server.audit.service import record
 from server.authz.authorizer import Authorizer
+from server.caller import Caller
 from server.enums import DepartmentKind, DepartmentTicketStatus, ResolutionMethod, TicketStatus
 from server.errors import FieldProblem, Forbidden, NotFound, TransitionRefused, ValidationFailed
 from server.geo.models import Jurisdiction
@@ -28,9 +29,7 @@ from server.tickets.events import TicketEventMessage, broker
 from server.tickets.models import Ticket, TicketCategory, TicketEvent
 from server.tickets.workflow import OPEN, allowed_actions, target
 from server.validation import Problems
-from server.versioning import update_at_version
-
-log = logging.getLogger("lianxin.tickets")
+from server.workflow_step import after_commit, load_visible, write_step
 
 
 @dataclass
@@ -50,10 +49,7 @@ def _invalid(field: str, message: str, code: str = "INVALID") -> ValidationFaile
 
 
 async def _visible_ticket(ticket_id: int, authz: Authorizer) -> Ticket:
-    ticket = await Ticket.get_or_none(id=ticket_id)
-    if ticket is None or not authz.may_read_ticket(ticket):
-        raise NotFound("Ticket", ticket_id)
-    return ticket
+    return await load_visible(Ticket, ticket_id, authz.may_read_ticket)
 
 
 def _plan(ticket: Ticket, action: str, authz: Authorizer) -> TicketStatus:
@@ -66,36 +62,40 @@ def _plan(ticket: Ticket, action: str, authz: Authorizer) -> TicketStatus:
     return to_status
 
 
-async def _write(step: Step, version: int, *, actor: str, request_id: str) -> Ticket:
-    """Inside a transaction: the conditional update, the event, the audit entry."""
+async def _write(conn: BaseDBAsyncClient, step: Step, version: int, caller: Caller) -> Ticket:
+    """Inside a transaction: the conditional update, the event and the figures, the audit entry."""
     ticket = step.ticket
-    before = snapshot(ticket)
     now = clock.now()
-    fresh = await update_at_version(
-        Ticket, ticket.id, version, {**step.changes, "status": step.to_status}, now=now
+
+    async def history(conn: BaseDBAsyncClient, fresh: Ticket) -> None:
+        known = known_values(ticket, fresh)  # history outlives the ticket: not even the reporter's name
+        await TicketEvent.create(
+            ticket_id=ticket.id,
+            actor=caller.actor,
+            action=step.action,
+            from_status=ticket.status.value,
+            to_status=step.to_status.value,
+            comment=redact_text(step.comment, known),
+            data=redact_json(step.data, known),
+            at=now,
+            using_db=conn,
+        )
+        await rollup.apply(rollup.on_step(ticket, fresh))
+
+    return await write_step(
+        conn,
+        ticket,
+        version,
+        caller,
+        operation=f"ticket.{step.action}",
+        changes={**step.changes, "status": step.to_status},
+        history=history,
+        now=now,
     )
-    known = known_values(ticket, fresh)  # history outlives the ticket: not even the reporter's name
-    await TicketEvent.create(
-        ticket_id=ticket.id,
-        actor=actor,
-        action=step.action,
-        from_status=ticket.status.value,
-        to_status=step.to_status.value,
-        comment=redact_text(step.comment, known),
-        data=redact_json(step.data, known),
-        at=now,
-    )
-    await rollup.apply(rollup.on_step(ticket, fresh))
-    await record(
-        actor=actor, operation=f"ticket.{step.action}", obj=fresh, before=before, request_id=request_id
-    )
-    return fresh
 
 
-async def _publish(ticket: Ticket, action: str, from_status: str | None, actor: str) -> None:
-    """After the commit: whatever goes wrong in live delivery, the change stands and its caller
-    hears of its success."""
-    try:
+def _publisher(action: str, from_status: str | None, actor: str) -> Callable[[Ticket], Awaitable[None]]:
+    async def publish(ticket: Ticket) -> None:
         await broker.publish(
             TicketEventMessage(
                 ticket_id=ticket.id,
@@ -109,8 +109,12 @@ async def _publish(ticket: Ticket, action: str, from_status: str | None, actor: 
                 at=clock.now().isoformat(),
             )
         )
-    except Exception:  # noqa: BLE001 - the change is committed; live updates are best effort
-        log.exception("could not publish the %s event of ticket %s", action, ticket.number)
+
+    return publish
+
+
+async def _publish(ticket: Ticket, action: str, from_status: str | None, actor: str) -> None:
+    await after_commit(_publisher(action, from_status, actor), ticket, f"ticket.{action}")
 
 
 async def take_step(
@@ -119,15 +123,13 @@ async def take_step(
     action: str,
     prepare: Callable[[Ticket], Awaitable[Step]],
     *,
-    authz: Authorizer,
-    actor: str,
-    request_id: str = "",
+    caller: Caller,
 ) -> Ticket:
-    ticket = await _visible_ticket(ticket_id, authz)
+    ticket = await _visible_ticket(ticket_id, caller.authz)
     step = await prepare(ticket)
-    async with in_transaction():
-        fresh = await _write(step, version, actor=actor, request_id=request_id)
-    await _publish(fresh, action, ticket.status.value, actor)
+    async with in_transaction() as conn:
+        fresh = await _write(conn, step, version, caller)
+    await _publish(fresh, action, ticket.status.value, caller.actor)
     return fresh
 
 
@@ -137,11 +139,10 @@ async def take_step(
 async def register(
     data: intake_rules.Intake,
     *,
-    authz: Authorizer,
     registered_by: int | None,
-    actor: str,
-    request_id: str = "",
+    caller: Caller,
 ) -> tuple[Ticket, list[Ticket]]:
+    authz, actor = caller.authz, caller.actor
     problems = intake_rules.check(data)
     if problems:
         raise ValidationFailed(problems=list(problems))
@@ -185,7 +186,9 @@ async def register(
             at=now,
         )
         await rollup.apply(rollup.on_register(ticket))
-        await record(actor=actor, operation="ticket.register", obj=ticket, before=None, request_id=request_id)
+        await record(
+            actor=actor, operation="ticket.register", obj=ticket, before=None, request_id=caller.request_id
+        )
     await _publish(ticket, "register", None, actor)
     visible = authz.visible_tickets() or Q(pk__in=[])
     duplicates = await intake_rules.possible_duplicates(
@@ -229,8 +232,8 @@ async def _check_assignee(ticket: Ticket, staff_id: int, authz: Authorizer) -> S
     return staff
 
 
-async def dispatch(ticket_id: int, version: int, assignee_id: int, comment: str, **kw: Any) -> Ticket:
-    authz: Authorizer = kw["authz"]
+async def dispatch(ticket_id: int, version: int, assignee_id: int, comment: str, *, caller: Caller) -> Ticket:
+    authz = caller.authz
 
     async def prepare(ticket: Ticket) -> Step:
         action = "dispatch" if ticket.status == TicketStatus.REGISTERED else "reassign"
@@ -241,23 +244,23 @@ async def dispatch(ticket_id: int, version: int, assignee_id: int, comment: str,
             changes["dispatched_at"] = clock.now()
         return Step(ticket, action, to_status, changes, comment, {"assignee": staff.name})
 
-    return await take_step(ticket_id, version, "dispatch", prepare, **kw)
+    return await take_step(ticket_id, version, "dispatch", prepare, caller=caller)
 
 
-async def arrive(ticket_id: int, version: int, comment: str, **kw: Any) -> Ticket:
-    authz: Authorizer = kw["authz"]
+async def arrive(ticket_id: int, version: int, comment: str, *, caller: Caller) -> Ticket:
+    authz = caller.authz
 
     async def prepare(ticket: Ticket) -> Step:
         to_status = _plan(ticket, "arrive", authz)
         return Step(ticket, "arrive", to_status, {"on_site_at": clock.now()}, comment)
 
-    return await take_step(ticket_id, version, "arrive", prepare, **kw)
+    return await take_step(ticket_id, version, "arrive", prepare, caller=caller)
 
 
 async def resolve(
-    ticket_id: int, version: int, method: ResolutionMethod | None, note: str, **kw: Any
+    ticket_id: int, version: int, method: ResolutionMethod | None, note: str, *, caller: Caller
 ) -> Ticket:
-    authz: Authorizer = kw["authz"]
+    authz = caller.authz
 
     async def prepare(ticket: Ticket) -> Step:
         to_status = _plan(ticket, "resolve", authz)
@@ -274,12 +277,14 @@ async def resolve(
             changes["department_status"] = DepartmentTicketStatus.DONE.value
         return Step(ticket, "resolve", to_status, changes, note, {"method": method.value if method else None})
 
-    return await take_step(ticket_id, version, "resolve", prepare, **kw)
+    return await take_step(ticket_id, version, "resolve", prepare, caller=caller)
 
 
-async def record_feedback(ticket_id: int, version: int, satisfied: bool, comment: str, **kw: Any) -> Ticket:
+async def record_feedback(
+    ticket_id: int, version: int, satisfied: bool, comment: str, *, caller: Caller
+) -> Ticket:
     """The citizen's word on the result: satisfied closes the ticket, unsatisfied reopens it."""
-    authz: Authorizer = kw["authz"]
+    authz = caller.authz
     action = "close" if satisfied else "reopen"
 
     async def prepare(ticket: Ticket) -> Step:
@@ -302,11 +307,13 @@ async def record_feedback(ticket_id: int, version: int, satisfied: bool, comment
             )
         return Step(ticket, action, to_status, changes, comment, {"satisfied": satisfied})
 
-    return await take_step(ticket_id, version, action, prepare, **kw)
+    return await take_step(ticket_id, version, action, prepare, caller=caller)
 
 
-async def transfer(ticket_id: int, version: int, department_id: int, comment: str, **kw: Any) -> Ticket:
-    authz: Authorizer = kw["authz"]
+async def transfer(
+    ticket_id: int, version: int, department_id: int, comment: str, *, caller: Caller
+) -> Ticket:
+    authz = caller.authz
 
     async def prepare(ticket: Ticket) -> Step:
         to_status = _plan(ticket, "transfer", authz)
@@ -318,13 +325,13 @@ async def transfer(ticket_id: int, version: int, department_id: int, comment: st
         changes = {"department_id": department.id, "department_status": DepartmentTicketStatus.RECEIVED.value}
         return Step(ticket, "transfer", to_status, changes, comment, {"department": department.code})
 
-    return await take_step(ticket_id, version, "transfer", prepare, **kw)
+    return await take_step(ticket_id, version, "transfer", prepare, caller=caller)
 
 
 async def department_update(
-    ticket_id: int, version: int, department_status: DepartmentTicketStatus, comment: str, **kw: Any
+    ticket_id: int, version: int, department_status: DepartmentTicketStatus, comment: str, *, caller: Caller
 ) -> Ticket:
-    authz: Authorizer = kw["authz"]
+    authz = caller.authz
 
     async def prepare(ticket: Ticket) -> Step:
         to_status = _plan(ticket, "department_update", authz)
@@ -339,11 +346,11 @@ async def department_update(
             {"departmentStatus": department_status.value},
         )
 
-    return await take_step(ticket_id, version, "department_update", prepare, **kw)
+    return await take_step(ticket_id, version, "department_update", prepare, caller=caller)
 
 
-async def reject(ticket_id: int, version: int, reason: str, **kw: Any) -> Ticket:
-    authz: Authorizer = kw["authz"]
+async def reject(ticket_id: int, version: int, reason: str, *, caller: Caller) -> Ticket:
+    authz = caller.authz
 
     async def prepare(ticket: Ticket) -> Step:
         to_status = _plan(ticket, "reject", authz)
@@ -353,7 +360,7 @@ async def reject(ticket_id: int, version: int, reason: str, **kw: Any) -> Ticket
             raise ValidationFailed(problems=list(problems))
         return Step(ticket, "reject", to_status, {"reject_reason": reason, "closed_at": clock.now()}, reason)
 
-    return await take_step(ticket_id, version, "reject", prepare, **kw)
+    return await take_step(ticket_id, version, "reject", prepare, caller=caller)
 
 
 MAX_DUPLICATE_CHAIN = 50
@@ -385,11 +392,10 @@ async def mark_duplicate(
     original_id: int,
     comment: str,
     *,
-    authz: Authorizer,
-    actor: str,
-    request_id: str = "",
+    caller: Caller,
 ) -> Ticket:
     """Its reporter follows the original: the original's history says so, in the same transaction."""
+    authz, actor = caller.authz, caller.actor
     ticket = await _visible_ticket(ticket_id, authz)
     if original_id == ticket.id:
         raise _invalid("duplicateOfId", "a ticket cannot duplicate itself", "SELF")
@@ -401,8 +407,8 @@ async def mark_duplicate(
         raise Forbidden(f"You may not link duplicates to tickets in {where}.")
     changes = {"duplicate_of_id": original.id, "closed_at": clock.now()}
     step = Step(ticket, "mark_duplicate", to_status, changes, comment, {"original": original.number})
-    async with in_transaction():
-        fresh = await _write(step, version, actor=actor, request_id=request_id)
+    async with in_transaction() as conn:
+        fresh = await _write(conn, step, version, caller)
         await TicketEvent.create(
             ticket_id=original.id,
             actor=actor,
@@ -426,9 +432,9 @@ async def update_details(
     category_id: int | None,
     reporter_name: str | None,
     reporter_phone: str | None,
-    **kw: Any,
+    caller: Caller,
 ) -> Ticket:
-    authz: Authorizer = kw["authz"]
+    authz = caller.authz
 
     async def prepare(ticket: Ticket) -> Step:
         to_status = _plan(ticket, "update", authz)
@@ -463,7 +469,7 @@ async def update_details(
             changes["resolution_due"] = ticket.registered_at + timedelta(minutes=category.resolution_minutes)
         return Step(ticket, "update", to_status, changes, "", {"fields": sorted(changes)})
 
-    return await take_step(ticket_id, version, "update", prepare, **kw)
+    return await take_step(ticket_id, version, "update", prepare, caller=caller)
 
 
 async def bulk_dispatch(
@@ -471,11 +477,10 @@ async def bulk_dispatch(
     assignee_id: int,
     comment: str,
     *,
-    authz: Authorizer,
-    actor: str,
-    request_id: str = "",
+    caller: Caller,
 ) -> list[Ticket]:
     """All or nothing: every ticket is checked and written in one transaction."""
+    authz = caller.authz
     if not items:
         raise _invalid("tickets", "name at least one ticket", "REQUIRED")
     if len(items) > 200:
@@ -501,17 +506,18 @@ async def bulk_dispatch(
             )
         )
     written = []
-    async with in_transaction():
+    async with in_transaction() as conn:
         for step, version in steps:
-            written.append(await _write(step, version, actor=actor, request_id=request_id))
+            written.append(await _write(conn, step, version, caller))
     for ticket in written:
-        await _publish(ticket, "dispatch", TicketStatus.REGISTERED.value, actor)
+        await _publish(ticket, "dispatch", TicketStatus.REGISTERED.value, caller.actor)
     return written
 
 
-async def escalate_overdue(*, authz: Authorizer, actor: str, request_id: str = "") -> list[Ticket]:
+async def escalate_overdue(*, caller: Caller) -> list[Ticket]:
     """Overdue open tickets go up a level: to the town (1), and when overdue by a whole further
     resolution period, to the city (2). Each escalation is a history event."""
+    authz, actor = caller.authz, caller.actor
     scope = authz.scope("ticket", "escalate")
     if scope.empty:
         raise Forbidden("You may not escalate tickets.")
