@@ -102,12 +102,13 @@ def _cmd_user_create(args: argparse.Namespace) -> int:
 
 def _cmd_user_grant(args: argparse.Namespace) -> int:
     from server.authz import policy_admin
+    from server.caller import Caller
     from server.errors import DomainError
 
     async def run() -> int:
         try:
             line = await policy_admin.grant_role(
-                args.username, args.role, _jurisdiction_id(args.jurisdiction), actor="cli"
+                args.username, args.role, _jurisdiction_id(args.jurisdiction), caller=Caller.system("cli")
             )
         except DomainError as exc:
             return _fail(exc)
@@ -193,6 +194,7 @@ def _cmd_policy_show(args: argparse.Namespace) -> int:
 def _cmd_policy_load(args: argparse.Namespace) -> int:
     from server.authz.engine import read_policy_file
     from server.authz.policy_admin import check_line, replace_policy_lines
+    from server.caller import Caller
     from server.errors import DomainError
 
     lines = read_policy_file()
@@ -204,7 +206,7 @@ def _cmd_policy_load(args: argparse.Namespace) -> int:
 
     async def run() -> int:
         try:
-            await replace_policy_lines(lines)
+            await replace_policy_lines(lines, caller=Caller.system("cli"))
         except DomainError as exc:
             return _fail(exc)
         print(f"policy lines replaced by the {len(lines)} lines of policies/policy.csv (grants kept)")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from schema.auth.types import (
@@ -11,10 +13,10 @@ from schema.auth.types import (
     RoleGrant,
     UserAccount,
 )
-from server.auth.models import ApiKey, User
+from server.auth import admin
 from server.authz import vocabulary
 from server.authz.authorizer import Authorizer
-from server.authz.engine import CITY, engine
+from server.authz.engine import engine
 
 
 def grant_view(subject: str, role: str, code: str) -> RoleGrant:
@@ -49,7 +51,7 @@ def me_view(authz: Authorizer, display_name: str) -> Me:
     )
 
 
-def api_key_view(key: ApiKey, code: str) -> ApiKeyInfo:
+def api_key_view(key: Any, code: str) -> ApiKeyInfo:
     return ApiKeyInfo(
         prefix=key.prefix,
         name=key.name,
@@ -62,26 +64,20 @@ def api_key_view(key: ApiKey, code: str) -> ApiKeyInfo:
 
 
 def _city_id() -> int | None:
-    return engine.tree.id_by_code.get(CITY)
+    return admin.city_id()
 
 
 @strawberry.type
 class AuthQuery:
     @strawberry.field(description="The caller: its roles with their jurisdictions and what it may do where.")
     async def me(self, info: strawberry.Info) -> Me:
-        authz = info.context.authz
-        viewer = authz.require_viewer()
-        name = viewer.name
-        if viewer.user_id is not None:
-            names = await User.filter(id=viewer.user_id).values_list("display_name", flat=True)
-            name = names[0] if names else name
-        return me_view(authz, name)
+        caller = info.context.caller
+        return me_view(caller.authz, await admin.display_name(caller))
 
     @strawberry.field(description="Login accounts and their roles. Needs user:read.")
     async def users(self, info: strawberry.Info) -> list[UserAccount]:
-        info.context.authz.require("user", "read", _city_id())
         result = []
-        for user in await User.all().order_by("username"):
+        for user in await admin.list_users(info.context.caller):
             subject = f"user:{user.username}"
             result.append(
                 UserAccount(
@@ -115,8 +111,7 @@ class AuthQuery:
 
     @strawberry.field(description="Data-sharing keys. Needs api_key:read.")
     async def api_keys(self, info: strawberry.Info) -> list[ApiKeyInfo]:
-        info.context.authz.require("api_key", "read", _city_id())
         return [
             api_key_view(k, engine.tree.code(k.jurisdiction_id) or "")
-            for k in await ApiKey.all().order_by("id")
+            for k in await admin.list_api_keys(info.context.caller)
         ]

@@ -20,6 +20,7 @@ from server.auth.models import AuthSession, CasbinRule, User
 from server.authz.adapter import COLUMNS
 from server.authz.engine import CITY, MODEL_PATH, beneath, bump_version, engine, lock_policy
 from server.authz.vocabulary import ACTIONS, OBJECTS, ROLES
+from server.caller import Caller
 from server.errors import FieldProblem, NotFound, ValidationFailed
 from server.geo.models import Jurisdiction
 
@@ -69,17 +70,15 @@ async def _admins_remain() -> bool:
     return any(enforcer.enforce(s, CITY, "policy", "update") for s in subjects)
 
 
-async def _audit(
-    actor: str, operation: str, before: dict | None, after: dict | None, request_id: str
-) -> None:
+async def _audit(caller: Caller, operation: str, before: dict | None, after: dict | None) -> None:
     await AuditEntry.create(
-        actor=actor,
+        actor=caller.actor,
         operation=operation,
         object_type="Policy",
         object_id="-",
         before=before,
         after=after,
-        request_id=request_id,
+        request_id=caller.request_id,
     )
 
 
@@ -97,9 +96,7 @@ async def grant_in_transaction(subject: str, role: str, jurisdiction_id: int) ->
     await bump_version()
 
 
-async def grant_role(
-    username: str, role: str, jurisdiction_id: int, *, actor: str, request_id: str = ""
-) -> list[str]:
+async def grant_role(username: str, role: str, jurisdiction_id: int, *, caller: Caller) -> list[str]:
     if role not in ROLES:
         raise _invalid("role", f"unknown role {role!r}; known: {', '.join(ROLES)}", "UNKNOWN_ROLE")
     if not await User.exists(username=username):
@@ -112,16 +109,14 @@ async def grant_role(
         async with in_transaction():
             await CasbinRule.create(ptype="g", v0=line[0], v1=role, v2=code)
             await bump_version()
-            await _audit(actor, "grantRole", None, {"grant": line}, request_id)
+            await _audit(caller, "grantRole", None, {"grant": line})
     except IntegrityError:  # the same grant made at the same moment by another request
         raise _invalid("role", f"{username} already holds {role} in {code}", "DUPLICATE") from None
     await engine.reload()
     return line
 
 
-async def revoke_role(
-    username: str, role: str, jurisdiction_id: int, *, actor: str, request_id: str = ""
-) -> list[str]:
+async def revoke_role(username: str, role: str, jurisdiction_id: int, *, caller: Caller) -> list[str]:
     code = await _jurisdiction_code(jurisdiction_id)
     line = [f"user:{username}", role, code]
     async with in_transaction():
@@ -130,12 +125,12 @@ async def revoke_role(
             raise NotFound("RoleGrant", f"{username} {role} {code}")
         if not await _admins_remain():
             raise _invalid("role", LAST_ADMIN_MESSAGE, "LAST_ADMIN")  # rolls the delete back
-        await _audit(actor, "revokeRole", {"grant": line}, None, request_id)
+        await _audit(caller, "revokeRole", {"grant": line}, None)
     await engine.reload()
     return line
 
 
-async def add_policy_line(role: str, obj: str, act: str, *, actor: str, request_id: str = "") -> list[str]:
+async def add_policy_line(role: str, obj: str, act: str, *, caller: Caller) -> list[str]:
     check_line(role, obj, act)
     line = [role, obj, act]
     if line in engine.policy_lines():
@@ -144,14 +139,14 @@ async def add_policy_line(role: str, obj: str, act: str, *, actor: str, request_
         async with in_transaction():
             await CasbinRule.create(ptype="p", v0=role, v1=obj, v2=act)
             await bump_version()
-            await _audit(actor, "addPolicyLine", None, {"line": line}, request_id)
+            await _audit(caller, "addPolicyLine", None, {"line": line})
     except IntegrityError:  # the same line added at the same moment by another request
         raise _invalid("action", f"the line {', '.join(line)} already exists", "DUPLICATE") from None
     await engine.reload()
     return line
 
 
-async def remove_policy_line(role: str, obj: str, act: str, *, actor: str, request_id: str = "") -> list[str]:
+async def remove_policy_line(role: str, obj: str, act: str, *, caller: Caller) -> list[str]:
     check_line(role, obj, act)
     line = [role, obj, act]
     async with in_transaction():
@@ -160,12 +155,12 @@ async def remove_policy_line(role: str, obj: str, act: str, *, actor: str, reque
             raise NotFound("PolicyLine", ", ".join(line))
         if not await _admins_remain():
             raise _invalid("action", LAST_ADMIN_MESSAGE, "LAST_ADMIN")  # rolls the delete back
-        await _audit(actor, "removePolicyLine", {"line": line}, None, request_id)
+        await _audit(caller, "removePolicyLine", {"line": line}, None)
     await engine.reload()
     return line
 
 
-async def set_user_active(username: str, active: bool, *, actor: str, request_id: str = "") -> User:
+async def set_user_active(username: str, active: bool, *, caller: Caller) -> User:
     """Activate or deactivate an account; deactivating ends its sessions and is refused when no
     active administrator would remain."""
     user = await User.get_or_none(username=username)
@@ -179,19 +174,19 @@ async def set_user_active(username: str, active: bool, *, actor: str, request_id
                 raise _invalid("active", "refused: no admin would remain", "LAST_ADMIN")
             await AuthSession.filter(user_id=user.id, revoked_at=None).update(revoked_at=timezone.now())
         await AuditEntry.create(
-            actor=actor,
+            actor=caller.actor,
             operation="setUserActive",
             object_type="User",
             object_id=str(user.id),
             before={"active": user.active},
             after={"active": active},
-            request_id=request_id,
+            request_id=caller.request_id,
         )
     user.active = active
     return user
 
 
-async def replace_policy_lines(lines: list[list[str]], *, actor: str = "cli") -> None:
+async def replace_policy_lines(lines: list[list[str]], *, caller: Caller) -> None:
     """`lianxin policy load`: the file's p lines replace the database's (grants stay); refused when
     the new lines would leave no administrator."""
     async with in_transaction():
@@ -207,4 +202,4 @@ async def replace_policy_lines(lines: list[list[str]], *, actor: str = "cli") ->
                 f"{LAST_ADMIN_MESSAGE} (no active user would hold policy:update in the city)",
                 "LAST_ADMIN",
             )
-        await _audit(actor, "loadPolicy", None, {"lines": len(lines)}, "")
+        await _audit(caller, "loadPolicy", None, {"lines": len(lines)})
