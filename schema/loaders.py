@@ -1,19 +1,20 @@
 """Request-scoped DataLoaders, named <Target>By<Key>Loader, built lazily per request.
 
-Each batches with one `filter(key__in=keys)` and returns results in key order. Each also applies
-the caller's visibility for its model as a SQL condition (`visible`), so related objects and
-`node(id:)` obey the same rules as lists: an object outside the caller's scope loads as None.
+Each batches with one `filter(key__in=keys)` (run by server.batch) and returns results in key
+order. Each also applies the caller's visibility for its model as a SQL condition (`visible`), so
+related objects and `node(id:)` obey the same rules as lists: an object outside the caller's
+scope loads as None.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from strawberry.dataloader import DataLoader
 from tortoise.expressions import Q
-from tortoise.models import Model
+
+from server import batch
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -28,25 +29,20 @@ class _Scoped:
 
 
 class ByIdLoader(_Scoped, DataLoader[int, Any]):
-    model: ClassVar[type[Model]]
+    model: ClassVar[type[Any]]
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         super().__init__(load_fn=self._load)
 
     async def _load(self, keys: Sequence[int]) -> list[Any]:
-        condition = self.visible()
-        if condition is None:
-            return [None] * len(keys)
-        rows = await self.model.filter(condition, id__in=list(set(keys)))
-        by_id = {row.pk: row for row in rows}
-        return [by_id.get(key) for key in keys]
+        return await batch.by_id(self.model, self.visible(), keys)
 
 
 class ManyByLoader(_Scoped, DataLoader[int, list[Any]]):
     """All visible rows whose `key_field` equals each key, in the model's default order."""
 
-    model: ClassVar[type[Model]]
+    model: ClassVar[type[Any]]
     key_field: ClassVar[str]
 
     def __init__(self, ctx: Context) -> None:
@@ -54,14 +50,7 @@ class ManyByLoader(_Scoped, DataLoader[int, list[Any]]):
         super().__init__(load_fn=self._load)
 
     async def _load(self, keys: Sequence[int]) -> list[list[Any]]:
-        condition = self.visible()
-        if condition is None:
-            return [[] for _ in keys]
-        rows = await self.model.filter(condition, **{f"{self.key_field}__in": list(set(keys))})
-        grouped: dict[int, list[Any]] = defaultdict(list)
-        for row in rows:
-            grouped[getattr(row, self.key_field)].append(row)
-        return [grouped.get(key, []) for key in keys]
+        return await batch.many_by(self.model, self.key_field, self.visible(), keys)
 
 
 def scope_q(ctx: Context, obj: str, field: str = "jurisdiction") -> Q | None:

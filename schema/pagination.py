@@ -1,4 +1,4 @@
-"""Cursor connections with totalCount, over a Tortoise queryset.
+"""Cursor connections with totalCount, over a service's list query (server.paging runs it).
 
 Cursors are opaque (base64 of an offset). `first` above the configured maximum is an
 error, never a silent cut. totalCount runs its COUNT only when it is selected.
@@ -13,10 +13,11 @@ import re
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from tortoise.queryset import QuerySet
 
 from schema.errors import client_error
 from schema.limits import current_budget
+from server import paging
+from server.paging import ListQuery
 from server.settings import settings
 
 T = TypeVar("T")
@@ -45,7 +46,7 @@ class Connection(Generic[T]):
 
     @strawberry.field(description="All rows matching the filter that you may see, across all pages.")
     async def total_count(self) -> int:
-        return int(await self._count_query.count())
+        return await paging.count(self._count_query)
 
     @strawberry.field(description="The nodes of this page, without cursors.")
     def nodes(self) -> list[T]:
@@ -94,13 +95,13 @@ def page_size(first: int | None) -> int:
     return first
 
 
-async def paginate(query: QuerySet[Any], first: int | None, after: str | None) -> Connection[Any]:
+async def paginate(query: ListQuery, first: int | None, after: str | None) -> Connection[Any]:
     limit = page_size(first)
     budget = current_budget.get()
     if budget is not None:
         budget.spend(limit)
     start = decode_cursor(after) + 1 if after else 0
-    rows = list(await query.offset(start).limit(limit + 1)) if limit else []
+    rows = await paging.rows_from(query, start, limit + 1) if limit else []
     has_next = len(rows) > limit
     rows = rows[:limit]
     edges = [Edge(cursor=encode_cursor(start + i), node=row) for i, row in enumerate(rows)]

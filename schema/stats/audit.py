@@ -8,10 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from schema.pagination import Connection, paginate
-from server.audit.models import AuditEntry as AuditEntryModel
-from server.authz.engine import CITY, engine
-from server.stats.models import ApiKeyUse as ApiKeyUseModel
-from server.stats.models import PersonalDataAccess as PersonalDataAccessModel
+from server.audit import trails
 
 
 @strawberry.type(description="One change: who, what, before and after. Never changed once written.")
@@ -46,10 +43,6 @@ class ApiKeyUse:
     allowed: bool = strawberry.field(description="false when refused over the key's rate limit")
 
 
-def _require_audit(info: strawberry.Info) -> None:
-    info.context.authz.require("audit", "read", engine.tree.id_by_code.get(CITY))
-
-
 @strawberry.type
 class AuditQuery:
     @strawberry.field(description="The audit trail, newest first. Needs audit:read.")
@@ -61,12 +54,7 @@ class AuditQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[AuditEntry]:
-        _require_audit(info)
-        query = AuditEntryModel.all().order_by("-id")
-        if object_type:
-            query = query.filter(object_type=object_type)
-        if actor:
-            query = query.filter(actor=actor)
+        query = trails.audit_trail(info.context.caller, object_type=object_type, actor=actor)
         return await paginate(query, first, after)
 
     @strawberry.field(description="Every read of citizens' personal data, newest first. Needs audit:read.")
@@ -78,12 +66,7 @@ class AuditQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[PersonalDataRead]:
-        _require_audit(info)
-        query = PersonalDataAccessModel.all().order_by("-id")
-        if ticket_number:
-            query = query.filter(ticket_number=ticket_number)
-        if actor:
-            query = query.filter(actor=actor)
+        query = trails.personal_data_reads(info.context.caller, ticket_number=ticket_number, actor=actor)
         return await paginate(query, first, after)
 
     @strawberry.field(description="Requests made with data-sharing keys, newest first. Needs audit:read.")
@@ -94,8 +77,4 @@ class AuditQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ApiKeyUse]:
-        _require_audit(info)
-        query = ApiKeyUseModel.all().order_by("-id")
-        if prefix:
-            query = query.filter(prefix=prefix)
-        return await paginate(query, first, after)
+        return await paginate(trails.api_key_uses(info.context.caller, prefix=prefix), first, after)

@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tortoise.expressions import Q, Subquery
-from tortoise.functions import Max
+from tortoise.expressions import Q
 
 from schema.loaders import ByIdLoader, ManyByLoader, reference_q
+from server import batch
 from server.tickets.models import Ticket, TicketCategory, TicketEvent
 
 
@@ -38,12 +38,4 @@ class LatestEventByTicketLoader(ByIdLoader):
     model = TicketEvent
 
     async def _load(self, keys: Sequence[int]) -> list[Any]:
-        latest = Subquery(
-            TicketEvent.filter(ticket_id__in=list(set(keys)))
-            .annotate(last_id=Max("id"))
-            .group_by("ticket_id")
-            .values("last_id")
-        )
-        rows = await TicketEvent.filter(id__in=latest)
-        by_ticket = {row.ticket_id: row for row in rows}
-        return [by_ticket.get(key) for key in keys]
+        return await batch.latest_ticket_events(keys)
