@@ -75,8 +75,8 @@ async def main() -> None:
 
     import httpx
 
-    import schema.tickets.types as ticket_types
     import lianxin.app as app_module
+    import schema.tickets.types as ticket_types
     import server.authz.authorizer as authorizer
     from lianxin.app import create_app
     from server.database import apply_migrations, open_database

@@ -90,8 +90,8 @@ async def test_readyz_says_503_while_healthz_stays_200(client: Any, monkeypatch:
 async def test_a_resolver_error_from_a_lost_connection_becomes_503() -> None:
     """The view's side: an error whose cause is a lost connection is answered 503, whatever the
     masking made of its message."""
-    from schema.schema import schema
     from lianxin.app import LianxinGraphQL
+    from schema.schema import schema
 
     view = LianxinGraphQL(schema)
     request = Request({"type": "http", "method": "POST", "headers": [], "path": "/graphql"})
