@@ -42,7 +42,7 @@ schema: install
 	$(BIN)/lianxin export-schema
 
 migrations: install
-	$(BIN)/tortoise -c server.db.TORTOISE_ORM makemigrations
+	$(BIN)/tortoise -c server.database.TORTOISE_ORM makemigrations
 
 lint: install
 	$(BIN)/ruff check server schema tests bench

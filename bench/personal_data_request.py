@@ -35,7 +35,7 @@ async def main() -> None:
     os.environ["LIANXIN_DATABASE_URL"] = args.database_url
     from tortoise import Tortoise, connections
 
-    from server.db import tortoise_config
+    from server.database import tortoise_config
     from server.privacy import requests
     from server.privacy.retention import placeholders
 

@@ -34,7 +34,7 @@ from server import clock
 from server.auth.service import AuthFailure, identify
 from server.authz.authorizer import Authorizer, Viewer
 from server.authz.engine import engine
-from server.db import database_unavailable
+from server.database import database_unavailable
 from server.errors import DomainError, RateLimited, ValidationFailed
 from server.http import Exchange, new_request_id
 from server.settings import settings

@@ -14,8 +14,7 @@ from tests.conftest import create_empty_database, drop_database
 BEFORE_0010 = """
 import asyncio, sys
 from tortoise.migrations.api import migrate
-from server.database import open_database
-from server.db import tortoise_config
+from server.database import open_database, tortoise_config
 from server.authz.engine import load_policy_file_if_empty
 from server.auth.models import CasbinRule
 from tortoise import Tortoise
