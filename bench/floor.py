@@ -19,21 +19,20 @@ import os
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from bench.mix import BY_NAME
+from server.clock import CITY_TZ
 from server.enums import LABELS_ZH, PostingRole, StationKind, StationStatus
 
-TZ = ZoneInfo("Asia/Shanghai")
 OPEN = ["REGISTERED", "DISPATCHED", "ON_SITE", "TRANSFERRED"]
 METHODS = ("SERVICE", "MANAGEMENT", "ENFORCEMENT")
 
 
 def iso(value: datetime | None) -> str | None:
     """As the server writes a DateTime: ISO 8601 in Dongguan time."""
-    return None if value is None else value.astimezone(TZ).isoformat()
+    return None if value is None else value.astimezone(CITY_TZ).isoformat()
 
 
 class Scope:
@@ -256,8 +255,8 @@ async def _scorecard(
     from server.stats.scorecard import percentiles  # the bucket arithmetic; the SQL is ours
 
     period_from, period_to = date.fromisoformat(v["from"]), date.fromisoformat(v["to"])
-    start = datetime.combine(period_from, time.min, TZ)
-    end = datetime.combine(period_to + timedelta(days=1), time.min, TZ)
+    start = datetime.combine(period_from, time.min, CITY_TZ)
+    end = datetime.combine(period_to + timedelta(days=1), time.min, CITY_TZ)
     years = list(range(period_from.year, period_to.year + 1))
     where = "" if within is None else "WHERE jurisdiction_id = ANY($1::int[])"
     args: list[Any] = [] if within is None else [within]

@@ -36,15 +36,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.mix import BY_NAME, OPERATIONS, Operation, Params  # noqa: E402
+from bench.mix import BY_NAME, OPERATIONS, Operation, Params  # noqa: E402 - after the path is set
+from server.clock import CITY_TZ  # noqa: E402
 
-TZ = ZoneInfo("Asia/Shanghai")
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:55432/lianxin_bench"
 OUT = ROOT / "var" / "bench"
 PASSWORD = "lianxin-demo"
@@ -210,7 +209,7 @@ async def read_params(url: str) -> Params:
             last = await conn.fetchval("SELECT MAX(registered_at) FROM ticket")
         finally:
             await conn.close()
-    to = last.astimezone(TZ).date()
+    to = last.astimezone(CITY_TZ).date()
     return Params(
         ticket_numbers=tuple(numbers[::10][:200]), period_from=to - timedelta(days=364), period_to=to
     )
@@ -600,7 +599,7 @@ async def main(argv: list[str] | None = None) -> None:
         "args": {k: v for k, v in vars(args).items()},
         "load_before": loadavg(),
         "operations": {},
-        "started": datetime.now(TZ).isoformat(timespec="seconds"),
+        "started": datetime.now(CITY_TZ).isoformat(timespec="seconds"),
     }
     peer_queries: dict[str, Any] = {}
     peer_note = ""
@@ -774,7 +773,7 @@ async def main(argv: list[str] | None = None) -> None:
     results["load_after"] = loadavg()
     print(f"\nload average after: {results['load_after']}")
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"results-{datetime.now(TZ):%Y%m%d-%H%M%S}.json"
+    path = OUT / f"results-{datetime.now(CITY_TZ):%Y%m%d-%H%M%S}.json"
     path.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"results: {path}")
 

@@ -13,6 +13,7 @@ from tortoise import Tortoise
 from tortoise.migrations.api import migrate as migrate_api
 
 import server.logs  # noqa: F401 - withholds SQL parameters from the logs wherever the database is used
+from server.clock import CITY_TZ
 from server.settings import settings
 
 MODEL_MODULES = [
@@ -102,7 +103,7 @@ def tortoise_config(database_url: str | None = None, *, serving: bool = False) -
             }
         },
         "use_tz": True,
-        "timezone": "Asia/Shanghai",
+        "timezone": CITY_TZ.key,
     }
 
 

@@ -17,13 +17,13 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from server import demo_data as data
 from server.auth.demo_accounts import create_demo_accounts
+from server.clock import CITY_TZ
 from server.enums import (
     Amenity,
     DepartmentKind,
@@ -57,7 +57,6 @@ from server.staff.models import Department, Posting, Staff
 from server.stations.models import Station, StationTarget
 from server.tickets.models import Ticket, TicketCategory, TicketEvent
 
-TZ = ZoneInfo("Asia/Shanghai")
 SEED = 20220110
 
 # Account name → staff name. The login accounts are created elsewhere and find their staff row
@@ -131,7 +130,7 @@ def tokens(values: Iterable[str]) -> str:
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
     """A Dongguan wall-clock time, timezone-aware as Tortoise (use_tz) expects."""
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=CITY_TZ)
 
 
 async def load_demo(

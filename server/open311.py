@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse
 from server import clock
 from server import params as p
 from server.authz.authorizer import Authorizer
+from server.clock import local
 from server.enums import TicketSource, TicketStatus
 from server.errors import DomainError, NotFound, ValidationFailed
 from server.pipeline import Call, Credentials, Interface, route
@@ -32,7 +33,6 @@ from server.privacy.redaction import free_text_read
 from server.tickets import workflow_service as flow
 from server.tickets.intake import MAX_DESCRIPTION, Intake
 from server.tickets.models import Ticket, TicketCategory
-from server.timeutil import local
 
 AGENCY = "东莞市城市管理和综合执法局 (Dongguan City Management and Comprehensive Law Enforcement Bureau)"
 CLOSED = {TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.REJECTED, TicketStatus.DUPLICATE}

@@ -26,10 +26,11 @@ from schema.proposals.loaders import (
 from schema.staff.loaders import DepartmentByIdLoader
 from schema.staff.types import Department
 from schema.stations.loaders import StationsByProposalLoader
+from server import clock
 from server import enums as e
 from server.enums import label_zh
 from server.errors import Forbidden
-from server.proposals import access, clock, models, outcomes, supervision, workflow
+from server.proposals import access, models, outcomes, supervision, workflow
 from server.proposals.handling import proposal_progress
 from server.proposals.vocabulary import ContactPhase as PhaseValue
 from server.proposals.vocabulary import label

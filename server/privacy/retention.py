@@ -30,10 +30,10 @@ from tortoise.transactions import in_transaction
 
 from server import clock
 from server.audit.models import AuditEntry
+from server.clock import CITY_TZ
 from server.privacy.masking import mask_name, mask_number, mask_text, phone_digits
 from server.settings import settings
 from server.tickets.workflow import DONE
-from server.timeutil import CITY_TZ
 
 log = logging.getLogger("lianxin.privacy")
 

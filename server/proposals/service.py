@@ -20,12 +20,14 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from server import clock
 from server.audit.service import record, snapshot
 from server.authz.authorizer import Authorizer
+from server.clock import local
 from server.enums import HandlingUnitRole, ProposalStatus
 from server.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
 from server.geo.service import within
-from server.proposals import access, clock, workflow
+from server.proposals import access, workflow
 from server.proposals.models import (
     Deputy,
     Proposal,
@@ -36,7 +38,6 @@ from server.proposals.models import (
     ProposalUnit,
 )
 from server.staff.models import Department
-from server.timeutil import local
 from server.validation import Problems
 from server.versioning import update_at_version
 

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from tortoise import connections
 
 from server.authz.engine import engine
-from server.timeutil import local
+from server.clock import CITY_TZ, local
 
 # Upper bounds of the duration buckets, in minutes; the last bucket is open-ended.
 BUCKETS: tuple[int, ...] = (
@@ -157,7 +157,7 @@ def _minutes_sql(dialect: str, start: str, end: str) -> str:
 
 def _day_sql(dialect: str) -> str:
     if dialect == "postgres":
-        return "CAST(registered_at AT TIME ZONE 'Asia/Shanghai' AS DATE)"
+        return f"CAST(registered_at AT TIME ZONE '{CITY_TZ.key}' AS DATE)"
     return "substr(registered_at, 1, 10)"  # stored as local time with its +08:00 offset
 
 

@@ -18,6 +18,7 @@ from tortoise.functions import Count, Sum
 from server import clock
 from server.authz.authorizer import Authorizer
 from server.authz.engine import engine
+from server.clock import CITY_TZ
 from server.errors import FieldProblem, Forbidden, ValidationFailed
 from server.proposals.models import Proposal, ProposalRating, ProposalReply
 from server.stations.models import Station, StationTarget
@@ -25,7 +26,6 @@ from server.stats.models import TicketRollup
 from server.stats.rollup import METHODS, bucket, bucket_range, minutes_between
 from server.tickets.models import Ticket
 from server.tickets.workflow import OPEN
-from server.timeutil import CITY_TZ
 
 TARGET_SPLIT = {"SERVICE": 0.7, "MANAGEMENT": 0.2, "ENFORCEMENT": 0.1}
 
