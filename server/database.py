@@ -24,6 +24,7 @@ MODEL_MODULES = [
     "server.tickets.models",
     "server.audit.models",
     "server.auth.models",
+    "server.authz.models",
     "server.stats.models",
 ]
 

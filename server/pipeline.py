@@ -151,7 +151,7 @@ async def record_key_use(call: Call, operation: str) -> None:
     """One ApiKeyUse row for a request made with a key, served or refused."""
     if call.viewer is None or not call.viewer.is_api_key:
         return
-    from server.stats.models import ApiKeyUse
+    from server.audit.models import ApiKeyUse
 
     await ApiKeyUse.create(
         prefix=call.viewer.name.removeprefix("key:"),
@@ -169,7 +169,7 @@ async def record_personal_reads(
     `interface` is the entry point that served them (graphql, websocket, open311, csv, …)."""
     if not reads:
         return
-    from server.stats.models import PersonalDataAccess
+    from server.audit.models import PersonalDataAccess
 
     by_ticket: dict[int, tuple[str, set[str]]] = {}
     for ticket_id, number, name in reads:

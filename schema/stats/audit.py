@@ -8,10 +8,10 @@ import strawberry
 from strawberry.scalars import JSON
 
 from schema.pagination import Connection, paginate
+from server.audit.models import ApiKeyUse as ApiKeyUseModel
 from server.audit.models import AuditEntry as AuditEntryModel
+from server.audit.models import PersonalDataAccess as PersonalDataAccessModel
 from server.authz.engine import CITY, engine
-from server.stats.models import ApiKeyUse as ApiKeyUseModel
-from server.stats.models import PersonalDataAccess as PersonalDataAccessModel
 
 
 @strawberry.type(description="One change: who, what, before and after. Never changed once written.")
