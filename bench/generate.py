@@ -46,13 +46,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from server import demo_data as demo
+from server.clock import CITY_TZ
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from server import demo_data as demo  # noqa: E402 - after the path is set for `python bench/generate.py`
-from server.clock import CITY_TZ  # noqa: E402
-
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:55432/lianxin_bench"
 DEFAULT_SQLITE_PATH = ROOT / "var" / "bench" / "lianxin_bench.sqlite3"
 SEED = 20220110

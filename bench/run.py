@@ -37,13 +37,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.mix import BY_NAME, OPERATIONS, Operation, Params
+from server.clock import CITY_TZ
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench.mix import BY_NAME, OPERATIONS, Operation, Params  # noqa: E402 - after the path is set
-from server.clock import CITY_TZ  # noqa: E402
-
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:55432/lianxin_bench"
 OUT = ROOT / "var" / "bench"
 PASSWORD = "lianxin-demo"
