@@ -476,36 +476,35 @@ class _Loader:
                 at=when,
             )
 
-        s = ProposalStatus
         return [
-            event(SECOND_DEPUTY_ACTOR, "submit", s.DRAFT, s.SUBMITTED, submitted),
-            event("congress", "register", s.SUBMITTED, s.REGISTERED, registered),
+            event(SECOND_DEPUTY_ACTOR, "submit", ProposalStatus.DRAFT, ProposalStatus.SUBMITTED, submitted),
+            event("congress", "register", ProposalStatus.SUBMITTED, ProposalStatus.REGISTERED, registered),
             event(
                 "congress",
                 "assign",
-                s.REGISTERED,
-                s.ASSIGNED,
+                ProposalStatus.REGISTERED,
+                ProposalStatus.ASSIGNED,
                 assigned,
                 {"lead": "bureau", "co_handling": ["housing"]},
             ),
-            event("bureau", "start_handling", s.ASSIGNED, s.HANDLING, handling),
+            event("bureau", "start_handling", ProposalStatus.ASSIGNED, ProposalStatus.HANDLING, handling),
             event(
                 "bureau",
                 "reply",
-                s.HANDLING,
-                s.REPLIED,
+                ProposalStatus.HANDLING,
+                ProposalStatus.REPLIED,
                 replied,
                 {"result": ReplyResult.SOLVED.value},
             ),
             event(
                 SECOND_DEPUTY_ACTOR,
                 "rate",
-                s.REPLIED,
-                s.REPLIED,
+                ProposalStatus.REPLIED,
+                ProposalStatus.REPLIED,
                 rated,
                 {"rating": Rating.SATISFIED.value},
             ),
-            event("congress", "close", s.REPLIED, s.CLOSED, closed),
+            event("congress", "close", ProposalStatus.REPLIED, ProposalStatus.CLOSED, closed),
         ]
 
     # ---- stations ------------------------------------------------------------------------

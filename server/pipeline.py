@@ -113,8 +113,10 @@ _UPSERT = (
 _PRUNE = 'DELETE FROM "request_rate" WHERE "window_start" < {0}'
 
 
-def _placeholders(client: Any, n: int) -> list[str]:
-    return [f"${i}" for i in range(1, n + 1)] if client.capabilities.dialect == "postgres" else ["?"] * n
+def _placeholders(client: Any, count: int) -> list[str]:
+    return (
+        [f"${i}" for i in range(1, count + 1)] if client.capabilities.dialect == "postgres" else ["?"] * count
+    )
 
 
 async def count_request(key: str, limit: int, now: float | None = None) -> RateDecision:

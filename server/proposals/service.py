@@ -344,8 +344,8 @@ async def submit_proposal(proposal_id: int, version: int, comment: str, caller: 
     step = await begin(proposal_id, version, "submit", caller)
     problems = Problems()
     comment_problem(problems, comment)
-    p = step.proposal
-    if not p.summary.strip() and not p.body.strip():
+    proposal = step.proposal
+    if not proposal.summary.strip() and not proposal.body.strip():
         problems.add("summary", "a proposal needs a summary or a body before it is submitted", "REQUIRED")
     raise_if(problems)
     async with in_transaction() as conn:

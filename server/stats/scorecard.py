@@ -81,14 +81,14 @@ def percentiles(histogram: dict[str, int]) -> Percentiles:
     if not total:
         return Percentiles()
 
-    def at(q: float) -> float:
-        rank, seen = q * total, 0
+    def at(quantile: float) -> float:
+        rank, seen = quantile * total, 0
         for name in sorted(histogram):
-            n = histogram[name]
-            if n and seen + n >= rank:
+            count = histogram[name]
+            if count and seen + count >= rank:
                 low, high = bucket_range(name)
-                return round(low + (high - low) * (rank - seen) / n, 1)
-            seen += n
+                return round(low + (high - low) * (rank - seen) / count, 1)
+            seen += count
         return bucket_range(max(histogram))[1]
 
     return Percentiles(count=total, median_minutes=at(0.5), p90_minutes=at(0.9))
@@ -135,11 +135,13 @@ async def scorecard(
             .values("planned_year", "kind", "planned", "operating")
         )
         by_key = {(r["planned_year"], str(getattr(r["kind"], "value", r["kind"]))): r for r in progress}
-        for t in targets:
-            kind = str(getattr(t.kind, "value", t.kind))
-            got = by_key.get((t.year, kind), {"planned": 0, "operating": 0})
+        for target in targets:
+            kind = str(getattr(target.kind, "value", target.kind))
+            got = by_key.get((target.year, kind), {"planned": 0, "operating": 0})
             card.targets.append(
-                TargetProgress(t.year, kind, t.target, got["planned"], got["operating"], t.note)
+                TargetProgress(
+                    target.year, kind, target.target, got["planned"], got["operating"], target.note
+                )
             )
 
     start = datetime.combine(period_from, time.min, CITY_TZ)

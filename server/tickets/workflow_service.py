@@ -517,7 +517,7 @@ async def escalate_overdue(*, authz: Authorizer, actor: str, request_id: str = "
         raise Forbidden("You may not escalate tickets.")
     now = clock.now()
     candidates = await Ticket.filter(
-        scope.q(), status__in=list(OPEN), resolution_due__lt=now, escalation_level__lt=2
+        scope.where(), status__in=list(OPEN), resolution_due__lt=now, escalation_level__lt=2
     ).limit(5000)
     changed = []
     async with in_transaction():
