@@ -70,8 +70,6 @@ DEMO_STAFF: dict[str, str] = {
     "liaison": "市场监管局联络员",
     "congress": "人大常委会工作人员",
 }
-# Account name → deputy name, for the same purpose.
-DEMO_DEPUTIES: dict[str, str] = {"deputy": data.DEPUTY_NAME}
 
 XIAGANG_STATION_CODE = "ss-changan-xiagang"
 XIAGANG_STATION_NAME = "长安镇厦岗社区城市服务驿站"

@@ -206,9 +206,3 @@ class Authorizer:
     def owns_proposal(self, proposal: Any) -> bool:
         viewer = self.viewer
         return viewer is not None and viewer.deputy_id is not None and proposal.author_id == viewer.deputy_id
-
-    def may_on_proposal(self, proposal: Any, act: str) -> bool:
-        """A deputy acts on its own proposals through own_proposal lines; others through proposal."""
-        if self.can("proposal", act, proposal.jurisdiction_id):
-            return True
-        return self.owns_proposal(proposal) and self.can("own_proposal", act, proposal.jurisdiction_id)

@@ -104,12 +104,6 @@ def correspondence_q(authz: Authorizer, path: str = "proposal") -> Q | None:
     return any_of(*parts) if parts else None
 
 
-def may_read_correspondence(authz: Authorizer, proposal: Proposal, rel: Relation) -> bool:
-    if authz.can("proposal_internal", "read", proposal.jurisdiction_id):
-        return True
-    return (rel.author or rel.cosigner) and authz.can("own_proposal", "read", proposal.jurisdiction_id)
-
-
 # ---- acting -------------------------------------------------------------------------------------
 
 

@@ -27,8 +27,6 @@ from server.stats.rollup import METHODS, bucket, bucket_range, minutes_between
 from server.tickets.models import Ticket
 from server.tickets.workflow import OPEN
 
-TARGET_SPLIT = {"SERVICE": 0.7, "MANAGEMENT": 0.2, "ENFORCEMENT": 0.1}
-
 
 @dataclass
 class StationCount:

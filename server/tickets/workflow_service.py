@@ -19,7 +19,6 @@ from server.audit.service import record, snapshot
 from server.authz.authorizer import Authorizer
 from server.enums import DepartmentKind, DepartmentTicketStatus, ResolutionMethod, TicketStatus
 from server.errors import FieldProblem, Forbidden, NotFound, TransitionRefused, ValidationFailed
-from server.geo.models import Jurisdiction
 from server.privacy.redaction import known_values, redact_json, redact_text
 from server.staff.models import Department, Posting, Staff
 from server.stats import rollup
@@ -543,8 +542,3 @@ async def escalate_overdue(*, authz: Authorizer, actor: str, request_id: str = "
     for ticket in changed:
         await _publish(ticket, "escalate", ticket.status.value, actor)
     return changed
-
-
-async def jurisdiction_level(jurisdiction_id: int) -> str | None:
-    row = await Jurisdiction.filter(id=jurisdiction_id).values_list("level", flat=True)
-    return str(row[0]) if row else None
