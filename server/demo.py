@@ -1,4 +1,4 @@
-"""Load the Dongguan demo data: the story of domain.md, end to end, in a few seconds.
+"""Load the Dongguan demo data: the programme's story (docs/domain.md), end to end, in a few seconds.
 
 The city and its 33 towns, 612 communities (Chang'an's 13 real ones, the rest plainly
 generated), the departments, the deputy's "连心桥" proposal, 113 service stations and 116

@@ -75,9 +75,9 @@ LEAD_UNIT_ACTIONS = frozenset({"plan", "record_opinion", "create_task", "update_
 # Co-signing deputies see the reply and may each rate it.
 COSIGNER_ACTIONS = frozenset({"rate"})
 
-# Deadlines. Rule of thumb from Chinese practice (domain.md): a reply is due within 3 months of
-# assignment, a co-handling unit's opinion within 1 month; a proposal returned after a
-# dissatisfied rating is re-handled and answered again within 1 month.
+# Deadlines (docs/domain.md, "Deadlines"), a rule of thumb from Chinese practice: a reply is due
+# within 3 months of assignment, a co-handling unit's opinion within 1 month; a proposal returned
+# after a dissatisfied rating is re-handled and answered again within 1 month.
 REPLY_MONTHS = 3
 OPINION_MONTHS = 1
 REHANDLING_MONTHS = 1
