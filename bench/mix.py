@@ -91,8 +91,8 @@ SCORECARD = """query Scorecard($from: Date!, $to: Date!) {
 }"""
 
 
-def _period(p: Params, _i: int) -> dict[str, Any]:
-    return {"from": p.period_from.isoformat(), "to": p.period_to.isoformat()}
+def _period(params: Params, _index: int) -> dict[str, Any]:
+    return {"from": params.period_from.isoformat(), "to": params.period_to.isoformat()}
 
 
 OPERATIONS: tuple[Operation, ...] = (
