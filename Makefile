@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres install migrate demo serve schema migrations lint check clean
+.PHONY: run test test-sqlite test-postgres install migrate demo serve schema migrations lint deadcode check clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,10 +42,15 @@ schema: install
 	$(BIN)/lianxin export-schema
 
 migrations: install
-	$(BIN)/tortoise -c server.db.TORTOISE_ORM makemigrations
+	$(BIN)/tortoise -c server.database.TORTOISE_ORM makemigrations
 
 lint: install
 	$(BIN)/ruff check lianxin server schema tests bench
+
+# Dead code in server/ schema/ bench/ (vulture; settings in pyproject.toml, framework-used names
+# with their reasons in vulture_whitelist.py).
+deadcode: install
+	$(BIN)/vulture
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -5,8 +5,8 @@
 Runs the ASGI app in-process against a database that holds the demo data (default: a fresh
 SQLite file, migrated and loaded here), sends the same GraphQL request repeatedly as several demo
 accounts, and times, per request: the whole request; authentication (the one SQL statement that
-checks the token and reads the policy version, see server.auth.service.identify); and the Casbin decisions (scopes and per-row
-checks). Prints the share of each.
+checks the token and reads the policy version, see server.auth.service.identify); and the Casbin
+decisions (scopes and per-row checks). Prints the share of each.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ async def main() -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             tokens = {}
             for user in USERS:
-                r = await client.post(
+                response = await client.post(
                     "/graphql",
                     json={
                         "query": "mutation($u: String!) { login(username: $u, "
@@ -106,7 +106,7 @@ async def main() -> None:
                         "variables": {"u": user},
                     },
                 )
-                tokens[user] = r.json()["data"]["login"]["token"]
+                tokens[user] = response.json()["data"]["login"]["token"]
             print(f"database: {settings.database_url.split('@')[-1]}; {args.requests} requests per row\n")
             print(f"{'operation':32} {'user':15} {'p50 ms':>8} {'authn %':>8} {'authz %':>8}")
             for label, query in QUERIES.items():

@@ -19,21 +19,20 @@ import os
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from bench.mix import BY_NAME
+from server.clock import CITY_TZ
 from server.enums import LABELS_ZH, PostingRole, StationKind, StationStatus
 
-TZ = ZoneInfo("Asia/Shanghai")
 OPEN = ["REGISTERED", "DISPATCHED", "ON_SITE", "TRANSFERRED"]
 METHODS = ("SERVICE", "MANAGEMENT", "ENFORCEMENT")
 
 
 def iso(value: datetime | None) -> str | None:
     """As the server writes a DateTime: ISO 8601 in Dongguan time."""
-    return None if value is None else value.astimezone(TZ).isoformat()
+    return None if value is None else value.astimezone(CITY_TZ).isoformat()
 
 
 class Scope:
@@ -60,7 +59,7 @@ class Scope:
 Floor = Callable[[asyncpg.Connection, Scope, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
-async def stations_page(conn: asyncpg.Connection, scope: Scope, v: dict[str, Any]) -> dict[str, Any]:
+async def stations_page(conn: asyncpg.Connection, scope: Scope, variables: dict[str, Any]) -> dict[str, Any]:
     rows = await conn.fetch(
         "SELECT s.id, s.code, s.name, s.kind, s.status, j.name AS jurisdiction FROM station s "
         "JOIN jurisdiction j ON j.id = s.jurisdiction_id ORDER BY s.id LIMIT $1",
@@ -68,16 +67,16 @@ async def stations_page(conn: asyncpg.Connection, scope: Scope, v: dict[str, Any
     )
     total = await conn.fetchval("SELECT COUNT(*) FROM station")
     postings: dict[int, list[dict[str, Any]]] = {r["id"]: [] for r in rows}
-    for p in await conn.fetch(
+    for posting in await conn.fetch(
         "SELECT p.station_id, p.role, st.name FROM posting p LEFT JOIN staff st ON st.id = p.staff_id "
         "WHERE p.station_id = ANY($1::int[]) ORDER BY p.id",
         list(postings),
     ):
-        postings[p["station_id"]].append(
+        postings[posting["station_id"]].append(
             {
-                "role": p["role"],
-                "roleLabel": LABELS_ZH.get((PostingRole, p["role"])),
-                "staff": None if p["name"] is None else {"name": p["name"]},
+                "role": posting["role"],
+                "roleLabel": LABELS_ZH.get((PostingRole, posting["role"])),
+                "staff": None if posting["name"] is None else {"name": posting["name"]},
             }
         )
     return {
@@ -99,8 +98,8 @@ async def stations_page(conn: asyncpg.Connection, scope: Scope, v: dict[str, Any
     }
 
 
-async def chief_queue(conn: asyncpg.Connection, scope: Scope, v: dict[str, Any]) -> dict[str, Any]:
-    overdue = "AND t.resolution_due < now() " if v.get("overdue") else ""
+async def chief_queue(conn: asyncpg.Connection, scope: Scope, variables: dict[str, Any]) -> dict[str, Any]:
+    overdue = "AND t.resolution_due < now() " if variables.get("overdue") else ""
     rows = await conn.fetch(
         "SELECT t.number, t.status, t.resolution_due, s.name AS station, j.name AS jurisdiction, "
         "le.action, le.at FROM ticket t "
@@ -132,8 +131,8 @@ async def chief_queue(conn: asyncpg.Connection, scope: Scope, v: dict[str, Any])
     }
 
 
-async def ticket_history(conn: asyncpg.Connection, scope: Scope, v: dict[str, Any]) -> dict[str, Any]:
-    t = await conn.fetchrow(
+async def ticket_history(conn: asyncpg.Connection, scope: Scope, variables: dict[str, Any]) -> dict[str, Any]:
+    ticket = await conn.fetchrow(
         "SELECT t.id, t.number, t.status, t.source, t.registered_at, t.resolution_due, t.resolved_at, "
         "t.resolution_method, c.name AS category, s.name AS station, j.name AS jurisdiction, "
         "a.name AS assignee "
@@ -142,29 +141,29 @@ async def ticket_history(conn: asyncpg.Connection, scope: Scope, v: dict[str, An
         "JOIN jurisdiction j ON j.id = t.jurisdiction_id "
         "LEFT JOIN staff a ON a.id = t.assignee_id AND a.jurisdiction_id = ANY($2::int[]) "
         "WHERE t.number = $1 AND t.jurisdiction_id = ANY($2::int[])",
-        v["number"],
+        variables["number"],
         scope.changan_ids,
     )
-    if t is None:
+    if ticket is None:
         return {"ticket": None}
     events = await conn.fetch(
         "SELECT actor, action, from_status, to_status, comment, at FROM ticket_event "
         "WHERE ticket_id = $1 ORDER BY id",
-        t["id"],
+        ticket["id"],
     )
     return {
         "ticket": {
-            "number": t["number"],
-            "status": t["status"],
-            "source": t["source"],
-            "registeredAt": iso(t["registered_at"]),
-            "resolutionDue": iso(t["resolution_due"]),
-            "resolvedAt": iso(t["resolved_at"]),
-            "resolutionMethod": t["resolution_method"],
-            "category": {"name": t["category"]},
-            "station": None if t["station"] is None else {"name": t["station"]},
-            "jurisdiction": {"name": t["jurisdiction"]},
-            "assignee": None if t["assignee"] is None else {"name": t["assignee"]},
+            "number": ticket["number"],
+            "status": ticket["status"],
+            "source": ticket["source"],
+            "registeredAt": iso(ticket["registered_at"]),
+            "resolutionDue": iso(ticket["resolution_due"]),
+            "resolvedAt": iso(ticket["resolved_at"]),
+            "resolutionMethod": ticket["resolution_method"],
+            "category": {"name": ticket["category"]},
+            "station": None if ticket["station"] is None else {"name": ticket["station"]},
+            "jurisdiction": {"name": ticket["jurisdiction"]},
+            "assignee": None if ticket["assignee"] is None else {"name": ticket["assignee"]},
             "history": [
                 {
                     "actor": e["actor"],
@@ -180,12 +179,14 @@ async def ticket_history(conn: asyncpg.Connection, scope: Scope, v: dict[str, An
     }
 
 
-async def deputy_oversight(conn: asyncpg.Connection, scope: Scope, v: dict[str, Any]) -> dict[str, Any]:
+async def deputy_oversight(
+    conn: asyncpg.Connection, scope: Scope, variables: dict[str, Any]
+) -> dict[str, Any]:
     proposals = await conn.fetch(
         "SELECT id, number, title, status, reply_due FROM proposal "
         "WHERE (status <> 'DRAFT' OR author_id = $2) AND (number ILIKE $1 OR title ILIKE $1) "
         "ORDER BY id LIMIT $3",
-        f"%{v['search']}%",
+        f"%{variables['search']}%",
         scope.deputy_id,
         BY_NAME["deputy_oversight"].page,
     )
@@ -210,23 +211,25 @@ async def deputy_oversight(conn: asyncpg.Connection, scope: Scope, v: dict[str, 
         )
     }
     by_proposal: dict[int, list[dict[str, Any]]] = {p["id"]: [] for p in proposals}
-    for s in stations:
-        f = figures.get(s["id"])
-        resolved = f["resolved"] if f else 0
-        by_proposal[s["proposal_id"]].append(
+    for station in stations:
+        station_figures = figures.get(station["id"])
+        resolved = station_figures["resolved"] if station_figures else 0
+        by_proposal[station["proposal_id"]].append(
             {
-                "station": {"name": s["name"]},
+                "station": {"name": station["name"]},
                 "tickets": {
-                    "received": f["received"] if f else 0,
+                    "received": station_figures["received"] if station_figures else 0,
                     "resolved": resolved,
-                    "medianResolutionMinutes": round(float(f["median"]), 1)
-                    if f and f["median"] is not None
+                    "medianResolutionMinutes": round(float(station_figures["median"]), 1)
+                    if station_figures and station_figures["median"] is not None
                     else None,
                     "split": [
                         {
                             "method": m,
-                            "count": f[m.lower()] if f else 0,
-                            "share": round(f[m.lower()] / resolved, 4) if f and resolved else None,
+                            "count": station_figures[m.lower()] if station_figures else 0,
+                            "share": round(station_figures[m.lower()] / resolved, 4)
+                            if station_figures and resolved
+                            else None,
                         }
                         for m in METHODS
                     ],
@@ -250,14 +253,14 @@ async def deputy_oversight(conn: asyncpg.Connection, scope: Scope, v: dict[str, 
 
 
 async def _scorecard(
-    conn: asyncpg.Connection, place: int, within: list[int] | None, v: dict[str, Any]
+    conn: asyncpg.Connection, place: int, within: list[int] | None, variables: dict[str, Any]
 ) -> dict[str, Any]:
     """`within` None: the whole city, no condition needed."""
     from server.stats.scorecard import percentiles  # the bucket arithmetic; the SQL is ours
 
-    period_from, period_to = date.fromisoformat(v["from"]), date.fromisoformat(v["to"])
-    start = datetime.combine(period_from, time.min, TZ)
-    end = datetime.combine(period_to + timedelta(days=1), time.min, TZ)
+    period_from, period_to = date.fromisoformat(variables["from"]), date.fromisoformat(variables["to"])
+    start = datetime.combine(period_from, time.min, CITY_TZ)
+    end = datetime.combine(period_to + timedelta(days=1), time.min, CITY_TZ)
     years = list(range(period_from.year, period_to.year + 1))
     where = "" if within is None else "WHERE jurisdiction_id = ANY($1::int[])"
     args: list[Any] = [] if within is None else [within]
@@ -276,14 +279,14 @@ async def _scorecard(
         cond = "planned_year = ANY($1::int[])" + (
             "" if within is None else " AND jurisdiction_id = ANY($2::int[])"
         )
-        for r in await conn.fetch(
+        for row in await conn.fetch(
             "SELECT planned_year, kind, COUNT(*) AS planned, "
             "COUNT(*) FILTER (WHERE status = 'OPERATING') AS operating "
             f"FROM station WHERE {cond} GROUP BY planned_year, kind",
             years,
             *args,
         ):
-            progress[(r["planned_year"], r["kind"])] = r
+            progress[(row["planned_year"], row["kind"])] = row
     sums = {
         r["metric"]: int(r["total"])
         for r in await conn.fetch(
@@ -372,12 +375,12 @@ async def _scorecard(
     }
 
 
-async def city_scorecard(conn: asyncpg.Connection, scope: Scope, v: dict[str, Any]) -> dict[str, Any]:
-    return await _scorecard(conn, scope.city_id, None, v)
+async def city_scorecard(conn: asyncpg.Connection, scope: Scope, variables: dict[str, Any]) -> dict[str, Any]:
+    return await _scorecard(conn, scope.city_id, None, variables)
 
 
-async def town_scorecard(conn: asyncpg.Connection, scope: Scope, v: dict[str, Any]) -> dict[str, Any]:
-    return await _scorecard(conn, scope.changan_id, scope.changan_ids, v)
+async def town_scorecard(conn: asyncpg.Connection, scope: Scope, variables: dict[str, Any]) -> dict[str, Any]:
+    return await _scorecard(conn, scope.changan_id, scope.changan_ids, variables)
 
 
 FLOORS: dict[str, Floor] = {

@@ -45,15 +45,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from server import demo_data as demo
+from server.clock import CITY_TZ
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from server import demo_data as demo  # noqa: E402 - after the path is set for `python bench/generate.py`
-
-TZ = ZoneInfo("Asia/Shanghai")
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:55432/lianxin_bench"
 DEFAULT_SQLITE_PATH = ROOT / "var" / "bench" / "lianxin_bench.sqlite3"
 SEED = 20220110
@@ -455,7 +451,7 @@ async def staff_and_postings(
     ) -> None:
         nonlocal staff_id, posting_id
         start = first_day + timedelta(days=rng.randrange(span))
-        moment = datetime(start.year, start.month, start.day, 9, tzinfo=TZ)
+        moment = datetime(start.year, start.month, start.day, 9, tzinfo=CITY_TZ)
         active = rng.random() > 0.02
         staff_rows.append((staff_id, name, title, "", department, home, active, 1, moment, moment))
         if rng.random() < 0.15:  # an earlier posting elsewhere, ended the day before this one
@@ -596,7 +592,7 @@ class ProposalBuilder:
         topic, about_stations = rng.choice(PROPOSAL_TOPICS)
         # (at, actor, from status, to status, comment, data, task id, action)
         events: list[tuple[datetime, str, str | None, str | None, str, Any, int | None, str]] = []
-        submitted = datetime(year, 1, 15, 9, tzinfo=TZ) + timedelta(
+        submitted = datetime(year, 1, 15, 9, tzinfo=CITY_TZ) + timedelta(
             days=rng.randint(0, 40), minutes=rng.randint(0, 480)
         )
         events.append((submitted, author_actor, "DRAFT", "SUBMITTED", "", None, None, "submit"))
@@ -614,7 +610,7 @@ class ProposalBuilder:
         planned = assigned + timedelta(days=rng.randint(7, 20))
         late = rng.random() < 0.15
         replied = (
-            datetime(due.year, due.month, due.day, 15, tzinfo=TZ) + timedelta(days=rng.randint(1, 30))
+            datetime(due.year, due.month, due.day, 15, tzinfo=CITY_TZ) + timedelta(days=rng.randint(1, 30))
             if late
             else assigned + timedelta(days=rng.randint(40, 85), hours=rng.randint(0, 6))
         )
@@ -910,7 +906,7 @@ async def deputies_and_proposals(
     existing = int((await db.rows("SELECT COUNT(*) FROM proposal"))[0][0])
     wanted = max(0, n_proposals - existing)
     # Ten sessions, the last one the latest already held (sessions sit in January and February).
-    last = now.year if now >= datetime(now.year, 3, 1, tzinfo=TZ) else now.year - 1
+    last = now.year if now >= datetime(now.year, 3, 1, tzinfo=CITY_TZ) else now.year - 1
     years = list(range(last - 9, last + 1))
     builder = ProposalBuilder(ref, rng, ids, now)
     per_year = [wanted // len(years) + (1 if i < wanted % len(years) else 0) for i in range(len(years))]
@@ -1394,7 +1390,7 @@ async def tickets(
         rollup_rows.clear()
 
     for day, count in zip(days, counts, strict=True):
-        midnight = datetime(day.year, day.month, day.day, tzinfo=TZ)
+        midnight = datetime(day.year, day.month, day.day, tzinfo=CITY_TZ)
         seconds = sorted(
             bisect.bisect_right(hour_cum, rng.random() * hour_cum[-1]) * 3600 + rng.randrange(3600)
             for _ in range(count)
@@ -1536,8 +1532,8 @@ async def main(argv: list[str] | None = None) -> None:
     sqlite = args.sqlite or (args.database_url or "").startswith("sqlite://")
     url = args.database_url or (f"sqlite://{DEFAULT_SQLITE_PATH}" if sqlite else DEFAULT_POSTGRES_URL)
     n_tickets = args.tickets if args.tickets is not None else (100_000 if sqlite else 1_000_000)
-    until = args.until or datetime.now(TZ).date()
-    now = datetime(until.year, until.month, until.day, tzinfo=TZ)
+    until = args.until or datetime.now(CITY_TZ).date()
+    now = datetime(until.year, until.month, until.day, tzinfo=CITY_TZ)
     started = time.monotonic()
     print(
         f"bench/generate: {url.split('@')[-1]}, {n_tickets:,} tickets over the {args.days} days before "

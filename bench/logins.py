@@ -55,9 +55,9 @@ TRIVIAL = "{ me { username } }"
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -147,9 +147,9 @@ async def _login_loop(client: httpx.AsyncClient, index: int, until: float) -> li
     return durations
 
 
-def _ms(values: list[float], q: float) -> float:
+def _ms(values: list[float], quantile: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+    return ordered[min(len(ordered) - 1, int(quantile * len(ordered)))] * 1000
 
 
 async def measure(base: str, duration: float, logins: int, healthz: bool) -> dict[str, dict[str, float]]:
@@ -190,10 +190,10 @@ def main() -> None:
     print(f"server: {args.tree.resolve()}  trivial request: {'GET /healthz' if args.healthz else TRIVIAL}")
     header = f"{'phase':12} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
     print(f"{header} {'logins/s':>9} {'login p50 ms':>13}")
-    for phase, r in results.items():
+    for phase, row in results.items():
         print(
-            f"{phase:12} {r['queries']:>8.0f} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['max']:>8.1f}"
-            f" {r['logins/s']:>9.1f} {r['login p50']:>13.0f}"
+            f"{phase:12} {row['queries']:>8.0f} {row['p50']:>8.1f} {row['p99']:>8.1f} {row['max']:>8.1f}"
+            f" {row['logins/s']:>9.1f} {row['login p50']:>13.0f}"
         )
 
 

@@ -11,7 +11,7 @@ its pinned statement count in tests/test_statement_counts.py.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -35,7 +35,6 @@ class Operation:
     variables: Callable[[Params, int], dict[str, Any]]  # (params, request index) → variables
     page: int | None = None  # the page size written into the query (PAGE), if it has one
     description: str = ""
-    tags: tuple[str, ...] = field(default_factory=tuple)
 
     def document(self, page: int | None = None) -> str:
         """The query with its page size written in: a `first` given by a variable is costed at the
@@ -92,8 +91,8 @@ SCORECARD = """query Scorecard($from: Date!, $to: Date!) {
 }"""
 
 
-def _period(p: Params, _i: int) -> dict[str, Any]:
-    return {"from": p.period_from.isoformat(), "to": p.period_to.isoformat()}
+def _period(params: Params, _index: int) -> dict[str, Any]:
+    return {"from": params.period_from.isoformat(), "to": params.period_to.isoformat()}
 
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -105,7 +104,6 @@ OPERATIONS: tuple[Operation, ...] = (
         lambda p, i: {},
         page=50,
         description="bureau: 50 stations with jurisdiction, postings and staff",
-        tags=("read", "peer"),
     ),
     Operation(
         "chief_queue",
@@ -115,7 +113,6 @@ OPERATIONS: tuple[Operation, ...] = (
         lambda p, i: {"overdue": None},
         page=50,
         description="chief-changan: DISPATCHED, due first, 50, with station, jurisdiction, latest event",
-        tags=("read", "peer"),
     ),
     Operation(
         "chief_queue_overdue",
@@ -125,7 +122,6 @@ OPERATIONS: tuple[Operation, ...] = (
         lambda p, i: {"overdue": True},
         page=50,
         description="the same queue, overdue only",
-        tags=("read",),
     ),
     Operation(
         "ticket_history",
@@ -134,7 +130,6 @@ OPERATIONS: tuple[Operation, ...] = (
         TICKET_HISTORY,
         lambda p, i: {"number": p.ticket_numbers[i % len(p.ticket_numbers)]},
         description="chief-changan: one ticket (taken in turn from 200) with its history",
-        tags=("read", "peer"),
     ),
     Operation(
         "deputy_oversight",
@@ -144,7 +139,6 @@ OPERATIONS: tuple[Operation, ...] = (
         lambda p, i: {"search": p.proposal_search},
         page=10,
         description="deputy: 10 proposals of a session, each credited station with its ticket figures",
-        tags=("read",),
     ),
     Operation(
         "city_scorecard",
@@ -153,7 +147,6 @@ OPERATIONS: tuple[Operation, ...] = (
         SCORECARD,
         _period,
         description="bureau: the city's scorecard over the last 365 days",
-        tags=("read",),
     ),
     Operation(
         "town_scorecard",
@@ -162,7 +155,6 @@ OPERATIONS: tuple[Operation, ...] = (
         SCORECARD,
         _period,
         description="chief-changan: Chang'an's scorecard over the last 365 days",
-        tags=("read",),
     ),
 )
 

@@ -21,8 +21,8 @@ import time
 FORMS = ("{p}", "{a}.{b}.{c}", "{a} {b} {c}", "{a}-{b}-{c}", "{wide}", "{a}_{b}_{c}")
 
 
-def _phone(i: int) -> str:
-    return f"139{i:08d}"
+def _phone(index: int) -> str:
+    return f"139{index:08d}"
 
 
 async def main() -> None:
@@ -35,7 +35,7 @@ async def main() -> None:
     os.environ["LIANXIN_DATABASE_URL"] = args.database_url
     from tortoise import Tortoise, connections
 
-    from server.db import tortoise_config
+    from server.database import tortoise_config
     from server.privacy import requests
     from server.privacy.retention import placeholders
 
@@ -45,10 +45,10 @@ async def main() -> None:
     total = (await conn.execute_query_dict("SELECT COUNT(*) AS n FROM ticket"))[0]["n"]
     ids = [r["id"] for r in await conn.execute_query_dict("SELECT id FROM ticket WHERE id % 100 = 7")]
     rows = []
-    for k, ticket_id in enumerate(ids):
-        p = _phone(k)
-        form = FORMS[k % len(FORMS)].format(
-            p=p, a=p[:3], b=p[3:7], c=p[7:], wide="".join(chr(0xFF10 + int(d)) for d in p)
+    for position, ticket_id in enumerate(ids):
+        phone = _phone(position)
+        form = FORMS[position % len(FORMS)].format(
+            p=phone, a=phone[:3], b=phone[3:7], c=phone[7:], wide="".join(chr(0xFF10 + int(d)) for d in phone)
         )
         rows.append([f"占道经营，旧号{form}，已改", ticket_id])
     await conn.execute_many(f"UPDATE ticket SET description = {ph(1)} WHERE id = {ph(2)}", rows)

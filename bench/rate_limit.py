@@ -34,9 +34,9 @@ PATH = "/open311/v2/services.json"  # cheap, and counted when a key is sent
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _lianxin(env: dict[str, str], *args: str) -> str:

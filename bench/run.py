@@ -36,15 +36,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from bench.mix import BY_NAME, OPERATIONS, Operation, Params
+from server.clock import CITY_TZ
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench.mix import BY_NAME, OPERATIONS, Operation, Params  # noqa: E402
-
-TZ = ZoneInfo("Asia/Shanghai")
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:55432/lianxin_bench"
 OUT = ROOT / "var" / "bench"
 PASSWORD = "lianxin-demo"
@@ -166,9 +162,9 @@ class CpuWatch:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 # ---- parameters from the data ---------------------------------------------------------------------
@@ -210,7 +206,7 @@ async def read_params(url: str) -> Params:
             last = await conn.fetchval("SELECT MAX(registered_at) FROM ticket")
         finally:
             await conn.close()
-    to = last.astimezone(TZ).date()
+    to = last.astimezone(CITY_TZ).date()
     return Params(
         ticket_numbers=tuple(numbers[::10][:200]), period_from=to - timedelta(days=364), period_to=to
     )
@@ -268,8 +264,8 @@ async def in_process(
                     profiler = Profiler(interval=0.0005, async_mode="enabled")
                     started = time.perf_counter()
                     with profiler:
-                        for i in range(requests):
-                            body = {"query": op.document(), "variables": op.variables(params, i)}
+                        for index in range(requests):
+                            body = {"query": op.document(), "variables": op.variables(params, index)}
                             await client.post("/graphql", json=body, headers=headers)
                     elapsed = time.perf_counter() - started
                     text = profiler.output_text(unicode=True, color=False, show_all=False)
@@ -366,11 +362,11 @@ class Load:
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
-    def pct(self, q: float) -> float:
+    def pct(self, quantile: float) -> float:
         if not self.latencies:
             return float("nan")
         ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+        return ordered[min(len(ordered) - 1, int(quantile * len(ordered)))] * 1000
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -405,11 +401,11 @@ async def drive(
     load = Load()
     async with httpx.AsyncClient(limits=limits, timeout=60, headers=headers) as client:
 
-        async def worker(n: int, until: float, record: bool) -> None:
-            i = n
+        async def worker(worker_number: int, until: float, record: bool) -> None:
+            turn = worker_number
             while time.perf_counter() < until and (not record or load.requests < args.max_requests):
-                body = bodies[i % len(bodies)]
-                i += args.concurrency
+                body = bodies[turn % len(bodies)]
+                turn += args.concurrency
                 started = time.perf_counter()
                 response = await client.post(url, content=body)
                 took = time.perf_counter() - started
@@ -441,24 +437,24 @@ def bodies_for(query: str, variables: Any, params: Params, count: int) -> list[b
     ]
 
 
-def first_difference(a: Any, b: Any, path: str = "") -> str | None:
-    if isinstance(a, dict) and isinstance(b, dict):
-        for key in sorted(set(a) | set(b)):
-            if key not in a or key not in b:
-                return f"{path}.{key}: only in {'server' if key in a else 'floor'}"
-            found = first_difference(a[key], b[key], f"{path}.{key}")
+def first_difference(served: Any, floor: Any, path: str = "") -> str | None:
+    if isinstance(served, dict) and isinstance(floor, dict):
+        for key in sorted(set(served) | set(floor)):
+            if key not in served or key not in floor:
+                return f"{path}.{key}: only in {'server' if key in served else 'floor'}"
+            found = first_difference(served[key], floor[key], f"{path}.{key}")
             if found:
                 return found
         return None
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return f"{path}: {len(a)} items vs {len(b)}"
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            found = first_difference(x, y, f"{path}[{i}]")
+    if isinstance(served, list) and isinstance(floor, list):
+        if len(served) != len(floor):
+            return f"{path}: {len(served)} items vs {len(floor)}"
+        for index, (served_item, floor_item) in enumerate(zip(served, floor, strict=True)):
+            found = first_difference(served_item, floor_item, f"{path}[{index}]")
             if found:
                 return found
         return None
-    return None if a == b else f"{path}: {a!r} vs {b!r}"
+    return None if served == floor else f"{path}: {served!r} vs {floor!r}"
 
 
 # ---- py-spy ----------------------------------------------------------------------------------------
@@ -500,15 +496,15 @@ def finish_spy(spy: tuple[subprocess.Popen[bytes], Path], op: Operation) -> dict
     total = 0
     with contextlib.suppress(OSError):
         for line in path.read_text().splitlines():
-            stack, _, n = line.rpartition(" ")
+            stack, _, samples = line.rpartition(" ")
             inner = stack.rsplit(";", 1)[-1]
-            if not n.isdigit() or inner.startswith(IDLE) or "multiprocessing/connection.py" in inner:
+            if not samples.isdigit() or inner.startswith(IDLE) or "multiprocessing/connection.py" in inner:
                 continue
             package = next((name for key, name in PACKAGES if key in inner), "other")
             if inner.startswith("Runner.run"):
                 package = "event loop (native)"
-            counts[package] = counts.get(package, 0) + int(n)
-            total += int(n)
+            counts[package] = counts.get(package, 0) + int(samples)
+            total += int(samples)
     shares = (
         {k: round(100 * v / total, 1) for k, v in sorted(counts.items(), key=lambda kv: -kv[1])}
         if total
@@ -588,9 +584,9 @@ async def main(argv: list[str] | None = None) -> None:
         return
 
     measured = await in_process(ops, params, None, 0)
-    for name, m in measured.items():
-        if m["errors"]:
-            raise SystemExit(f"{name}: the server answered with errors: {m['errors']}")
+    for name, figures in measured.items():
+        if figures["errors"]:
+            raise SystemExit(f"{name}: the server answered with errors: {figures['errors']}")
 
     env = {**os.environ, "LIANXIN_DATABASE_URL": url, "LIANXIN_SECRET_KEY": settings.secret_key}
     processes: list[Process] = []
@@ -600,7 +596,7 @@ async def main(argv: list[str] | None = None) -> None:
         "args": {k: v for k, v in vars(args).items()},
         "load_before": loadavg(),
         "operations": {},
-        "started": datetime.now(TZ).isoformat(timespec="seconds"),
+        "started": datetime.now(CITY_TZ).isoformat(timespec="seconds"),
     }
     peer_queries: dict[str, Any] = {}
     peer_note = ""
@@ -774,7 +770,7 @@ async def main(argv: list[str] | None = None) -> None:
     results["load_after"] = loadavg()
     print(f"\nload average after: {results['load_after']}")
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"results-{datetime.now(TZ):%Y%m%d-%H%M%S}.json"
+    path = OUT / f"results-{datetime.now(CITY_TZ):%Y%m%d-%H%M%S}.json"
     path.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"results: {path}")
 

@@ -30,9 +30,9 @@ SUBSCRIBE = "subscription { ticketEvents { number action } }"
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def post(client: Any, query: str, token: str | None = None, variables: dict[str, Any] | None = None) -> Any:

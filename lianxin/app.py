@@ -31,7 +31,7 @@ from schema.context import Context
 from schema.schema import schema
 from schema.websocket import TransportWSHandler
 from server import pipeline
-from server.db import database_unavailable, tortoise_config
+from server.database import database_unavailable, tortoise_config
 from server.exports import routes as export_routes
 from server.http import (
     CONTENT_TYPES,

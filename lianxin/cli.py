@@ -67,8 +67,8 @@ def _fail(exc: Exception) -> int:
     from server.errors import ValidationFailed
 
     if isinstance(exc, ValidationFailed):
-        for p in exc.problems:
-            print(f"error: {p.field}: {p.message}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"error: {problem.field}: {problem.message}", file=sys.stderr)
     else:
         print(f"error: {exc}", file=sys.stderr)
     return 1

@@ -130,9 +130,9 @@ def _checker(type_: Any, bound: Bound, depth: int = 0) -> Check | None:
                 )
                 return
             if item is not None:
-                for i, element in enumerate(value):
+                for index, element in enumerate(value):
                     if element is not None:
-                        item(element, f"{path}[{i}]", problems)
+                        item(element, f"{path}[{index}]", problems)
 
         return check_list
     if isinstance(type_, GraphQLInputObjectType):

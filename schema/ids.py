@@ -55,6 +55,11 @@ def decode_id(value: str | None, type_name: str, field: str = "id") -> int:
     return pk
 
 
+def decode_optional_id(value: str | None, type_name: str, field: str) -> int | None:
+    """Like decode_id for an optional input field: absent is None, a bad ID a validation problem."""
+    return None if value is None else decode_id(value, type_name, field)
+
+
 def filter_id(value: str | None, type_name: str, field: str) -> int | None:
     """Like decode_id for optional filter arguments: a bad ID is a BAD_USER_INPUT query error."""
     if value is None:

@@ -55,7 +55,7 @@ class ManyByLoader(_Scoped, DataLoader[int, list[Any]]):
 
 def scope_q(ctx: Context, obj: str, field: str = "jurisdiction") -> Q | None:
     scope = ctx.authz.scope(obj, "read")
-    return None if scope.empty else scope.q(field)
+    return None if scope.empty else scope.where(field)
 
 
 class Loaders:

@@ -43,7 +43,7 @@ from schema.tickets.mutations import TicketsMutation
 from schema.tickets.queries import TicketsQuery
 from schema.tickets.subscriptions import TicketsSubscription
 from schema.websocket import SUBSCRIPTIONS_ONLY
-from server.db import database_unavailable
+from server.database import database_unavailable
 from server.errors import DomainError
 from server.settings import settings
 

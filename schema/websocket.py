@@ -46,7 +46,7 @@ from strawberry.types.graphql import OperationType
 from schema.context import Context
 from server import pipeline
 from server.auth.service import AuthFailure, identify, token_expiry
-from server.db import database_unavailable
+from server.database import database_unavailable
 from server.settings import settings
 from server.tickets.events import TOO_SLOW
 

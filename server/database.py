@@ -1,14 +1,115 @@
-"""Opening and closing the database, applying migrations, and checking for model drift."""
+"""The database: Tortoise configuration (one app, every domain's models, native migrations),
+opening and closing it, applying migrations, checking for model drift, and telling an unreachable
+database from a failing statement."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as migrate_api
 
-from server.db import tortoise_config
+import server.logs  # noqa: F401 - withholds SQL parameters from the logs wherever the database is used
+from server.clock import CITY_TZ
+from server.settings import settings
+
+MODEL_MODULES = [
+    "server.geo.models",
+    "server.staff.models",
+    "server.stations.models",
+    "server.proposals.models",
+    "server.tickets.models",
+    "server.audit.models",
+    "server.auth.models",
+    "server.authz.models",
+    "server.stats.models",
+]
+
+
+# When PostgreSQL is gone, a request must fail in well under a second, not hang: a stopped server
+# refuses connections at once, and these bound the rest (an unreachable host, a hung server).
+# Seconds; a database URL that names a parameter keeps its own value.
+CONNECT_TIMEOUT = {"timeout": "2"}  # asyncpg: establishing a connection
+# asyncpg: any one statement, while serving requests (the slowest report takes well under a
+# second). Not for migrations and admin commands, whose index builds may rightly take minutes.
+SERVING_COMMAND_TIMEOUT = {"command_timeout": "10"}
+
+
+def _tortoise_url(url: str, *, serving: bool = False) -> str:
+    # asyncpg is the production driver; accept the usual postgres:// spellings.
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            url = "asyncpg://" + url[len(prefix) :]
+    if not url.startswith("asyncpg://"):
+        return url
+    parts = urlsplit(url)
+    defaults = {**CONNECT_TIMEOUT, **(SERVING_COMMAND_TIMEOUT if serving else {})}
+    params = {**defaults, **dict(parse_qsl(parts.query, keep_blank_values=True))}
+    return urlunsplit(parts._replace(query=urlencode(params)))
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether an exception (or one it was raised from) says the database cannot be reached: refused
+    or dropped connections, a server shutting down or starting up, a timed-out connect or statement.
+    Errors in the statements themselves (syntax, constraints) are not: those are bugs or conflicts."""
+    import asyncpg
+    from tortoise.exceptions import DBConnectionError
+
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(
+            exc,
+            ConnectionError  # refused, reset, aborted, broken pipe
+            | TimeoutError  # connect or command timeout (asyncio.TimeoutError is TimeoutError)
+            | DBConnectionError
+            | asyncpg.PostgresConnectionError  # incl. "connection was closed in the middle of operation"
+            | asyncpg.CannotConnectNowError  # the server is starting up or shutting down
+            | asyncpg.AdminShutdownError
+            | asyncpg.CrashShutdownError
+            | asyncpg.TooManyConnectionsError,
+        ):
+            return True
+        if isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc):
+            return True  # "connection is closed", "pool is closed"
+        if isinstance(exc, asyncpg.InternalClientError) and "another operation" in str(exc):
+            # A server that shut down mid-statement leaves the connection's protocol half-way;
+            # returning it to the pool then fails with "cannot switch to state …".
+            return True
+        if isinstance(exc, OSError) and exc.errno is None and "connect" in str(exc).lower():
+            return True  # asyncpg's "Multiple exceptions: [Errno 111] Connect call failed ..."
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def tortoise_config(database_url: str | None = None, *, serving: bool = False) -> dict[str, Any]:
+    """`serving=True` for `lianxin serve`: every statement is bounded in time as well."""
+    url = _tortoise_url(database_url or settings.database_url, serving=serving)
+    if url.startswith("sqlite://"):
+        from pathlib import Path
+
+        path = url[len("sqlite://") :]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "connections": {"default": url},
+        "apps": {
+            "lianxin": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": CITY_TZ.key,
+    }
+
+
+# The `tortoise` CLI reads this: `tortoise -c server.database.TORTOISE_ORM makemigrations`.
+TORTOISE_ORM = tortoise_config()
 
 
 @contextlib.asynccontextmanager

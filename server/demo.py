@@ -1,4 +1,4 @@
-"""Load the Dongguan demo data: the story of domain.md, end to end, in a few seconds.
+"""Load the Dongguan demo data: the programme's story (docs/domain.md), end to end, in a few seconds.
 
 The city and its 33 towns, 612 communities (Chang'an's 13 real ones, the rest plainly
 generated), the departments, the deputy's "连心桥" proposal, 113 service stations and 116
@@ -17,13 +17,13 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from server import demo_data as data
 from server.auth.demo_accounts import create_demo_accounts
+from server.clock import CITY_TZ
 from server.enums import (
     Amenity,
     DepartmentKind,
@@ -57,7 +57,6 @@ from server.staff.models import Department, Posting, Staff
 from server.stations.models import Station, StationTarget
 from server.tickets.models import Ticket, TicketCategory, TicketEvent
 
-TZ = ZoneInfo("Asia/Shanghai")
 SEED = 20220110
 
 # Account name → staff name. The login accounts are created elsewhere and find their staff row
@@ -71,8 +70,6 @@ DEMO_STAFF: dict[str, str] = {
     "liaison": "市场监管局联络员",
     "congress": "人大常委会工作人员",
 }
-# Account name → deputy name, for the same purpose.
-DEMO_DEPUTIES: dict[str, str] = {"deputy": data.DEPUTY_NAME}
 
 XIAGANG_STATION_CODE = "ss-changan-xiagang"
 XIAGANG_STATION_NAME = "长安镇厦岗社区城市服务驿站"
@@ -131,7 +128,7 @@ def tokens(values: Iterable[str]) -> str:
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
     """A Dongguan wall-clock time, timezone-aware as Tortoise (use_tz) expects."""
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=CITY_TZ)
 
 
 async def load_demo(
@@ -477,36 +474,35 @@ class _Loader:
                 at=when,
             )
 
-        s = ProposalStatus
         return [
-            event(SECOND_DEPUTY_ACTOR, "submit", s.DRAFT, s.SUBMITTED, submitted),
-            event("congress", "register", s.SUBMITTED, s.REGISTERED, registered),
+            event(SECOND_DEPUTY_ACTOR, "submit", ProposalStatus.DRAFT, ProposalStatus.SUBMITTED, submitted),
+            event("congress", "register", ProposalStatus.SUBMITTED, ProposalStatus.REGISTERED, registered),
             event(
                 "congress",
                 "assign",
-                s.REGISTERED,
-                s.ASSIGNED,
+                ProposalStatus.REGISTERED,
+                ProposalStatus.ASSIGNED,
                 assigned,
                 {"lead": "bureau", "co_handling": ["housing"]},
             ),
-            event("bureau", "start_handling", s.ASSIGNED, s.HANDLING, handling),
+            event("bureau", "start_handling", ProposalStatus.ASSIGNED, ProposalStatus.HANDLING, handling),
             event(
                 "bureau",
                 "reply",
-                s.HANDLING,
-                s.REPLIED,
+                ProposalStatus.HANDLING,
+                ProposalStatus.REPLIED,
                 replied,
                 {"result": ReplyResult.SOLVED.value},
             ),
             event(
                 SECOND_DEPUTY_ACTOR,
                 "rate",
-                s.REPLIED,
-                s.REPLIED,
+                ProposalStatus.REPLIED,
+                ProposalStatus.REPLIED,
                 rated,
                 {"rating": Rating.SATISFIED.value},
             ),
-            event("congress", "close", s.REPLIED, s.CLOSED, closed),
+            event("congress", "close", ProposalStatus.REPLIED, ProposalStatus.CLOSED, closed),
         ]
 
     # ---- stations ------------------------------------------------------------------------

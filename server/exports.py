@@ -27,7 +27,7 @@ CSV = Interface(name="csv", error=json_error, unauthenticated_status=401)
 async def stations_csv(request: Request, call: Call) -> Response:
     authz = call.authorizer()
     scope = authz.require_somewhere("station", "read")
-    stations = await Station.filter(scope.q()).order_by("id")
+    stations = await Station.filter(scope.where()).order_by("id")
     names = dict(await Jurisdiction.all().values_list("id", "name"))
     rows: list[list[object]] = [
         [
@@ -46,22 +46,22 @@ async def stations_csv(request: Request, call: Call) -> Response:
             "经度 long",
         ]
     ]
-    for s in stations:
+    for station in stations:
         rows.append(
             [
-                s.code,
-                s.name,
-                s.kind.value,
-                label_zh(s.kind),
-                s.status.value,
-                label_zh(s.status),
-                names.get(s.jurisdiction_id, ""),
-                s.address,
-                s.floor_area,
-                s.rest_area,
-                s.opening_hours,
-                s.latitude,
-                s.longitude,
+                station.code,
+                station.name,
+                station.kind.value,
+                label_zh(station.kind),
+                station.status.value,
+                label_zh(station.status),
+                names.get(station.jurisdiction_id, ""),
+                station.address,
+                station.floor_area,
+                station.rest_area,
+                station.opening_hours,
+                station.latitude,
+                station.longitude,
             ]
         )
     return csv_response(rows, "stations.csv")
@@ -82,12 +82,12 @@ async def scorecard_csv(request: Request, call: Call) -> Response:
         ["辖区 jurisdiction", engine.tree.code(place)],
         ["期间 period", f"{period_from} – {period_to}"],
     ]
-    for s in sorted(card.stations, key=lambda s: (s.kind, s.status)):
-        rows.append([f"驿站 stations {s.kind} {s.status}", s.count])
-    for t in card.targets:
-        rows.append([f"目标 target {t.year} {t.kind}", t.target])
-        rows.append([f"计划 planned {t.year} {t.kind}", t.planned])
-        rows.append([f"运营 operating {t.year} {t.kind}", t.operating])
+    for station in sorted(card.stations, key=lambda station: (station.kind, station.status)):
+        rows.append([f"驿站 stations {station.kind} {station.status}", station.count])
+    for target in card.targets:
+        rows.append([f"目标 target {target.year} {target.kind}", target.target])
+        rows.append([f"计划 planned {target.year} {target.kind}", target.planned])
+        rows.append([f"运营 operating {target.year} {target.kind}", target.operating])
     rows += [
         ["受理 tickets received", card.received],
         ["办结 tickets resolved", card.resolved],

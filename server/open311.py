@@ -23,9 +23,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from server import clock
-from server import params as p
+from server import params as param_rules
 from server.authz.authorizer import Authorizer
 from server.caller import Caller
+from server.clock import local
 from server.enums import TicketSource, TicketStatus
 from server.errors import DomainError, NotFound, ValidationFailed
 from server.pipeline import Call, Credentials, Interface, route
@@ -33,7 +34,6 @@ from server.privacy.redaction import free_text_read
 from server.tickets import workflow_service as flow
 from server.tickets.intake import MAX_DESCRIPTION, Intake
 from server.tickets.models import Ticket, TicketCategory
-from server.timeutil import local
 
 AGENCY = "东莞市城市管理和综合执法局 (Dongguan City Management and Comprehensive Law Enforcement Bureau)"
 CLOSED = {TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.REJECTED, TicketStatus.DUPLICATE}
@@ -54,22 +54,22 @@ async def _form(request: Request) -> dict[str, Any]:
         return request.state.open311_form  # type: ignore[no-any-return]
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise p.TooLarge(f"the body is larger than {MAX_BODY_BYTES:,} bytes")
+        raise param_rules.TooLarge(f"the body is larger than {MAX_BODY_BYTES:,} bytes")
     if len(await request.body()) > MAX_BODY_BYTES:
-        raise p.TooLarge(f"the body is larger than {MAX_BODY_BYTES:,} bytes")
+        raise param_rules.TooLarge(f"the body is larger than {MAX_BODY_BYTES:,} bytes")
     form: Any
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             form = await request.json()
         except ValueError:
-            raise p.bad("body", "the body is not valid JSON") from None
+            raise param_rules.bad("body", "the body is not valid JSON") from None
         if not isinstance(form, dict):
-            raise p.bad("body", "the body must be an object")
+            raise param_rules.bad("body", "the body must be an object")
     else:
         try:
             form = dict(await request.form())
         except Exception:  # noqa: BLE001 - python-multipart's many parse errors
-            raise p.bad("body", "the body is not a valid form") from None
+            raise param_rules.bad("body", "the body is not a valid form") from None
     request.state.open311_form = form
     return form
 
@@ -77,9 +77,9 @@ async def _form(request: Request) -> dict[str, Any]:
 async def _credentials(request: Request) -> Credentials:
     """A key in the spec's api_key parameter (query string, or the POST body), or X-Api-Key, or a
     bearer token."""
-    key = p.text(request.query_params.get("api_key"), "api_key", max_length=MAX_KEY)
+    key = param_rules.text(request.query_params.get("api_key"), "api_key", max_length=MAX_KEY)
     if not key and request.method == "POST":
-        key = p.text((await _form(request)).get("api_key"), "api_key", max_length=MAX_KEY)
+        key = param_rules.text((await _form(request)).get("api_key"), "api_key", max_length=MAX_KEY)
     return request.headers.get("authorization"), key or request.headers.get("x-api-key")
 
 
@@ -113,7 +113,7 @@ async def services(request: Request, call: Call) -> JSONResponse:
 
 
 async def service_definition(request: Request, call: Call) -> JSONResponse:
-    code = p.text(request.path_params["code"], "service_code", max_length=MAX_CODE)
+    code = param_rules.text(request.path_params["code"], "service_code", max_length=MAX_CODE)
     category = await TicketCategory.get_or_none(code=code)
     if category is None:
         return error(404, f"unknown service_code {code!r}")
@@ -162,7 +162,7 @@ def _request_json(ticket: Ticket, category: TicketCategory, authz: Authorizer, c
 
 
 def _date(value: str | None, name: str) -> datetime | None:
-    return local(p.moment(value, name))
+    return local(param_rules.moment(value, name))
 
 
 async def requests_list(request: Request, call: Call) -> JSONResponse:
@@ -177,7 +177,7 @@ async def requests_list(request: Request, call: Call) -> JSONResponse:
     if start and end and start > end:
         return error(400, "start_date is after end_date")
     query = Ticket.filter(visible)
-    ids = p.text_list(
+    ids = param_rules.text_list(
         params.get("service_request_id"),
         "service_request_id",
         max_items=MAX_RESULTS,
@@ -192,7 +192,9 @@ async def requests_list(request: Request, call: Call) -> JSONResponse:
             query = query.filter(registered_at__gte=start)
         if end is not None:
             query = query.filter(registered_at__lte=end)
-    codes = p.text_list(params.get("service_code"), "service_code", max_items=100, max_length=MAX_CODE)
+    codes = param_rules.text_list(
+        params.get("service_code"), "service_code", max_items=100, max_length=MAX_CODE
+    )
     categories = {c.id: c for c in await TicketCategory.all()}
     if codes:
         known = {c.code: c.id for c in categories.values()}
@@ -200,7 +202,7 @@ async def requests_list(request: Request, call: Call) -> JSONResponse:
         if unknown:
             return error(400, f"unknown service_code {', '.join(unknown)}")
         query = query.filter(category_id__in=[known[c] for c in codes])
-    statuses = set(p.text_list(params.get("status"), "status", max_items=2, max_length=10))
+    statuses = set(param_rules.text_list(params.get("status"), "status", max_items=2, max_length=10))
     if statuses - {"open", "closed"}:
         return error(400, "status is open, closed, or both")
     if statuses == {"open"}:
@@ -215,7 +217,7 @@ async def request_detail(request: Request, call: Call) -> JSONResponse:
     authz = _reader(call)
     if isinstance(authz, JSONResponse):
         return authz
-    number = p.text(request.path_params["id"], "service_request_id", max_length=MAX_REQUEST_ID)
+    number = param_rules.text(request.path_params["id"], "service_request_id", max_length=MAX_REQUEST_ID)
     ticket = await Ticket.filter(authz.visible_tickets(), number=number).first()
     if ticket is None:
         return error(404, f"no service request {number!r}")
@@ -230,27 +232,27 @@ IGNORED_FIELDS = {"email": 254, "device_id": 100, "account_id": 100, "media_url"
 async def create_request(request: Request, call: Call) -> JSONResponse:
     form = await _form(request)
     authz = call.authorizer()
-    code = p.text(form.get("service_code"), "service_code", max_length=MAX_CODE)
+    code = param_rules.text(form.get("service_code"), "service_code", max_length=MAX_CODE)
     category = await TicketCategory.get_or_none(code=code) if code else None
     if category is None:
         return error(400, "service_code is missing or unknown" if code else "service_code is required")
-    lat = p.number(form.get("lat"), "lat", low=-90, high=90)
-    lon = p.number(form.get("long"), "long", low=-180, high=180)
+    lat = param_rules.number(form.get("lat"), "lat", low=-90, high=90)
+    lon = param_rules.number(form.get("long"), "long", low=-180, high=180)
     if lat is None or lon is None:
         return error(400, "a location is required: lat and long (address_string alone cannot be placed)")
     for field, limit in IGNORED_FIELDS.items():
-        p.text(form.get(field), field, max_length=limit)
-    last = p.text(form.get("last_name"), "last_name", max_length=32).strip()
-    first = p.text(form.get("first_name"), "first_name", max_length=32).strip()
+        param_rules.text(form.get(field), field, max_length=limit)
+    last = param_rules.text(form.get("last_name"), "last_name", max_length=32).strip()
+    first = param_rules.text(form.get("first_name"), "first_name", max_length=32).strip()
     intake = Intake(
         source=TicketSource.DEPARTMENT,
         category_id=category.id,
-        description=p.text(
+        description=param_rules.text(
             form.get("description"), "description", max_length=MAX_DESCRIPTION, free_text=True
         ),
         reporter_name=f"{last} {first}".strip(),
-        reporter_phone=p.text(form.get("phone"), "phone", max_length=32).strip(),
-        address=p.text(form.get("address_string"), "address_string", max_length=300),
+        reporter_phone=param_rules.text(form.get("phone"), "phone", max_length=32).strip(),
+        address=param_rules.text(form.get("address_string"), "address_string", max_length=300),
         latitude=lat,
         longitude=lon,
     )
@@ -258,7 +260,7 @@ async def create_request(request: Request, call: Call) -> JSONResponse:
     try:
         ticket, _ = await flow.register(intake, registered_by=None, caller=Caller.of(call, authz))
     except ValidationFailed as exc:
-        return error(400, "; ".join(f"{p.field}: {p.message}" for p in exc.problems))
+        return error(400, "; ".join(f"{problem.field}: {problem.message}" for problem in exc.problems))
     except NotFound as exc:
         return error(400, exc.message)
     except DomainError as exc:

@@ -34,7 +34,7 @@ from server import clock
 from server.auth.service import AuthFailure, identify
 from server.authz.authorizer import Authorizer, Viewer
 from server.authz.engine import engine
-from server.db import database_unavailable
+from server.database import database_unavailable
 from server.errors import DomainError, RateLimited, ValidationFailed
 from server.http import Exchange, new_request_id
 from server.settings import settings
@@ -113,8 +113,10 @@ _UPSERT = (
 _PRUNE = 'DELETE FROM "request_rate" WHERE "window_start" < {0}'
 
 
-def _placeholders(client: Any, n: int) -> list[str]:
-    return [f"${i}" for i in range(1, n + 1)] if client.capabilities.dialect == "postgres" else ["?"] * n
+def _placeholders(client: Any, count: int) -> list[str]:
+    return (
+        [f"${i}" for i in range(1, count + 1)] if client.capabilities.dialect == "postgres" else ["?"] * count
+    )
 
 
 async def count_request(key: str, limit: int, now: float | None = None) -> RateDecision:
@@ -151,7 +153,7 @@ async def record_key_use(call: Call, operation: str) -> None:
     """One ApiKeyUse row for a request made with a key, served or refused."""
     if call.viewer is None or not call.viewer.is_api_key:
         return
-    from server.stats.models import ApiKeyUse
+    from server.audit.models import ApiKeyUse
 
     await ApiKeyUse.create(
         prefix=call.viewer.name.removeprefix("key:"),
@@ -169,7 +171,7 @@ async def record_personal_reads(
     `interface` is the entry point that served them (graphql, websocket, open311, csv, …)."""
     if not reads:
         return
-    from server.stats.models import PersonalDataAccess
+    from server.audit.models import PersonalDataAccess
 
     by_ticket: dict[int, tuple[str, set[str]]] = {}
     for ticket_id, number, name in reads:

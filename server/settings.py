@@ -115,10 +115,6 @@ class Settings:
     def is_demo(self) -> bool:
         return self.mode == "demo"
 
-    @property
-    def is_postgres(self) -> bool:
-        return self.database_url.startswith(("postgres://", "postgresql://", "asyncpg://"))
-
 
 def _retention_days() -> int:
     days = _env_int("LIANXIN_PERSONAL_DATA_RETENTION_DAYS", 1095)  # 3 years

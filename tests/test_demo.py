@@ -21,7 +21,8 @@ DEMO_ACCOUNTS = {
 
 
 async def _row_counts() -> dict[str, int]:
-    from server.auth.models import CasbinRule, User
+    from server.auth.models import User
+    from server.authz.models import CasbinRule
     from server.geo.models import Jurisdiction
     from server.proposals.models import Deputy, Proposal, ProposalEvent
     from server.staff.models import Department, Posting, Staff

@@ -26,7 +26,7 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from strawberry.types import ExecutionResult
 
-from server.db import database_unavailable, tortoise_config
+from server.database import database_unavailable, tortoise_config
 from server.http import Exchange
 from server.settings import settings
 from tests.conftest import TEST_DB

@@ -19,12 +19,12 @@ class GeoQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Jurisdiction]:
-        f = filter or JurisdictionFilter()
+        criteria = filter or JurisdictionFilter()
         info.context.authz.require_somewhere("reference")
         query = service.list_jurisdictions(
-            level=f.level,
-            parent_id=filter_id(f.parent_id, "Jurisdiction", "parentId"),
-            within_id=filter_id(f.within_id, "Jurisdiction", "withinId"),
-            search=f.search,
+            level=criteria.level,
+            parent_id=filter_id(criteria.parent_id, "Jurisdiction", "parentId"),
+            within_id=filter_id(criteria.within_id, "Jurisdiction", "withinId"),
+            search=criteria.search,
         )
         return await paginate(query, first, after)

@@ -29,11 +29,11 @@ class PrivacyQuery:
     async def personal_data_report(self, info: strawberry.Info, phone: str) -> PersonalDataReport:
         ctx = info.context
         found = await requests.report(phone, caller=ctx.caller)
-        for t in found.tickets:
-            if t.reporter_name:
-                ctx.personal_reads.append((t.id, t.number, "reporter_name"))
-            if t.reporter_phone:
-                ctx.personal_reads.append((t.id, t.number, "reporter_phone"))
+        for ticket in found.tickets:
+            if ticket.reporter_name:
+                ctx.personal_reads.append((ticket.id, ticket.number, "reporter_name"))
+            if ticket.reporter_phone:
+                ctx.personal_reads.append((ticket.id, ticket.number, "reporter_phone"))
         return PersonalDataReport(
             phone_masked=found.phone_masked,
             ticket_count=found.ticket_count,

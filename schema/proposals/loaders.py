@@ -128,5 +128,5 @@ class TicketFiguresByStationLoader(DataLoader[int, TicketFigures | None]):
         scope = self.ctx.authz.scope("stats", "read")
         if scope.empty:
             return [None] * len(keys)
-        figures = await ticket_figures(keys, visible=scope.q())
+        figures = await ticket_figures(keys, visible=scope.where())
         return [figures.get(key, TicketFigures()) for key in keys]

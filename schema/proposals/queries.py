@@ -41,16 +41,16 @@ class ProposalsQuery:
         after: str | None = None,
     ) -> Connection[Proposal]:
         visible = _proposals_q(info)
-        f = filter or ProposalFilter()
+        criteria = filter or ProposalFilter()
         try:
             query = service.list_proposals(
                 visible=visible,
-                status=f.status,
-                within_id=filter_id(f.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
-                key_supervision=f.key_supervision,
-                search=f.search,
-                submitted_from=f.submitted_from,
-                submitted_to=f.submitted_to,
+                status=criteria.status,
+                within_id=filter_id(criteria.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
+                key_supervision=criteria.key_supervision,
+                search=criteria.search,
+                submitted_from=criteria.submitted_from,
+                submitted_to=criteria.submitted_to,
             )
         except DomainError as exc:
             raise as_graphql_error(exc) from None

@@ -26,10 +26,11 @@ from schema.proposals.loaders import (
 from schema.staff.loaders import DepartmentByIdLoader
 from schema.staff.types import Department
 from schema.stations.loaders import StationsByProposalLoader
-from server import enums as e
+from server import clock
+from server import enums as domain_enums
 from server.enums import label_zh
 from server.errors import Forbidden
-from server.proposals import access, clock, models, outcomes, supervision, workflow
+from server.proposals import access, models, outcomes, supervision, workflow
 from server.proposals.handling import proposal_progress
 from server.proposals.vocabulary import ContactPhase as PhaseValue
 from server.proposals.vocabulary import label
@@ -88,7 +89,7 @@ class HandlingTask(relay.Node):
 
     @strawberry.field(description="Not done and past its due date (超期).")
     def overdue(self) -> bool:
-        return self.status != e.TaskStatus.DONE and self.due_on < clock.today()
+        return self.status != domain_enums.TaskStatus.DONE and self.due_on < clock.today()
 
     @strawberry.field
     def responsible_unit(self, info: strawberry.Info) -> Department:
@@ -370,7 +371,7 @@ class Proposal(relay.Node):
         ctx = info.context
         cosigners = await ctx.load(CosignersByProposalLoader, self.id)
         units = await ctx.load(UnitsByProposalLoader, self.id)
-        lead = next((u.department_id for u in units if u.role == e.HandlingUnitRole.LEAD), None)
+        lead = next((u.department_id for u in units if u.role == domain_enums.HandlingUnitRole.LEAD), None)
         rel = access.relation_of(
             ctx.authz,
             self,  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ import strawberry
 
 from schema.enums import PostingRole
 from schema.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError, error_member
-from schema.ids import decode_id
+from schema.ids import decode_id, decode_optional_id
 from schema.staff.types import Posting
 from server.errors import DomainError
 from server.staff import service
@@ -46,10 +46,6 @@ PostingResult = Annotated[
 ]
 
 
-def _opt(value: strawberry.ID | None, type_name: str, field: str) -> int | None:
-    return None if value is None else decode_id(value, type_name, field)
-
-
 @strawberry.type
 class StaffMutation:
     @strawberry.mutation(description="Post a staff member. Needs posting:create.")
@@ -60,9 +56,9 @@ class StaffMutation:
                 staff_id=decode_id(input.staff_id, "Staff", "staffId"),
                 role=input.role,
                 started_on=input.started_on,
-                station_id=_opt(input.station_id, "Station", "stationId"),
-                jurisdiction_id=_opt(input.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
-                department_id=_opt(input.department_id, "Department", "departmentId"),
+                station_id=decode_optional_id(input.station_id, "Station", "stationId"),
+                jurisdiction_id=decode_optional_id(input.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
+                department_id=decode_optional_id(input.department_id, "Department", "departmentId"),
                 note=input.note,
             )
             posting = await service.create_posting(data, caller=ctx.caller)

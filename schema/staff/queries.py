@@ -20,8 +20,10 @@ class StaffQuery:
         after: str | None = None,
     ) -> Connection[Department]:
         info.context.authz.require_somewhere("reference")
-        f = filter or DepartmentFilter()
-        return await paginate(service.list_departments(kind=f.kind, search=f.search), first, after)
+        criteria = filter or DepartmentFilter()
+        return await paginate(
+            service.list_departments(kind=criteria.kind, search=criteria.search), first, after
+        )
 
     @strawberry.field(description="Staff members.")
     async def staff(
@@ -31,12 +33,12 @@ class StaffQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Staff]:
-        f = filter or StaffFilter()
+        criteria = filter or StaffFilter()
         scope = info.context.authz.require_somewhere("staff")
         query = service.list_staff(
-            visible=scope.q(),
-            within_id=filter_id(f.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
-            department_id=filter_id(f.department_id, "Department", "departmentId"),
-            search=f.search,
+            visible=scope.where(),
+            within_id=filter_id(criteria.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
+            department_id=filter_id(criteria.department_id, "Department", "departmentId"),
+            search=criteria.search,
         )
         return await paginate(query, first, after)

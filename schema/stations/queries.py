@@ -20,18 +20,18 @@ class StationsQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Station]:
-        f = filter or StationFilter()
+        criteria = filter or StationFilter()
         scope = info.context.authz.require_somewhere("station")
         query = service.list_stations(
-            visible=scope.q(),
-            kind=f.kind,
-            status=f.status,
-            level=f.level,
-            within_id=filter_id(f.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
-            amenity=f.amenity,
-            function=f.function,
-            search=f.search,
-            proposal_id=filter_id(f.proposal_id, "Proposal", "proposalId"),
+            visible=scope.where(),
+            kind=criteria.kind,
+            status=criteria.status,
+            level=criteria.level,
+            within_id=filter_id(criteria.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
+            amenity=criteria.amenity,
+            function=criteria.function,
+            search=criteria.search,
+            proposal_id=filter_id(criteria.proposal_id, "Proposal", "proposalId"),
             order=order.value,
         )
         return await paginate(query, first, after)

@@ -13,7 +13,7 @@ from schema.geo.types import Jurisdiction
 from schema.pagination import Connection, paginate
 from schema.staff.loaders import PostingsByStationLoader
 from schema.staff.types import Posting
-from server import enums as e
+from server import enums as domain_enums
 from server.enums import label_zh
 from server.stations import models
 
@@ -74,11 +74,11 @@ class Station(relay.Node):
 
     @strawberry.field
     def functions(self) -> list[StationFunction]:  # type: ignore[valid-type]
-        return [e.StationFunction(v) for v in str(self.functions).split()]  # type: ignore[misc]
+        return [domain_enums.StationFunction(v) for v in str(self.functions).split()]  # type: ignore[misc]
 
     @strawberry.field
     def amenities(self) -> list[Amenity]:  # type: ignore[valid-type]
-        return [e.Amenity(v) for v in str(self.amenities).split()]  # type: ignore[misc]
+        return [domain_enums.Amenity(v) for v in str(self.amenities).split()]  # type: ignore[misc]
 
     @strawberry.field(description="Rest area as a share of floor area, 0–1.")
     def rest_area_share(self) -> float:

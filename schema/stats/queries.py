@@ -11,7 +11,7 @@ from schema.geo.types import Jurisdiction
 from schema.ids import filter_id
 from server.authz.authorizer import Authorizer
 from server.enums import StationKind, StationStatus, label_zh
-from server.stats import scorecard as sc
+from server.stats.scorecard import scorecard_for
 
 
 @strawberry.type
@@ -86,7 +86,7 @@ class Scorecard:
 async def build(
     authz: Authorizer, jurisdiction_id: int | None, period_from: date, period_to: date
 ) -> Scorecard:
-    place, card = await sc.scorecard_for(authz, jurisdiction_id, period_from, period_to)
+    place, card = await scorecard_for(authz, jurisdiction_id, period_from, period_to)
     return Scorecard(
         period_from=period_from,
         period_to=period_to,

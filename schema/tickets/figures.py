@@ -8,7 +8,7 @@ from enum import Enum
 import strawberry
 
 from server.errors import FieldProblem, Forbidden, ValidationFailed
-from server.tickets import figures as f
+from server.tickets import figures as ticket_figures
 
 
 @strawberry.enum(description="What the 721 figures are grouped by.")
@@ -61,8 +61,8 @@ class FiguresQuery:
             raise ValidationFailed(
                 problems=[FieldProblem("registeredTo", "is before registeredFrom", "BAD_RANGE")]
             )
-        rows = await f.figures(
-            group_by.value, scope.q(), registered_from, registered_to, department_id=department_id
+        rows = await ticket_figures.figures(
+            group_by.value, scope.where(), registered_from, registered_to, department_id=department_id
         )
         return [
             TicketFigureGroup(

@@ -17,7 +17,7 @@ from schema.errors import (
     WorkflowError,
     error_member,
 )
-from schema.ids import decode_id
+from schema.ids import decode_id, decode_optional_id
 from schema.tickets.types import Ticket
 from server.errors import DomainError
 from server.tickets import workflow_service as flow
@@ -71,10 +71,6 @@ class TicketVersion:
     version: int = strawberry.field(description="The version you last read; a stale one is a CONFLICT.")
 
 
-def _opt(value: strawberry.ID | None, type_name: str, field: str) -> int | None:
-    return None if value is None else decode_id(value, type_name, field)
-
-
 def _kw(info: strawberry.Info) -> dict[str, Any]:
     return {"caller": info.context.caller}
 
@@ -103,8 +99,8 @@ class TicketsMutation:
                 description=input.description,
                 reporter_name=input.reporter_name,
                 reporter_phone=input.reporter_phone,
-                station_id=_opt(input.station_id, "Station", "stationId"),
-                jurisdiction_id=_opt(input.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
+                station_id=decode_optional_id(input.station_id, "Station", "stationId"),
+                jurisdiction_id=decode_optional_id(input.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
                 address=input.address,
                 latitude=input.latitude,
                 longitude=input.longitude,
@@ -136,7 +132,7 @@ class TicketsMutation:
                 ticket.version,
                 description=description,
                 address=address,
-                category_id=_opt(category_id, "TicketCategory", "categoryId"),
+                category_id=decode_optional_id(category_id, "TicketCategory", "categoryId"),
                 reporter_name=reporter_name,
                 reporter_phone=reporter_phone,
                 **_kw(info),

@@ -25,22 +25,22 @@ class TicketsQuery:
         visible = info.context.authz.visible_tickets()
         if visible is None:
             raise Forbidden("You may not read tickets.")
-        f = filter or TicketFilter()
+        criteria = filter or TicketFilter()
         try:
             query = service.list_tickets(
                 visible=visible,
-                status=f.status,
-                source=f.source,
-                within_id=filter_id(f.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
-                station_id=filter_id(f.station_id, "Station", "stationId"),
-                category_id=filter_id(f.category_id, "TicketCategory", "categoryId"),
-                registered_from=f.registered_from,
-                registered_to=f.registered_to,
-                assignee_id=filter_id(f.assignee_id, "Staff", "assigneeId"),
-                department_id=filter_id(f.department_id, "Department", "departmentId"),
-                overdue=f.overdue,
-                due_before=f.due_before,
-                escalated=f.escalated,
+                status=criteria.status,
+                source=criteria.source,
+                within_id=filter_id(criteria.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
+                station_id=filter_id(criteria.station_id, "Station", "stationId"),
+                category_id=filter_id(criteria.category_id, "TicketCategory", "categoryId"),
+                registered_from=criteria.registered_from,
+                registered_to=criteria.registered_to,
+                assignee_id=filter_id(criteria.assignee_id, "Staff", "assigneeId"),
+                department_id=filter_id(criteria.department_id, "Department", "departmentId"),
+                overdue=criteria.overdue,
+                due_before=criteria.due_before,
+                escalated=criteria.escalated,
                 order=order.value,
             )
         except DomainError as exc:

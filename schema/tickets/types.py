@@ -20,7 +20,7 @@ from schema.tickets.loaders import (
     TicketCategoryByIdLoader,
 )
 from server import clock
-from server import enums as e
+from server import enums as domain_enums
 from server.enums import label_zh
 from server.errors import Forbidden
 from server.privacy.inventory import MASKS
@@ -201,7 +201,7 @@ class Ticket(relay.Node):
     @strawberry.field(description="Everything that happened to the ticket, oldest first." + FREE_TEXT_NOTE)
     async def history(self, info: strawberry.Info) -> list[TicketEvent]:
         events = await info.context.load(EventsByTicketLoader, self.id)
-        return [_event(info, self, e) for e in events]
+        return [_event(info, self, event) for event in events]
 
     @strawberry.field(description="The most recent history entry." + FREE_TEXT_NOTE)
     async def latest_event(self, info: strawberry.Info) -> TicketEvent | None:
@@ -225,7 +225,7 @@ class Ticket(relay.Node):
     @strawberry.field(description="The department's own sub-status, for a transferred ticket.")
     def department_status(self) -> DepartmentTicketStatus | None:  # type: ignore[valid-type]
         value = self.department_status  # type: ignore[attr-defined]
-        return e.DepartmentTicketStatus(value) if value else None  # type: ignore[return-value]
+        return domain_enums.DepartmentTicketStatus(value) if value else None  # type: ignore[return-value]
 
     @strawberry.field(description="True when open past its resolution due time (now, by the server's clock).")
     def overdue(self) -> bool:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from server.auth.models import CasbinRule, User
+from server.auth.models import User
 from server.auth.service import hash_password
 from server.authz.engine import bump_version
+from server.authz.models import CasbinRule
 from server.proposals.models import Deputy
 from server.staff.models import Department, Staff
 

@@ -29,8 +29,9 @@ from tortoise import timezone
 from tortoise.expressions import F, Subquery
 from tortoise.transactions import in_transaction
 
-from server.auth.models import ApiKey, AuthSession, LoginThrottle, PolicyState, User
+from server.auth.models import ApiKey, AuthSession, LoginThrottle, User
 from server.authz.authorizer import Viewer
+from server.authz.models import PolicyState
 from server.settings import settings
 
 hasher = PasswordHasher()

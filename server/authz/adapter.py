@@ -7,7 +7,7 @@ from typing import Any
 
 from casbin.persist.adapters.asyncio import AsyncAdapter
 
-from server.auth.models import CasbinRule
+from server.authz.models import CasbinRule
 
 COLUMNS = ("v0", "v1", "v2", "v3", "v4", "v5")
 

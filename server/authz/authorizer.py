@@ -47,7 +47,7 @@ class Scope:
     def empty(self) -> bool:
         return not self.everywhere and not self.ids
 
-    def q(self, field: str = "jurisdiction") -> Q:
+    def where(self, field: str = "jurisdiction") -> Q:
         """SQL condition on a jurisdiction foreign key (`field`_id)."""
         if self.everywhere:
             return Q()
@@ -74,18 +74,18 @@ def _key_allows(scopes: frozenset[str], obj: str, act: str) -> bool:
     return obj == "ticket" and act == "register" and "ticket_submit" in scopes
 
 
-def is_everything(q: Q) -> bool:
-    return not q.children and not q.filters
+def is_everything(condition: Q) -> bool:
+    return not condition.children and not condition.filters
 
 
 def any_of(*conditions: Q) -> Q:
     """OR of visibility conditions. Tortoise drops an empty Q() from an OR, which would turn
     "everything, or my own" into "my own": an unconditional part makes the whole unconditional."""
-    if any(is_everything(q) for q in conditions):
+    if any(is_everything(condition) for condition in conditions):
         return Q()
     result = conditions[0]
-    for q in conditions[1:]:
-        result |= q
+    for condition in conditions[1:]:
+        result |= condition
     return result
 
 
@@ -157,10 +157,10 @@ class Authorizer:
         its department where it reads department tickets. None when it may read none at all."""
         viewer = self.require_viewer()
         own = self.scope("ticket", "read")
-        parts = [] if own.empty else [own.q()]
+        parts = [] if own.empty else [own.where()]
         dept = self.scope("department_ticket", "read")
         if not dept.empty and viewer.department_id is not None:
-            parts.append(dept.q() & Q(department_id=viewer.department_id))
+            parts.append(dept.where() & Q(department_id=viewer.department_id))
         if not parts:
             return None
         return any_of(*parts)
@@ -206,9 +206,3 @@ class Authorizer:
     def owns_proposal(self, proposal: Any) -> bool:
         viewer = self.viewer
         return viewer is not None and viewer.deputy_id is not None and proposal.author_id == viewer.deputy_id
-
-    def may_on_proposal(self, proposal: Any, act: str) -> bool:
-        """A deputy acts on its own proposals through own_proposal lines; others through proposal."""
-        if self.can("proposal", act, proposal.jurisdiction_id):
-            return True
-        return self.owns_proposal(proposal) and self.can("own_proposal", act, proposal.jurisdiction_id)

@@ -19,8 +19,8 @@ from tortoise import timezone
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from server.auth.models import CasbinRule, PolicyState
 from server.authz.adapter import TortoiseAdapter
+from server.authz.models import CasbinRule, PolicyState
 from server.geo.tree import JurisdictionTree
 from server.settings import ROOT
 

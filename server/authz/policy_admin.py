@@ -16,9 +16,10 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from server.audit.models import AuditEntry
-from server.auth.models import AuthSession, CasbinRule, User
+from server.auth.models import AuthSession, User
 from server.authz.adapter import COLUMNS
 from server.authz.engine import CITY, MODEL_PATH, beneath, bump_version, engine, lock_policy
+from server.authz.models import CasbinRule
 from server.authz.vocabulary import ACTIONS, OBJECTS, ROLES
 from server.caller import Caller
 from server.errors import FieldProblem, NotFound, ValidationFailed

@@ -30,6 +30,3 @@ class Jurisdiction(Model):
     class Meta:
         table = "jurisdiction"
         ordering = ["code"]
-
-    def subtree_prefix(self) -> str:
-        return self.code + "/"

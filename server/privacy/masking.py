@@ -172,7 +172,3 @@ def _mask_numbers(text: str) -> str:
     text = MOBILE.sub(lambda m: mask_phone(m.group(0)) or "", text)
     text = LANDLINE.sub(lambda m: mask_phone(m.group(0)) or "", text)
     return LOCAL.sub(lambda m: mask_phone(m.group(0)) or "", text)
-
-
-def contains_personal_numbers(text: str | None) -> bool:
-    return bool(text) and any(p.search(text) for p in (ID_NUMBER, MOBILE, LANDLINE, LOCAL))  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from server import clock
-from server.audit.models import AuditEntry
+from server.audit.models import AuditEntry, PersonalDataAccess
 from server.authz.authorizer import Authorizer
 from server.authz.engine import CITY
 from server.caller import Caller
@@ -33,7 +33,6 @@ from server.errors import FieldProblem, ValidationFailed
 from server.privacy.masking import fold_digits, mask_phone, mask_text, number_pattern, phone_digits
 from server.privacy.retention import COLUMNS, FINAL_AT, FREE_TEXT, anonymise_rows, placeholders
 from server.settings import settings
-from server.stats.models import PersonalDataAccess
 from server.tickets.workflow import OPEN
 from server.validation import Problems
 

@@ -30,10 +30,10 @@ from tortoise.transactions import in_transaction
 
 from server import clock
 from server.audit.models import AuditEntry
+from server.clock import CITY_TZ
 from server.privacy.masking import mask_name, mask_number, mask_text, phone_digits
 from server.settings import settings
 from server.tickets.workflow import DONE
-from server.timeutil import CITY_TZ
 
 log = logging.getLogger("lianxin.privacy")
 
@@ -126,12 +126,13 @@ async def anonymise_rows(
         )
         return len(written)
     ph = placeholders(conn)
-    n = len(sets)
+    columns = len(sets)
     if mentioning:  # an erasure's few tickets: one statement each, counted by RETURNING
         sql = (
             "UPDATE ticket SET "
             + ", ".join(f"{c} = {ph(i + 1)}" for i, c in enumerate(sets))
-            + f", version = version + 1 WHERE id = {ph(n + 1)} AND version = {ph(n + 2)} RETURNING id"
+            + f", version = version + 1 WHERE id = {ph(columns + 1)}"
+            + f" AND version = {ph(columns + 2)} RETURNING id"
         )
         written = 0
         for row in rows:
@@ -142,8 +143,8 @@ async def anonymise_rows(
     sql = (
         "UPDATE ticket SET "
         + ", ".join(f"{c} = {ph(i + 1)}" for i, c in enumerate(sets))
-        + f", anonymised_at = {ph(n + 1)}, version = version + 1"
-        + f" WHERE id = {ph(n + 2)} AND version = {ph(n + 3)}"
+        + f", anonymised_at = {ph(columns + 1)}, version = version + 1"
+        + f" WHERE id = {ph(columns + 2)} AND version = {ph(columns + 3)}"
     )
     at = db_time(conn, now)
     params = []

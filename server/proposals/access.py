@@ -68,11 +68,11 @@ def visible_proposals(authz: Authorizer) -> Q | None:
     """Proposals in the caller's proposal-read scope, plus a deputy's own. A draft is its
     author's alone until submitted: it is not yet anyone else's business."""
     scope = authz.scope("proposal", "read")
-    q = None if scope.empty else scope.q() & ~Q(status=ProposalStatus.DRAFT)
+    visible = None if scope.empty else scope.where() & ~Q(status=ProposalStatus.DRAFT)
     if _reads_own(authz):
         own = Q(author_id=authz.require_viewer().deputy_id)
-        q = own if q is None else any_of(q, own)
-    return q
+        visible = own if visible is None else any_of(visible, own)
+    return visible
 
 
 def may_read(authz: Authorizer, proposal: Proposal) -> bool:
@@ -93,21 +93,15 @@ def correspondence_q(authz: Authorizer, path: str = "proposal") -> Q | None:
     parts: list[Q] = []
     staff = authz.scope("proposal_internal", "read")
     if not staff.empty:
-        parts.append(staff.q(f"{path}__jurisdiction"))
+        parts.append(staff.where(f"{path}__jurisdiction"))
     own = authz.scope("own_proposal", "read")
     if not own.empty and viewer.deputy_id is not None:
         cosigned = ProposalCosigner.filter(deputy_id=viewer.deputy_id).values("proposal_id")
         authored: dict[str, Any] = {f"{path}__author_id": viewer.deputy_id}
         cosigned_by_me: dict[str, Any] = {f"{path}_id__in": Subquery(cosigned)}
         mine = Q(**authored) | Q(**cosigned_by_me)
-        parts.append(own.q(f"{path}__jurisdiction") & mine)
+        parts.append(own.where(f"{path}__jurisdiction") & mine)
     return any_of(*parts) if parts else None
-
-
-def may_read_correspondence(authz: Authorizer, proposal: Proposal, rel: Relation) -> bool:
-    if authz.can("proposal_internal", "read", proposal.jurisdiction_id):
-        return True
-    return (rel.author or rel.cosigner) and authz.can("own_proposal", "read", proposal.jurisdiction_id)
 
 
 # ---- acting -------------------------------------------------------------------------------------

@@ -14,11 +14,13 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from server import clock
 from server.audit.service import record, snapshot
 from server.caller import Caller
+from server.clock import local
 from server.enums import Rating, ReplyResult, TaskStatus
 from server.errors import Conflict, Forbidden, NotFound
-from server.proposals import access, clock, workflow
+from server.proposals import access, workflow
 from server.proposals.models import (
     ContactLog,
     HandlingTask,
@@ -43,7 +45,6 @@ from server.proposals.service import (
 )
 from server.proposals.vocabulary import ContactPhase
 from server.staff.models import Department
-from server.timeutil import local
 from server.validation import Problems
 from server.versioning import update_at_version
 

@@ -20,13 +20,15 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from server import clock
 from server.audit.service import record
 from server.authz.authorizer import Authorizer
 from server.caller import Caller
+from server.clock import local
 from server.enums import HandlingUnitRole, ProposalStatus
 from server.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
 from server.geo.service import within
-from server.proposals import access, clock, workflow
+from server.proposals import access, workflow
 from server.proposals.models import (
     Deputy,
     Proposal,
@@ -37,7 +39,6 @@ from server.proposals.models import (
     ProposalUnit,
 )
 from server.staff.models import Department
-from server.timeutil import local
 from server.validation import Problems
 from server.workflow_step import load_visible, require_version, write_step
 
@@ -329,8 +330,8 @@ async def submit_proposal(proposal_id: int, version: int, comment: str, caller: 
     step = await begin(proposal_id, version, "submit", caller)
     problems = Problems()
     comment_problem(problems, comment)
-    p = step.proposal
-    if not p.summary.strip() and not p.body.strip():
+    proposal = step.proposal
+    if not proposal.summary.strip() and not proposal.body.strip():
         problems.add("summary", "a proposal needs a summary or a body before it is submitted", "REQUIRED")
     raise_if(problems)
     async with in_transaction() as conn:

@@ -8,9 +8,10 @@ from datetime import date, datetime, timedelta
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
+from server import clock
 from server.enums import HandlingUnitRole, ProposalStatus, TaskStatus
 from server.errors import FieldProblem, ValidationFailed
-from server.proposals import clock, workflow
+from server.proposals import workflow
 from server.proposals.models import HandlingTask, Proposal, ProposalUnit
 from server.proposals.vocabulary import Timeliness
 

@@ -18,44 +18,42 @@ from datetime import date
 from server.enums import ProposalStatus
 from server.errors import TransitionRefused
 
-S = ProposalStatus
-
 TRANSITIONS: tuple[tuple[ProposalStatus, str, ProposalStatus], ...] = (
     # the deputy drafts, submits or withdraws (代表提出建议)
-    (S.DRAFT, "update", S.DRAFT),
-    (S.DRAFT, "submit", S.SUBMITTED),
-    (S.DRAFT, "withdraw", S.WITHDRAWN),
-    (S.SUBMITTED, "withdraw", S.WITHDRAWN),
+    (ProposalStatus.DRAFT, "update", ProposalStatus.DRAFT),
+    (ProposalStatus.DRAFT, "submit", ProposalStatus.SUBMITTED),
+    (ProposalStatus.DRAFT, "withdraw", ProposalStatus.WITHDRAWN),
+    (ProposalStatus.SUBMITTED, "withdraw", ProposalStatus.WITHDRAWN),
     # the standing committee registers and assigns (登记、交办)
-    (S.SUBMITTED, "register", S.REGISTERED),
-    (S.REGISTERED, "assign", S.ASSIGNED),
+    (ProposalStatus.SUBMITTED, "register", ProposalStatus.REGISTERED),
+    (ProposalStatus.REGISTERED, "assign", ProposalStatus.ASSIGNED),
     # deadlines and supervision (督办) while the proposal is being handled
-    (S.ASSIGNED, "set_deadline", S.ASSIGNED),
-    (S.HANDLING, "set_deadline", S.HANDLING),
-    (S.ASSIGNED, "extend_deadline", S.ASSIGNED),
-    (S.HANDLING, "extend_deadline", S.HANDLING),
-    (S.REGISTERED, "flag_supervision", S.REGISTERED),
-    (S.ASSIGNED, "flag_supervision", S.ASSIGNED),
-    (S.HANDLING, "flag_supervision", S.HANDLING),
-    (S.REPLIED, "flag_supervision", S.REPLIED),
+    (ProposalStatus.ASSIGNED, "set_deadline", ProposalStatus.ASSIGNED),
+    (ProposalStatus.HANDLING, "set_deadline", ProposalStatus.HANDLING),
+    (ProposalStatus.ASSIGNED, "extend_deadline", ProposalStatus.ASSIGNED),
+    (ProposalStatus.HANDLING, "extend_deadline", ProposalStatus.HANDLING),
+    (ProposalStatus.REGISTERED, "flag_supervision", ProposalStatus.REGISTERED),
+    (ProposalStatus.ASSIGNED, "flag_supervision", ProposalStatus.ASSIGNED),
+    (ProposalStatus.HANDLING, "flag_supervision", ProposalStatus.HANDLING),
+    (ProposalStatus.REPLIED, "flag_supervision", ProposalStatus.REPLIED),
     # the lead unit handles: work plan, co-handlers' opinions, task breakdown, contacts (办理)
-    (S.ASSIGNED, "plan", S.HANDLING),
-    (S.HANDLING, "plan", S.HANDLING),
-    (S.ASSIGNED, "record_opinion", S.ASSIGNED),
-    (S.HANDLING, "record_opinion", S.HANDLING),
-    (S.HANDLING, "create_task", S.HANDLING),
+    (ProposalStatus.ASSIGNED, "plan", ProposalStatus.HANDLING),
+    (ProposalStatus.HANDLING, "plan", ProposalStatus.HANDLING),
+    (ProposalStatus.ASSIGNED, "record_opinion", ProposalStatus.ASSIGNED),
+    (ProposalStatus.HANDLING, "record_opinion", ProposalStatus.HANDLING),
+    (ProposalStatus.HANDLING, "create_task", ProposalStatus.HANDLING),
     # a reply "being solved per plan" keeps its tasks moving after the reply and the closing
-    (S.HANDLING, "update_task", S.HANDLING),
-    (S.REPLIED, "update_task", S.REPLIED),
-    (S.CLOSED, "update_task", S.CLOSED),
-    (S.ASSIGNED, "contact", S.ASSIGNED),
-    (S.HANDLING, "contact", S.HANDLING),
-    (S.REPLIED, "contact", S.REPLIED),
+    (ProposalStatus.HANDLING, "update_task", ProposalStatus.HANDLING),
+    (ProposalStatus.REPLIED, "update_task", ProposalStatus.REPLIED),
+    (ProposalStatus.CLOSED, "update_task", ProposalStatus.CLOSED),
+    (ProposalStatus.ASSIGNED, "contact", ProposalStatus.ASSIGNED),
+    (ProposalStatus.HANDLING, "contact", ProposalStatus.HANDLING),
+    (ProposalStatus.REPLIED, "contact", ProposalStatus.REPLIED),
     # reply, rating, re-handling, closing (答复、评价、重新办理、办结)
-    (S.HANDLING, "reply", S.REPLIED),
-    (S.REPLIED, "rate", S.REPLIED),
-    (S.REPLIED, "rehandle", S.HANDLING),
-    (S.REPLIED, "close", S.CLOSED),
+    (ProposalStatus.HANDLING, "reply", ProposalStatus.REPLIED),
+    (ProposalStatus.REPLIED, "rate", ProposalStatus.REPLIED),
+    (ProposalStatus.REPLIED, "rehandle", ProposalStatus.HANDLING),
+    (ProposalStatus.REPLIED, "close", ProposalStatus.CLOSED),
 )
 
 # Not taken by anyone directly: a DISSATISFIED rating takes it, in the rating's transaction.
@@ -77,15 +75,15 @@ LEAD_UNIT_ACTIONS = frozenset({"plan", "record_opinion", "create_task", "update_
 # Co-signing deputies see the reply and may each rate it.
 COSIGNER_ACTIONS = frozenset({"rate"})
 
-# Deadlines. Rule of thumb from Chinese practice (domain.md): a reply is due within 3 months of
-# assignment, a co-handling unit's opinion within 1 month; a proposal returned after a
-# dissatisfied rating is re-handled and answered again within 1 month.
+# Deadlines (docs/domain.md, "Deadlines"), a rule of thumb from Chinese practice: a reply is due
+# within 3 months of assignment, a co-handling unit's opinion within 1 month; a proposal returned
+# after a dissatisfied rating is re-handled and answered again within 1 month.
 REPLY_MONTHS = 3
 OPINION_MONTHS = 1
 REHANDLING_MONTHS = 1
 
 # States in which the lead unit still owes a reply: the reply deadline runs.
-AWAITING_REPLY = frozenset({S.ASSIGNED, S.HANDLING})
+AWAITING_REPLY = frozenset({ProposalStatus.ASSIGNED, ProposalStatus.HANDLING})
 
 _TABLE: dict[tuple[ProposalStatus, str], ProposalStatus] = {(f, a): t for f, a, t in TRANSITIONS}
 ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(a for _f, a, _t in TRANSITIONS))

@@ -53,10 +53,6 @@ def tokens(values: list[Any] | tuple[Any, ...] | set[Any] | None) -> str:
     return " " + " ".join(names) + " " if names else " "
 
 
-def untokens(text: str) -> list[str]:
-    return text.split()
-
-
 def list_stations(
     *,
     visible: Q,

@@ -29,39 +29,6 @@ class TicketRollup(Model):
         indexes = (("jurisdiction_id", "day"),)
 
 
-class ApiKeyUse(Model):
-    """Every request made with a data-sharing key: which key, through which interface (graphql,
-    websocket, open311, csv), which operation, when, and whether it was served or refused."""
-
-    id = fields.BigIntField(primary_key=True)
-    prefix = fields.CharField(max_length=16, db_index=True)
-    interface = fields.CharField(max_length=16, default="graphql")
-    operation = fields.CharField(max_length=200)
-    at = fields.DatetimeField()
-    allowed = fields.BooleanField(default=True)
-
-    class Meta:
-        table = "api_key_use"
-        ordering = ["-id"]
-
-
-class PersonalDataAccess(Model):
-    """Every read of a citizen's name or phone: who, which ticket, which field, when."""
-
-    id = fields.BigIntField(primary_key=True)
-    actor = fields.CharField(max_length=64, db_index=True)
-    ticket_id = fields.BigIntField(db_index=True)
-    ticket_number = fields.CharField(max_length=32)
-    fields_read = fields.CharField(max_length=64)
-    at = fields.DatetimeField()
-    request_id = fields.CharField(max_length=64, default="")
-    interface = fields.CharField(max_length=16, default="graphql", description="graphql, open311, csv, …")
-
-    class Meta:
-        table = "personal_data_access"
-        ordering = ["-id"]
-
-
 class RequestRate(Model):
     """Requests per rate-limited caller (e.g. "key:<prefix>") per fixed one-minute window, counted
     in the database so that every worker and every server shares one limit. A window's row is

@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 from tortoise import connections
 
 from server.authz.engine import engine
-from server.timeutil import local
+from server.clock import CITY_TZ, local
 
 # Upper bounds of the duration buckets, in minutes; the last bucket is open-ended.
 BUCKETS: tuple[int, ...] = (
@@ -91,26 +92,29 @@ def levels(community_id: int) -> list[int]:
 async def apply(deltas: Iterable[Delta]) -> None:
     """Add the deltas at every level, in one statement, inside the caller's transaction."""
     rows: dict[tuple[date, int, str], int] = defaultdict(int)
-    for day, community_id, metric, n in deltas:
+    for day, community_id, metric, count in deltas:
         for jurisdiction_id in levels(community_id):
-            rows[(day, jurisdiction_id, metric)] += n
+            rows[(day, jurisdiction_id, metric)] += count
     rows = {k: v for k, v in rows.items() if v}
     if not rows:
         return
     conn = connections.get("default")
     postgres = conn.capabilities.dialect == "postgres"
     values, params = [], []
-    for i, ((day, jurisdiction_id, metric), n) in enumerate(sorted(rows.items())):
+    for position, ((day, jurisdiction_id, metric), count) in enumerate(sorted(rows.items())):
         if postgres:
-            values.append(f"(${4 * i + 1}, ${4 * i + 2}, ${4 * i + 3}, ${4 * i + 4})")
+            values.append(
+                f"(${4 * position + 1}, ${4 * position + 2}, ${4 * position + 3}, ${4 * position + 4})"
+            )
         else:
             values.append("(?, ?, ?, ?)")
-        params += [day if postgres else day.isoformat(), jurisdiction_id, metric, n]
+        params += [day if postgres else day.isoformat(), jurisdiction_id, metric, count]
     # Sorted keys: concurrent transactions lock rows in the same order, so they cannot deadlock.
     sql = (
         "INSERT INTO ticket_rollup (day, jurisdiction_id, metric, count) VALUES "
         + ", ".join(values)
-        + " ON CONFLICT (day, jurisdiction_id, metric) DO UPDATE SET count = ticket_rollup.count + excluded.count"
+        + " ON CONFLICT (day, jurisdiction_id, metric)"
+        + " DO UPDATE SET count = ticket_rollup.count + excluded.count"
     )
     await conn.execute_query(sql, params)
 
@@ -122,25 +126,29 @@ def on_register(ticket: object) -> list[Delta]:
     return [(day_of(ticket.registered_at), ticket.jurisdiction_id, "received", 1)]  # type: ignore[attr-defined]
 
 
-def on_step(before: object, after: object) -> list[Delta]:
+def on_step(before: Any, after: Any) -> list[Delta]:
     """Deltas between a ticket before and after one step."""
-    b, a = before, after
-    day, place = day_of(b.registered_at), b.jurisdiction_id  # type: ignore[attr-defined]
+    day, place = day_of(before.registered_at), before.jurisdiction_id
     deltas: list[Delta] = []
-    if b.dispatched_at is None and a.dispatched_at is not None:  # type: ignore[attr-defined]
-        deltas.append((day, place, "resp:" + bucket(minutes_between(a.registered_at, a.dispatched_at)), 1))  # type: ignore[attr-defined]
-    if b.resolved_at is not None:  # type: ignore[attr-defined]
-        if a.resolved_at is None or a.resolution_method != b.resolution_method:  # type: ignore[attr-defined]
-            deltas += _resolution(b, day, place, -1)
-    if a.resolved_at is not None and (b.resolved_at is None or a.resolution_method != b.resolution_method):  # type: ignore[attr-defined]
-        deltas += _resolution(a, day, place, 1)
+    if before.dispatched_at is None and after.dispatched_at is not None:
+        deltas.append(
+            (day, place, "resp:" + bucket(minutes_between(after.registered_at, after.dispatched_at)), 1)
+        )
+    if before.resolved_at is not None and (
+        after.resolved_at is None or after.resolution_method != before.resolution_method
+    ):
+        deltas += _resolution(before, day, place, -1)
+    if after.resolved_at is not None and (
+        before.resolved_at is None or after.resolution_method != before.resolution_method
+    ):
+        deltas += _resolution(after, day, place, 1)
     return deltas
 
 
-def _resolution(t: object, day: date, place: int, sign: int) -> list[Delta]:
-    minutes = minutes_between(t.registered_at, t.resolved_at)  # type: ignore[attr-defined]
+def _resolution(ticket: Any, day: date, place: int, sign: int) -> list[Delta]:
+    minutes = minutes_between(ticket.registered_at, ticket.resolved_at)
     out = [(day, place, "resolved", sign), (day, place, "reso:" + bucket(minutes), sign)]
-    method = getattr(t.resolution_method, "value", t.resolution_method)  # type: ignore[attr-defined]
+    method = getattr(ticket.resolution_method, "value", ticket.resolution_method)
     if method:
         out.append((day, place, str(method), sign))
     return out
@@ -157,7 +165,7 @@ def _minutes_sql(dialect: str, start: str, end: str) -> str:
 
 def _day_sql(dialect: str) -> str:
     if dialect == "postgres":
-        return "CAST(registered_at AT TIME ZONE 'Asia/Shanghai' AS DATE)"
+        return f"CAST(registered_at AT TIME ZONE '{CITY_TZ.key}' AS DATE)"
     return "substr(registered_at, 1, 10)"  # stored as local time with its +08:00 offset
 
 
@@ -176,7 +184,8 @@ async def recompute() -> dict[tuple[date, int, str], int]:
     reso = _bucket_sql(_minutes_sql(dialect, "registered_at", "resolved_at"))
     queries = [
         f"SELECT {day} AS d, jurisdiction_id AS j, 'received' AS m, COUNT(*) AS n FROM ticket GROUP BY 1, 2",
-        f"SELECT {day}, jurisdiction_id, 'resolved', COUNT(*) FROM ticket WHERE resolved_at IS NOT NULL GROUP BY 1, 2",
+        f"SELECT {day}, jurisdiction_id, 'resolved', COUNT(*) FROM ticket "
+        "WHERE resolved_at IS NOT NULL GROUP BY 1, 2",
         f"SELECT {day}, jurisdiction_id, resolution_method, COUNT(*) FROM ticket "
         "WHERE resolved_at IS NOT NULL AND resolution_method IS NOT NULL GROUP BY 1, 2, 3",
         f"SELECT {day}, jurisdiction_id, 'resp:' || {resp}, COUNT(*) FROM ticket "
@@ -188,10 +197,10 @@ async def recompute() -> dict[tuple[date, int, str], int]:
     totals: dict[tuple[date, int, str], int] = defaultdict(int)
     for sql in queries:
         for row in await conn.execute_query_dict(sql):
-            d, j, m, n = (row[k] for k in row)
-            d = d if isinstance(d, date) else date.fromisoformat(str(d))
-            for jurisdiction_id in levels(int(j)):
-                totals[(d, jurisdiction_id, str(m))] += int(n)
+            day, jurisdiction, metric, count = (row[k] for k in row)
+            day = day if isinstance(day, date) else date.fromisoformat(str(day))
+            for jurisdiction_id in levels(int(jurisdiction)):
+                totals[(day, jurisdiction_id, str(metric))] += int(count)
     return dict(totals)
 
 

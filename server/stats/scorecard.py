@@ -18,6 +18,7 @@ from tortoise.functions import Count, Sum
 from server import clock
 from server.authz.authorizer import Authorizer
 from server.authz.engine import engine
+from server.clock import CITY_TZ
 from server.errors import FieldProblem, Forbidden, ValidationFailed
 from server.proposals.models import Proposal, ProposalRating, ProposalReply
 from server.stations.models import Station, StationTarget
@@ -25,9 +26,6 @@ from server.stats.models import TicketRollup
 from server.stats.rollup import METHODS, bucket, bucket_range, minutes_between
 from server.tickets.models import Ticket
 from server.tickets.workflow import OPEN
-from server.timeutil import CITY_TZ
-
-TARGET_SPLIT = {"SERVICE": 0.7, "MANAGEMENT": 0.2, "ENFORCEMENT": 0.1}
 
 
 @dataclass
@@ -81,14 +79,14 @@ def percentiles(histogram: dict[str, int]) -> Percentiles:
     if not total:
         return Percentiles()
 
-    def at(q: float) -> float:
-        rank, seen = q * total, 0
+    def at(quantile: float) -> float:
+        rank, seen = quantile * total, 0
         for name in sorted(histogram):
-            n = histogram[name]
-            if n and seen + n >= rank:
+            count = histogram[name]
+            if count and seen + count >= rank:
                 low, high = bucket_range(name)
-                return round(low + (high - low) * (rank - seen) / n, 1)
-            seen += n
+                return round(low + (high - low) * (rank - seen) / count, 1)
+            seen += count
         return bucket_range(max(histogram))[1]
 
     return Percentiles(count=total, median_minutes=at(0.5), p90_minutes=at(0.9))
@@ -135,11 +133,13 @@ async def scorecard(
             .values("planned_year", "kind", "planned", "operating")
         )
         by_key = {(r["planned_year"], str(getattr(r["kind"], "value", r["kind"]))): r for r in progress}
-        for t in targets:
-            kind = str(getattr(t.kind, "value", t.kind))
-            got = by_key.get((t.year, kind), {"planned": 0, "operating": 0})
+        for target in targets:
+            kind = str(getattr(target.kind, "value", target.kind))
+            got = by_key.get((target.year, kind), {"planned": 0, "operating": 0})
             card.targets.append(
-                TargetProgress(t.year, kind, t.target, got["planned"], got["operating"], t.note)
+                TargetProgress(
+                    target.year, kind, target.target, got["planned"], got["operating"], target.note
+                )
             )
 
     start = datetime.combine(period_from, time.min, CITY_TZ)

@@ -10,12 +10,12 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from server.authz.engine import engine
+from server.clock import local
 from server.enums import ResolutionMethod
 from server.geo.models import Jurisdiction
 from server.staff.models import Staff
 from server.stations.models import Station
 from server.tickets.models import Ticket
-from server.timeutil import local
 
 TARGET = {"SERVICE": 0.7, "MANAGEMENT": 0.2, "ENFORCEMENT": 0.1}
 GROUP_FIELDS = {

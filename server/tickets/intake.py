@@ -3,6 +3,7 @@ ticket lies, its number, its due times, and open tickets that may be the same pr
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from dataclasses import dataclass
@@ -88,11 +89,11 @@ async def locate(intake: Intake) -> tuple[int, Station | None]:
 
 def metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance (haversine)."""
-    r = 6_371_000.0
+    earth_radius_m = 6_371_000.0
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
+    half_chord = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * earth_radius_m * math.asin(math.sqrt(half_chord))
 
 
 async def nearest_station(lat: float, lon: float, max_metres: float = 3000.0) -> Station | None:
@@ -134,10 +135,8 @@ async def _ensure_counter(key: str) -> None:
         .values_list("number", flat=True)
     )
     start = int(str(used).rsplit("-", 1)[1]) if used else 0
-    try:
+    with contextlib.suppress(IntegrityError):  # another intake created it first
         await TicketCounter.create(day=key, last_number=start)
-    except IntegrityError:
-        pass  # another intake created it first
 
 
 def due_times(category: TicketCategory, registered: datetime, intake: Intake) -> tuple[datetime, datetime]:

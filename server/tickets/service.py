@@ -8,11 +8,11 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from server import clock
+from server.clock import local
 from server.errors import FieldProblem, ValidationFailed
 from server.geo.service import within
 from server.tickets.models import Ticket, TicketCategory
 from server.tickets.workflow import OPEN
-from server.timeutil import local
 
 
 def list_tickets(

@@ -6,41 +6,41 @@ which step is a policy line, and which steps exist is this table.
 
 from __future__ import annotations
 
-from server.enums import TicketStatus as S
+from server.enums import TicketStatus
 
-OPEN = (S.REGISTERED, S.DISPATCHED, S.ON_SITE, S.TRANSFERRED)
-DONE = (S.RESOLVED, S.CLOSED, S.REJECTED, S.DUPLICATE)
+OPEN = (TicketStatus.REGISTERED, TicketStatus.DISPATCHED, TicketStatus.ON_SITE, TicketStatus.TRANSFERRED)
+DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.REJECTED, TicketStatus.DUPLICATE)
 
-TRANSITIONS: tuple[tuple[S, str, S], ...] = (
+TRANSITIONS: tuple[tuple[TicketStatus, str, TicketStatus], ...] = (
     # intake details may be corrected until dispatch (社区工作人员 "updates them until dispatch")
-    (S.REGISTERED, "update", S.REGISTERED),
-    (S.REGISTERED, "dispatch", S.DISPATCHED),
-    (S.DISPATCHED, "reassign", S.DISPATCHED),
-    (S.ON_SITE, "reassign", S.DISPATCHED),
-    (S.DISPATCHED, "arrive", S.ON_SITE),
-    (S.ON_SITE, "resolve", S.RESOLVED),
+    (TicketStatus.REGISTERED, "update", TicketStatus.REGISTERED),
+    (TicketStatus.REGISTERED, "dispatch", TicketStatus.DISPATCHED),
+    (TicketStatus.DISPATCHED, "reassign", TicketStatus.DISPATCHED),
+    (TicketStatus.ON_SITE, "reassign", TicketStatus.DISPATCHED),
+    (TicketStatus.DISPATCHED, "arrive", TicketStatus.ON_SITE),
+    (TicketStatus.ON_SITE, "resolve", TicketStatus.RESOLVED),
     # the "N" of 1+N: a department takes it over, with a sub-status of its own
-    (S.REGISTERED, "transfer", S.TRANSFERRED),
-    (S.DISPATCHED, "transfer", S.TRANSFERRED),
-    (S.ON_SITE, "transfer", S.TRANSFERRED),
-    (S.TRANSFERRED, "department_update", S.TRANSFERRED),
-    (S.TRANSFERRED, "resolve", S.RESOLVED),
+    (TicketStatus.REGISTERED, "transfer", TicketStatus.TRANSFERRED),
+    (TicketStatus.DISPATCHED, "transfer", TicketStatus.TRANSFERRED),
+    (TicketStatus.ON_SITE, "transfer", TicketStatus.TRANSFERRED),
+    (TicketStatus.TRANSFERRED, "department_update", TicketStatus.TRANSFERRED),
+    (TicketStatus.TRANSFERRED, "resolve", TicketStatus.RESOLVED),
     # the citizen's feedback: satisfied closes it, unsatisfied sends it back to work
-    (S.RESOLVED, "close", S.CLOSED),
-    (S.RESOLVED, "reopen", S.DISPATCHED),
-    (S.REGISTERED, "reject", S.REJECTED),
-    (S.DISPATCHED, "reject", S.REJECTED),
-    (S.ON_SITE, "reject", S.REJECTED),
-    (S.REGISTERED, "mark_duplicate", S.DUPLICATE),
-    (S.DISPATCHED, "mark_duplicate", S.DUPLICATE),
+    (TicketStatus.RESOLVED, "close", TicketStatus.CLOSED),
+    (TicketStatus.RESOLVED, "reopen", TicketStatus.DISPATCHED),
+    (TicketStatus.REGISTERED, "reject", TicketStatus.REJECTED),
+    (TicketStatus.DISPATCHED, "reject", TicketStatus.REJECTED),
+    (TicketStatus.ON_SITE, "reject", TicketStatus.REJECTED),
+    (TicketStatus.REGISTERED, "mark_duplicate", TicketStatus.DUPLICATE),
+    (TicketStatus.DISPATCHED, "mark_duplicate", TicketStatus.DUPLICATE),
 )
 
-_BY_FROM: dict[tuple[S, str], S] = {(f, a): t for f, a, t in TRANSITIONS}
+_BY_FROM: dict[tuple[TicketStatus, str], TicketStatus] = {(f, a): t for f, a, t in TRANSITIONS}
 
 
-def target(status: S, action: str) -> S | None:
+def target(status: TicketStatus, action: str) -> TicketStatus | None:
     return _BY_FROM.get((status, action))
 
 
-def allowed_actions(status: S) -> list[str]:
+def allowed_actions(status: TicketStatus) -> list[str]:
     return sorted({a for f, a, _ in TRANSITIONS if f == status})

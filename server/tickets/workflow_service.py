@@ -20,7 +20,6 @@ from server.authz.authorizer import Authorizer
 from server.caller import Caller
 from server.enums import DepartmentKind, DepartmentTicketStatus, ResolutionMethod, TicketStatus
 from server.errors import FieldProblem, Forbidden, NotFound, TransitionRefused, ValidationFailed
-from server.geo.models import Jurisdiction
 from server.privacy.redaction import known_values, redact_json, redact_text
 from server.staff.models import Department, Posting, Staff
 from server.stats import rollup
@@ -523,7 +522,7 @@ async def escalate_overdue(*, caller: Caller) -> list[Ticket]:
         raise Forbidden("You may not escalate tickets.")
     now = clock.now()
     candidates = await Ticket.filter(
-        scope.q(), status__in=list(OPEN), resolution_due__lt=now, escalation_level__lt=2
+        scope.where(), status__in=list(OPEN), resolution_due__lt=now, escalation_level__lt=2
     ).limit(5000)
     changed = []
     async with in_transaction():
@@ -549,8 +548,3 @@ async def escalate_overdue(*, caller: Caller) -> list[Ticket]:
     for ticket in changed:
         await _publish(ticket, "escalate", ticket.status.value, actor)
     return changed
-
-
-async def jurisdiction_level(jurisdiction_id: int) -> str | None:
-    row = await Jurisdiction.filter(id=jurisdiction_id).values_list("level", flat=True)
-    return str(row[0]) if row else None

@@ -168,9 +168,8 @@ async def probe(gql: Any, database_url: str) -> dict[str, Any]:
 async def _a_row(table: str, probe: dict[str, Any]) -> int:
     """A fresh row of the table (inserting is what these tables are for)."""
     from server import clock
-    from server.audit.models import AuditEntry
+    from server.audit.models import ApiKeyUse, AuditEntry, PersonalDataAccess
     from server.proposals.models import ProposalEvent
-    from server.stats.models import ApiKeyUse, PersonalDataAccess
     from server.tickets.models import TicketEvent
 
     now = clock.now()

@@ -12,8 +12,8 @@ REMOVE = ADD.replace("addPolicyLine", "removePolicyLine")
 
 
 async def test_concurrent_adds_and_removes_agree_with_the_table(gql: Any) -> None:
-    from server.auth.models import CasbinRule
     from server.authz.engine import engine
+    from server.authz.models import CasbinRule
 
     await gql.token("admin")
     lines = [

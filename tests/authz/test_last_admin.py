@@ -42,8 +42,9 @@ async def _active_admins(gql: Any, token: str) -> set[str]:
 async def second_admin(gql: Any) -> AsyncIterator[tuple[str, str]]:
     """(username, token) of a second admin in the city made for one test; afterwards the demo
     `admin` is an active admin again (its cached token renewed if it was ended) and this one is not."""
-    from server.auth.models import CasbinRule, User
+    from server.auth.models import User
     from server.authz.engine import bump_version, engine
+    from server.authz.models import CasbinRule
     from tests import conftest
 
     city = await _city_id(gql)

@@ -1,7 +1,7 @@
 """The access matrix: every demo account × object × action × place (inside / outside the
 account's jurisdiction), asserted through the GraphQL API.
 
-ACCESS below is domain.md's access table ("Who uses it, and what they may see and change")
+ACCESS below is the access table of docs/domain.md ("Roles: who sees and changes what")
 written out by hand. It is deliberately NOT read from policies/policy.csv: it is an independent
 statement of the spec, so that the policy file and the enforcement code are both checked against
 it. Every case is generated from it; nothing below names a role when deciding what to expect.
@@ -32,7 +32,7 @@ from tests.helpers import error_codes
 CITY = "dongguan"
 
 # ---------------------------------------------------------------------------------------------
-# The spec: domain.md's access table, by hand.
+# The spec: the access table of docs/domain.md, by hand.
 #
 #   J  where the account's role is granted: that jurisdiction and everywhere beneath it
 #   D  only tickets transferred to the account's own department (wherever it is granted)

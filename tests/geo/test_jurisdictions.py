@@ -7,7 +7,7 @@ import pytest
 
 from tests.helpers import data, error_codes, gid
 
-# shared/domain.md, "Jurisdictions": Dongguan's 33 towns/streets/park and Chang'an's 13 communities.
+# docs/domain.md, "Jurisdictions": Dongguan's 33 towns/streets/park and Chang'an's 13 communities.
 STREETS = ["莞城", "南城", "东城", "万江"]
 TOWNS = [
     "石碣", "石龙", "茶山", "石排", "企石", "横沥", "桥头", "谢岗", "东坑", "常平",

@@ -16,8 +16,7 @@ from typing import Any
 from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate
 
-from server.database import open_database
-from server.db import tortoise_config
+from server.database import open_database, tortoise_config
 
 NAME, PHONE, NEW_PHONE = "欧阳庚远", "13977770001", "13977770002"
 ID_NUMBER = "44190019900771234X"

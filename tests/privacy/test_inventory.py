@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tortoise.models import Model
 
-from server.audit.models import AuditEntry
+from server.audit.models import ApiKeyUse, AuditEntry, PersonalDataAccess
 from server.privacy.inventory import (
     APPEND_ONLY_TABLES,
     FREE_TEXT_FIELDS,
@@ -18,7 +18,6 @@ from server.privacy.inventory import (
     PERSONAL_FIELDS,
 )
 from server.proposals.models import ProposalEvent
-from server.stats.models import ApiKeyUse, PersonalDataAccess
 from server.tickets.models import Ticket, TicketEvent
 
 DOC = (Path(__file__).parents[2] / "docs" / "personal-data.md").read_text(encoding="utf-8")

@@ -14,10 +14,9 @@ from tests.conftest import create_empty_database, drop_database
 BEFORE_0010 = """
 import asyncio, sys
 from tortoise.migrations.api import migrate
-from server.database import open_database
-from server.db import tortoise_config
+from server.database import open_database, tortoise_config
 from server.authz.engine import load_policy_file_if_empty
-from server.auth.models import CasbinRule
+from server.authz.models import CasbinRule
 from tortoise import Tortoise
 
 async def main(url):
@@ -32,7 +31,7 @@ asyncio.run(main(sys.argv[1]))
 COUNT = """
 import asyncio, sys
 from server.database import open_database
-from server.auth.models import CasbinRule, PolicyState
+from server.authz.models import CasbinRule, PolicyState
 
 async def main(url):
     async with open_database(url):

@@ -106,7 +106,7 @@ async def test_bad_input_is_refused_and_changes_nothing(gql: Any) -> None:
 async def test_erasure_refused_while_open_then_forced_leaves_no_phone_and_the_figures(gql: Any) -> None:
     from datetime import datetime
 
-    from server.timeutil import CITY_TZ
+    from server.clock import CITY_TZ
 
     refs = await ids(gql)
     phone, typed = "13707114404", "137-0711-4404"

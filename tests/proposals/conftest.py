@@ -17,12 +17,12 @@ class Clock:
         self.offset += timedelta(**delta)
 
     def today(self) -> date:
-        from server.proposals import clock
+        from server import clock
 
         return clock.today()
 
     def now(self) -> datetime:
-        from server.proposals import clock
+        from server import clock
 
         return clock.now()
 

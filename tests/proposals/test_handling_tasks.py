@@ -12,7 +12,7 @@ from tests.proposals.flow import department, mutate, ok, row_counts
 
 
 def _today() -> date:
-    from server.proposals import clock
+    from server import clock
 
     return clock.today()
 

@@ -1,5 +1,5 @@
-"""The domain brief's proposal story (domain.md, points 1–3), end to end through GraphQL, each step
-as the account that takes it in real life."""
+"""The programme's proposal story (docs/domain.md, "The programme", steps 1–3), end to end
+through GraphQL, each step as the account that takes it in real life."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import date, datetime
 from typing import Any
 
-from server.timeutil import CITY_TZ
+from server.clock import CITY_TZ
 from tests.helpers import data
 from tests.tickets.workflow_helpers import ids, register, step
 

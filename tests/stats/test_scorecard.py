@@ -31,7 +31,7 @@ async def test_city_scorecard_as_bureau_over_the_demo_data(gql: Any) -> None:
     assert target["target"] == 200 and target["planned"] >= 200
     from datetime import datetime
 
-    from server.timeutil import CITY_TZ
+    from server.clock import CITY_TZ
 
     demo = Ticket.filter(  # the tickets registered in PERIOD
         registered_at__gte=datetime(2021, 1, 1, tzinfo=CITY_TZ),

@@ -1,5 +1,6 @@
-"""Mr Wang's story (domain.md, point 5): walk-in at Xiagang, dispatched, on site, resolved by service
-in 30 minutes, closed on his satisfaction; and who may not see or touch it."""
+"""Mr Wang's story (docs/domain.md, "The programme", step 5): walk-in at Xiagang, dispatched, on
+site, resolved by service in 30 minutes, closed on his satisfaction; and who may not see or touch
+it."""
 
 from __future__ import annotations
 

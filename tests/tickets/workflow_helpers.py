@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from server.timeutil import CITY_TZ
+from server.clock import CITY_TZ
 from tests.helpers import data
 
 RESULT = """__typename
