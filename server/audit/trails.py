@@ -8,7 +8,7 @@ from tortoise.queryset import QuerySet
 from server.audit.models import AuditEntry
 from server.authz.engine import CITY, engine
 from server.caller import Caller
-from server.stats.models import ApiKeyUse, PersonalDataAccess
+from server.audit.models import ApiKeyUse, PersonalDataAccess
 
 
 def _require_audit(caller: Caller) -> None:
