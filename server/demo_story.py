@@ -110,8 +110,8 @@ class Cast:
         actor = self.actor(name)
         return Caller(authz=actor.authz, actor=actor.name, request_id="demo")
 
-    def ticket_caller(self, name: str) -> dict[str, Any]:
-        """What a ticket service takes, as keywords."""
+    def keywords(self, name: str) -> dict[str, Any]:
+        """What a ticket, station or staff service takes, as keywords."""
         actor = self.actor(name)
         return {"authz": actor.authz, "actor": actor.name, "request_id": "demo"}
 
@@ -146,7 +146,7 @@ class TicketPlan:
 
 async def tell_ticket(cast: Cast, plan: TicketPlan) -> Ticket:
     """Take one ticket through its steps with the ticket services, each at its time."""
-    registrar, chief, closer = (cast.ticket_caller(n) for n in (plan.registrar, plan.chief, plan.closer))
+    registrar, chief, closer = (cast.keywords(n) for n in (plan.registrar, plan.chief, plan.closer))
     ticket, _duplicates = await cast.at(
         plan.registered_at, tickets.register(plan.intake, registered_by=plan.registered_by, **registrar)
     )
@@ -175,7 +175,7 @@ async def tell_ticket(cast: Cast, plan: TicketPlan) -> Ticket:
         then(closed_at, lambda t: tickets.record_feedback(t.id, t.version, True, "", **closer))
     if plan.transfer is not None:
         when, who, department_id, comment = plan.transfer
-        by = cast.ticket_caller(who)
+        by = cast.keywords(who)
         then(when, lambda t: tickets.transfer(t.id, t.version, department_id, comment, **by))
     for when, step in sorted(steps, key=lambda pair: pair[0]):
         ticket = await cast.at(when, step(ticket))
