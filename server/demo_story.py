@@ -1,9 +1,9 @@
 """The demo's people acting through the domain services, each step at the story's time.
 
-The demo's reference data (jurisdictions, stations, staff) is written in bulk by server/demo.py;
-what happens to proposals and tickets is told here by calling the same services as the API, so
-history events, audit entries and ticket figures come from the workflow code, and a change to a
-workflow table reaches the demo too.
+server/demo.py registers the demo's stations and postings and tells its proposals and tickets by
+calling the same services as the API, so the services' rules hold for the demo data, and history
+events, audit entries and ticket figures come from the workflow code: a change to a workflow
+table reaches the demo too.
 
 Who acts: the demo accounts under their own names and roles, and staff without an account
 ("demo:<name>") under the role their posting gives them. Those roles are granted in a policy
@@ -38,15 +38,6 @@ HOTLINE_ROLES = ("data-sharing", "community-worker")
 
 REOPEN_COMMENT = "市民对处理结果不满意，要求重新处理 (the citizen is not satisfied; handle it again)"
 REWORK = timedelta(minutes=30)  # between the reopening, the second visit, and its result
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who takes a demo step: the identity a service needs, and the name its history shows."""
-
-    authz: Authorizer
-    name: str
-    staff_id: int | None
 
 
 class Cast:
@@ -100,20 +91,19 @@ class Cast:
     def knows(self, name: str) -> bool:
         return name in self._viewers
 
-    def actor(self, name: str) -> Actor:
-        viewer = self._viewers[name]
+    def _authz(self, name: str) -> Authorizer:
         # A fresh Authorizer per step, as per request: its scopes are cached per caller.
-        return Actor(Authorizer(self.engine, viewer), name, viewer.staff_id)
+        return Authorizer(self.engine, self._viewers[name])
 
+    # The two ways services take their caller today; when they all take one Caller, only these
+    # two functions change.
     def caller(self, name: str) -> Caller:
-        """What a proposal service takes (the one place to adapt when services take one Caller)."""
-        actor = self.actor(name)
-        return Caller(authz=actor.authz, actor=actor.name, request_id="demo")
+        """What a proposal service takes."""
+        return Caller(authz=self._authz(name), actor=name, request_id="demo")
 
     def keywords(self, name: str) -> dict[str, Any]:
         """What a ticket, station or staff service takes, as keywords."""
-        actor = self.actor(name)
-        return {"authz": actor.authz, "actor": actor.name, "request_id": "demo"}
+        return {"authz": self._authz(name), "actor": name, "request_id": "demo"}
 
     @staticmethod
     async def at(when: datetime, step: Awaitable[T]) -> T:
