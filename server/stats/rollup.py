@@ -112,7 +112,8 @@ async def apply(deltas: Iterable[Delta]) -> None:
     sql = (
         "INSERT INTO ticket_rollup (day, jurisdiction_id, metric, count) VALUES "
         + ", ".join(values)
-        + " ON CONFLICT (day, jurisdiction_id, metric) DO UPDATE SET count = ticket_rollup.count + excluded.count"
+        + " ON CONFLICT (day, jurisdiction_id, metric)"
+        + " DO UPDATE SET count = ticket_rollup.count + excluded.count"
     )
     await conn.execute_query(sql, params)
 
@@ -131,9 +132,8 @@ def on_step(before: object, after: object) -> list[Delta]:
     deltas: list[Delta] = []
     if b.dispatched_at is None and a.dispatched_at is not None:  # type: ignore[attr-defined]
         deltas.append((day, place, "resp:" + bucket(minutes_between(a.registered_at, a.dispatched_at)), 1))  # type: ignore[attr-defined]
-    if b.resolved_at is not None:  # type: ignore[attr-defined]
-        if a.resolved_at is None or a.resolution_method != b.resolution_method:  # type: ignore[attr-defined]
-            deltas += _resolution(b, day, place, -1)
+    if b.resolved_at is not None and (a.resolved_at is None or a.resolution_method != b.resolution_method):  # type: ignore[attr-defined]
+        deltas += _resolution(b, day, place, -1)
     if a.resolved_at is not None and (b.resolved_at is None or a.resolution_method != b.resolution_method):  # type: ignore[attr-defined]
         deltas += _resolution(a, day, place, 1)
     return deltas
@@ -178,7 +178,8 @@ async def recompute() -> dict[tuple[date, int, str], int]:
     reso = _bucket_sql(_minutes_sql(dialect, "registered_at", "resolved_at"))
     queries = [
         f"SELECT {day} AS d, jurisdiction_id AS j, 'received' AS m, COUNT(*) AS n FROM ticket GROUP BY 1, 2",
-        f"SELECT {day}, jurisdiction_id, 'resolved', COUNT(*) FROM ticket WHERE resolved_at IS NOT NULL GROUP BY 1, 2",
+        f"SELECT {day}, jurisdiction_id, 'resolved', COUNT(*) FROM ticket "
+        "WHERE resolved_at IS NOT NULL GROUP BY 1, 2",
         f"SELECT {day}, jurisdiction_id, resolution_method, COUNT(*) FROM ticket "
         "WHERE resolved_at IS NOT NULL AND resolution_method IS NOT NULL GROUP BY 1, 2, 3",
         f"SELECT {day}, jurisdiction_id, 'resp:' || {resp}, COUNT(*) FROM ticket "
