@@ -24,6 +24,12 @@ lognormal tail resolves late, a few stay stuck open (overdue and escalated); res
 split about 70/20/10 between service, management and enforcement, each town a little off; some
 are rejected, marked duplicate, transferred to an N department or reopened after an unsatisfied
 citizen. Append-only history tables only ever get INSERTs.
+
+Histories are walks through the workflow tables (server/tickets/workflow.py,
+server/proposals/workflow.py): a ticket's life is drawn as the statuses it reaches and the table
+gives the actions that lead there (the fewest), a proposal's as its actions in time order and the
+table gives each its states. A changed table changes the generated histories; a life it no longer
+allows stops the generator instead of writing a history the API could not have written.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import functools
 import json
 import math
 import os
@@ -48,6 +55,9 @@ from typing import Any
 
 from server import demo_data as demo
 from server.clock import CITY_TZ
+from server.enums import ProposalStatus, TicketStatus
+from server.proposals import workflow as proposal_workflow
+from server.tickets import workflow as ticket_workflow
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:55432/lianxin_bench"
@@ -101,7 +111,9 @@ def columns(names: str) -> tuple[str, ...]:
     return tuple(names.split())
 
 
-Step = tuple[datetime, str, str, "str | None", "str | None", str, Any, dict[str, Any]]
+# A ticket's move: when, who, where to (a status, or an action that keeps it), comment, data,
+# and the columns it sets.
+Move = tuple[datetime, str, str, str, Any, dict[str, Any]]
 
 
 def log(message: str, started: float) -> None:
@@ -564,6 +576,21 @@ def term_session(year: int) -> tuple[int, int]:
     return (16, year - 2014) if year <= 2021 else (17, year - 2021)
 
 
+def proposal_walk(
+    planned: list[tuple[datetime, str, str, Any, int | None, str]],
+) -> list[tuple[datetime, str, str, str, str, Any, int | None, str]]:
+    """A proposal's events in time order, each with the states the workflow table gives its action
+    from the state before (a new proposal is a DRAFT). An action the table does not allow there is
+    an error: the generated histories follow the table, whatever it says."""
+    status = ProposalStatus.DRAFT
+    events = []
+    for at, actor, comment, data, task, action in planned:
+        to = proposal_workflow.target(status, action)
+        events.append((at, actor, status.value, to.value, comment, data, task, action))
+        status = to
+    return events
+
+
 class ProposalBuilder:
     """All rows of the generated proposals, in memory (a few tens of thousands)."""
 
@@ -590,12 +617,13 @@ class ProposalBuilder:
         rng, now = self.rng, self.now
         pid = self.next_id("proposal")
         topic, about_stations = rng.choice(PROPOSAL_TOPICS)
-        # (at, actor, from status, to status, comment, data, task id, action)
-        events: list[tuple[datetime, str, str | None, str | None, str, Any, int | None, str]] = []
+        # What happens, in any order: (at, actor, comment, data, task id, action). Sorted by time,
+        # it is walked through the workflow table, which gives each event its states.
+        planned_events: list[tuple[datetime, str, str, Any, int | None, str]] = []
         submitted = datetime(year, 1, 15, 9, tzinfo=CITY_TZ) + timedelta(
             days=rng.randint(0, 40), minutes=rng.randint(0, 480)
         )
-        events.append((submitted, author_actor, "DRAFT", "SUBMITTED", "", None, None, "submit"))
+        planned_events.append((submitted, author_actor, "", None, None, "submit"))
         lead_code = rng.choices(
             ["bureau", "housing", "ecology", "transport", "market", "publicsecurity"], [50, 10, 10, 15, 10, 5]
         )[0]
@@ -627,27 +655,23 @@ class ProposalBuilder:
             at: datetime,
             actor: str,
             action: str,
-            frm: str | None,
-            to: str | None,
             comment: str = "",
             data: Any = None,
             task: int | None = None,
         ) -> None:
             if at <= now:
-                events.append((at, actor, frm, to, comment, data, task, action))
+                planned_events.append((at, actor, comment, data, task, action))
 
         if withdrawn:
             at = submitted + timedelta(days=rng.randint(1, 5))
-            event(at, author_actor, "withdraw", "SUBMITTED", "WITHDRAWN", "撤回 (withdrawn)")
+            event(at, author_actor, "withdraw", "撤回 (withdrawn)")
         else:
-            event(registered, "congress", "register", "SUBMITTED", "REGISTERED")
+            event(registered, "congress", "register")
             if key_supervision:
                 event(
                     registered + timedelta(hours=2),
                     "congress",
                     "flag_supervision",
-                    "REGISTERED",
-                    "REGISTERED",
                     "列为重点督办 (key supervision)",
                     {"keySupervision": True},
                 )
@@ -655,8 +679,6 @@ class ProposalBuilder:
                 assigned,
                 "congress",
                 "assign",
-                "REGISTERED",
-                "ASSIGNED",
                 "",
                 {"lead": lead_code, "co_handling": co, "reply_due": due.isoformat()},
             )
@@ -679,21 +701,15 @@ class ProposalBuilder:
                         opinion_at,
                         f"dept:{code}",
                         "record_opinion",
-                        None,
-                        None,
                         "协办意见 (opinion)",
                         {"unit": code},
                     )
                 unit_rows.append((self.next_id("proposal_unit"), pid, lead, "LEAD", None, None, ""))
-            event(
-                planned - timedelta(days=3), lead_actor, "contact", None, None, "办理前沟通 (before handling)"
-            )
+            event(planned - timedelta(days=3), lead_actor, "contact", "办理前沟通 (before handling)")
             event(
                 planned,
                 lead_actor,
                 "plan",
-                "ASSIGNED",
-                "HANDLING",
                 f"办理工作方案：{topic}（示例） (work plan)",
             )
             if planned <= now:
@@ -719,7 +735,7 @@ class ProposalBuilder:
                     if created > now:
                         continue  # not created yet (its id stays unused)
                     task_rows.append(task)
-                    event(created, lead_actor, "create_task", "HANDLING", "HANDLING", task[2], None, tid)
+                    event(created, lead_actor, "create_task", task[2], None, tid)
                     progress, moment = 0, created
                     while progress < 100:
                         moment += timedelta(days=rng.randint(5, 25))
@@ -732,13 +748,10 @@ class ProposalBuilder:
                         task[8] = moment if progress == 100 else None
                         task[9] += 1
                         task[11] = moment
-                        to = "HANDLING" if moment < replied else ("REPLIED" if moment < closed else "CLOSED")
                         event(
                             moment,
                             lead_actor,
                             "update_task",
-                            to,
-                            to,
                             "",
                             {"progress": [before, progress]},
                             tid,
@@ -747,31 +760,26 @@ class ProposalBuilder:
                 replied,
                 lead_actor,
                 "reply",
-                "HANDLING",
-                "REPLIED",
                 "答复 (reply)",
                 {"result": "SOLVED" if rating != "DISSATISFIED" else "BEING_SOLVED"},
             )
-            event(
-                replied + timedelta(days=2), lead_actor, "contact", None, None, "办理后回访 (after the reply)"
-            )
-            event(rated, author_actor, "rate", "REPLIED", "REPLIED", "", {"rating": rating})
+            event(replied + timedelta(days=2), lead_actor, "contact", "办理后回访 (after the reply)")
+            event(rated, author_actor, "rate", "", {"rating": rating})
             if rating == "DISSATISFIED":
-                event(rated, "system", "rehandle", "REPLIED", "HANDLING", "不满意，重新办理 (re-handling)")
+                event(rated, "system", "rehandle", "不满意，重新办理 (re-handling)")
                 event(
                     second_reply,
                     lead_actor,
                     "reply",
-                    "HANDLING",
-                    "REPLIED",
                     "再次答复 (second reply)",
                     {"result": "SOLVED"},
                 )
-                event(second_rated, author_actor, "rate", "REPLIED", "REPLIED", "", {"rating": "SATISFIED"})
-            event(closed, "congress", "close", "REPLIED", "CLOSED")
-        events.sort(key=lambda e: e[0])
-        status_events = [e for e in events if e[3] is not None]
-        status = status_events[-1][3] if status_events else "SUBMITTED"
+                event(second_rated, author_actor, "rate", "", {"rating": "SATISFIED"})
+            event(closed, "congress", "close")
+        planned_events.sort(key=lambda e: e[0])
+        # (at, actor, from status, to status, comment, data, task id, action)
+        events = proposal_walk(planned_events)
+        status = events[-1][3]
         reached = {e[7] for e in events}
         replies = [e for e in events if e[7] == "reply"]
         ratings = [e for e in events if e[7] == "rate"]
@@ -968,6 +976,38 @@ ROLLUP_COLUMNS = columns("id day jurisdiction_id metric count")
 _T = {name: index for index, name in enumerate(TICKET_COLUMNS)}
 
 
+# Events that record something about a ticket without a workflow step (escalate_overdue's).
+HISTORY_ONLY_TICKET_ACTIONS = frozenset({"escalate"})
+
+
+@functools.cache
+def ticket_moves(current: str, to: str) -> tuple[tuple[str, str, str], ...]:
+    """The workflow table's rows (from, action, to) that take a ticket from `current` to the status
+    `to` in the fewest steps (breadth-first over the rows that change the status), or the one row of
+    the action `to` that keeps the status. Generated histories are walks through the table, so a
+    changed table changes them; a move the table cannot make is an error, not an invented row."""
+    if to in HISTORY_ONLY_TICKET_ACTIONS:
+        return ((current, to, current),)
+    statuses = {s.value for s in TicketStatus}
+    if to not in statuses:
+        if ticket_workflow.target(TicketStatus(current), to) != TicketStatus(current):
+            raise ValueError(f"the ticket workflow has no row ({current}, {to}, {current})")
+        return ((current, to, current),)
+    paths: dict[str, tuple[tuple[str, str, str], ...]] = {current: ()}
+    frontier = [current]
+    while frontier and to not in paths:
+        following = []
+        for status in frontier:
+            for frm, action, dest in ticket_workflow.TRANSITIONS:
+                if frm.value == status and dest.value not in paths:
+                    paths[dest.value] = (*paths[status], (frm.value, action, dest.value))
+                    following.append(dest.value)
+        frontier = following
+    if to not in paths or to == current:
+        raise ValueError(f"the ticket workflow leads nowhere from {current} to {to}")
+    return paths[to]
+
+
 def day_counts(rng: random.Random, days: list[date], total: int) -> list[int]:
     """Tickets per day: growing by half over the window, lighter at weekends, ±10% noise; exactly
     `total` in all (largest remainders)."""
@@ -1086,35 +1126,26 @@ class TicketMaker:
         t[_T["resolution_due"]] = resolution_due
         t[_T["created_at"]] = registered
 
-        # The whole life is drawn as steps, then cut at `now`.
-        steps: list[Step] = []
+        # The whole life is drawn as moves, then walked through the workflow table up to `now`.
+        moves: list[Move] = []
 
-        def step(
-            at: datetime,
-            actor: str,
-            action: str,
-            frm: str | None,
-            to: str | None,
-            comment: str = "",
-            data: Any = None,
-            **changes: Any,
+        def move(
+            at: datetime, actor: str, to: str, comment: str = "", data: Any = None, **changes: Any
         ) -> None:
-            steps.append((at, actor, action, frm, to, comment, data, changes))
+            moves.append((at, actor, to, comment, data, changes))
 
         chief = ref.chief_by_town.get(town)
         fate = rng.random()
         if fate < 0.012:
             at = registered + timedelta(minutes=rng.randint(5, 120))
             reason = "不属于城市管理范围 (not a city-management matter)"
-            step(at, "system", "reject", "REGISTERED", "REJECTED", reason, reject_reason=reason, closed_at=at)
+            move(at, "system", "REJECTED", reason, reject_reason=reason, closed_at=at)
         elif fate < 0.02 and community.id in self.last_in_community:
             at = registered + timedelta(minutes=rng.randint(5, 60))
             original = self.last_in_community[community.id]
-            step(
+            move(
                 at,
                 "system",
-                "mark_duplicate",
-                "REGISTERED",
                 "DUPLICATE",
                 "重复反映 (same problem)",
                 {"original_id": original},
@@ -1131,11 +1162,9 @@ class TicketMaker:
             dispatched = registered + timedelta(
                 minutes=max(1.0, rng.lognormvariate(math.log(0.3 * response), 0.7))
             )
-            step(
+            move(
                 dispatched,
                 boss,
-                "dispatch",
-                "REGISTERED",
                 "DISPATCHED",
                 "",
                 f'{{"assignee_id":{assignee if assignee is not None else "null"}}}',
@@ -1153,16 +1182,14 @@ class TicketMaker:
             note = RESOLUTION_NOTES[method]
             if stuck:
                 if rng.random() < 0.35:
-                    step(on_site, worker, "arrive", "DISPATCHED", "ON_SITE", on_site_at=on_site)
+                    move(on_site, worker, "ON_SITE", on_site_at=on_site)
                 # Open past its due time: escalated to the town, then to the city (escalate_overdue).
                 first = resolution_due + timedelta(hours=1)
                 for level, when in ((1, first), (2, first + timedelta(minutes=resolution))):
-                    step(
+                    move(
                         when,
                         "system",
                         "escalate",
-                        None,
-                        None,
                         f"overdue: escalated ({level})",
                         {"level": level},
                         escalation_level=level,
@@ -1171,11 +1198,9 @@ class TicketMaker:
             elif transferred:
                 code_, department = self.departments[rng.randrange(len(self.departments))]
                 moved = dispatched + timedelta(minutes=rng.randint(10, 120))
-                step(
+                move(
                     moved,
                     boss,
-                    "transfer",
-                    "DISPATCHED",
                     "TRANSFERRED",
                     "转部门处理 (transferred)",
                     {"department": code_},
@@ -1183,12 +1208,10 @@ class TicketMaker:
                     department_status="RECEIVED",
                 )
                 handling = moved + timedelta(hours=rng.randint(1, 24))
-                step(
+                move(
                     handling,
                     f"dept:{code_}",
                     "department_update",
-                    "TRANSFERRED",
-                    "TRANSFERRED",
                     "",
                     {"departmentStatus": "HANDLING"},
                     department_status="HANDLING",
@@ -1196,11 +1219,9 @@ class TicketMaker:
                 resolved = max(resolved, handling + timedelta(hours=rng.randint(1, 72)))
                 method = "MANAGEMENT" if rng.random() < 0.7 else "ENFORCEMENT"
                 note = RESOLUTION_NOTES[method]
-                step(
+                move(
                     resolved,
                     f"dept:{code_}",
-                    "resolve",
-                    "TRANSFERRED",
                     "RESOLVED",
                     note,
                     METHOD_JSON[method],
@@ -1210,12 +1231,10 @@ class TicketMaker:
                     department_status="DONE",
                 )
             else:
-                step(on_site, worker, "arrive", "DISPATCHED", "ON_SITE", on_site_at=on_site)
-                step(
+                move(on_site, worker, "ON_SITE", on_site_at=on_site)
+                move(
                     resolved,
                     worker,
-                    "resolve",
-                    "ON_SITE",
                     "RESOLVED",
                     note,
                     METHOD_JSON[method],
@@ -1229,11 +1248,9 @@ class TicketMaker:
                 answered = resolved + timedelta(minutes=rng.randint(20, 2880))
                 if feedback < 0.06:
                     comment = "问题未解决 (not fixed)"
-                    step(
+                    move(
                         answered,
                         register_actor,
-                        "reopen",
-                        "RESOLVED",
                         "DISPATCHED",
                         comment,
                         UNSATISFIED_JSON,
@@ -1246,12 +1263,10 @@ class TicketMaker:
                     )
                     again = answered + timedelta(minutes=rng.randint(30, 240))
                     fixed = again + timedelta(minutes=rng.randint(30, 600))
-                    step(again, worker, "arrive", "DISPATCHED", "ON_SITE", on_site_at=again)
-                    step(
+                    move(again, worker, "ON_SITE", on_site_at=again)
+                    move(
                         fixed,
                         worker,
-                        "resolve",
-                        "ON_SITE",
                         "RESOLVED",
                         note,
                         METHOD_JSON[method],
@@ -1261,11 +1276,9 @@ class TicketMaker:
                     )
                     answered = fixed + timedelta(minutes=rng.randint(20, 2880))
                 if feedback < 0.92:
-                    step(
+                    move(
                         answered,
                         register_actor,
-                        "close",
-                        "RESOLVED",
                         "CLOSED",
                         "",
                         SATISFIED_JSON,
@@ -1273,7 +1286,7 @@ class TicketMaker:
                         citizen_feedback="",
                         closed_at=answered,
                     )
-            steps.sort(key=lambda s: s[0])
+            moves.sort(key=lambda m: m[0])
         self.last_in_community[community.id] = tid
 
         events: list[tuple[Any, ...]] = [
@@ -1291,16 +1304,30 @@ class TicketMaker:
         ]
         self.event_id += 1
         status, last_at = "REGISTERED", registered
-        for at, actor, action, frm, to, comment, data, changes in steps:
+        for at, actor, to, comment, data, changes in moves:
             if at > now:
                 break
+            rows = ticket_moves(status, to)
+            data = data if data is None or type(data) is str else _json(data)
+            for index, (frm, action, dest) in enumerate(rows):
+                last = index == len(rows) - 1
+                events.append(
+                    (
+                        self.event_id,
+                        tid,
+                        actor,
+                        action,
+                        frm,
+                        dest,
+                        comment if last else "",
+                        data if last else None,
+                        at,
+                    )
+                )
+                self.event_id += 1
             for name, value in changes.items():
                 t[_T[name]] = value
-            frm, to = frm or status, to or status
-            data = data if data is None or type(data) is str else _json(data)
-            events.append((self.event_id, tid, actor, action, frm, to, comment, data, at))
-            self.event_id += 1
-            status, last_at = to, at
+            status, last_at = rows[-1][2], at
         t[_T["status"]] = status
         t[_T["version"]] = len(events)
         t[_T["updated_at"]] = last_at

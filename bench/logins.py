@@ -34,19 +34,14 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "lianxin-demo"
-ACCOUNTS = [
-    "admin",
-    "bureau",
-    "congress",
-    "deputy",
-    "deputy2",
-    "chief-changan",
-    "chief-humen",
-    "worker-xiagang",
-    "worker-shatou",
-    "liaison",
-]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# The demo's login accounts, as the demo data creates them (this checkout's list, also with --tree).
+from server.auth.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD  # noqa: E402
+
+PASSWORD = DEMO_PASSWORD
+ACCOUNTS = list(DEMO_ACCOUNTS)
 LOGIN = (
     "mutation($u: String!, $p: String!) { login(username: $u, password: $p) "
     "{ __typename ... on LoginSuccess { token } ... on LoginError { code message } } }"

@@ -1,36 +1,39 @@
-"""Load the Dongguan demo data: the programme's story (docs/domain.md), end to end, in a few seconds.
+"""Load the Dongguan demo data: the service-station programme's story, end to end, in seconds.
 
 The city and its 33 towns, 612 communities (Chang'an's 13 real ones, the rest plainly
 generated), the departments, the deputy's "连心桥" proposal, 113 service stations and 116
 community workstations operating by January 2022 plus the stations planned for 2022, the staff
 posted to them, and Mr Wang's 30-minute ticket among about thirty others.
 
-Everything goes through the Tortoise models (Tortoise is initialised by the caller) in one
-transaction: either the whole demo is there or none of it, so "the city exists" is a sound test
-for "already loaded". Variety comes from one seeded `random.Random`, so every load of an empty
-database produces the same rows.
+Reference data that no service writes (places, departments, staff, ticket categories, targets)
+goes in bulk through the Tortoise models. Stations, postings, proposals and tickets go through
+the domain services, as the demo's people, each workflow step at the story's time
+(server/demo_story.py): the services' rules hold for the demo too, and its histories, audit
+entries and ticket figures are the workflow's own. All of it in one transaction (Tortoise is
+initialised by the caller): either the whole demo is there or none of it, so "the city exists"
+is a sound test for "already loaded". Variety comes from one seeded `random.Random`, so every
+load of an empty database produces the same rows.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from server import demo_data as data
-from server.auth.demo_accounts import create_demo_accounts
+from server.auth.demo_accounts import DEMO_ACCOUNTS, create_demo_accounts
 from server.clock import CITY_TZ
+from server.demo_story import HOTLINE, Cast, TicketPlan, tell_ticket
 from server.enums import (
     Amenity,
     DepartmentKind,
-    HandlingUnitRole,
     JurisdictionLevel,
     PostingRole,
-    ProposalStatus,
     Rating,
     ReplyResult,
     ResolutionMethod,
@@ -38,23 +41,22 @@ from server.enums import (
     StationKind,
     StationLevel,
     StationStatus,
-    TaskStatus,
     TicketSource,
     TicketStatus,
 )
 from server.geo.models import Jurisdiction
-from server.proposals.models import (
-    Deputy,
-    HandlingTask,
-    Proposal,
-    ProposalCosigner,
-    ProposalEvent,
-    ProposalRating,
-    ProposalReply,
-    ProposalUnit,
-)
+from server.proposals import handling
+from server.proposals import service as proposals
+from server.proposals.models import Deputy, HandlingTask, Proposal, ProposalEvent
+from server.staff import service as staff_service
 from server.staff.models import Department, Posting, Staff
+from server.staff.service import PostingData
+from server.stations import service as station_service
 from server.stations.models import Station, StationTarget
+from server.stations.service import StationData
+from server.stats import rollup
+from server.stats.models import TicketRollup
+from server.tickets.intake import Intake
 from server.tickets.models import Ticket, TicketCategory, TicketEvent
 
 SEED = 20220110
@@ -75,10 +77,6 @@ XIAGANG_STATION_CODE = "ss-changan-xiagang"
 XIAGANG_STATION_NAME = "长安镇厦岗社区城市服务驿站"
 WANG_TICKET_NUMBER = "DG-20220110-000001"
 PROPOSAL_NUMBER = data.PROPOSAL_NUMBER
-
-# Actors of history rows that no staff account stands behind.
-HOTLINE_ACTOR = "hotline-12345"
-SECOND_DEPUTY_ACTOR = "deputy2"
 
 _ACCOUNT_BY_STAFF_NAME = {name: account for account, name in DEMO_STAFF.items()}
 _BATCH = 500  # keeps every IN (...) list well under SQLite's bound-parameter limit
@@ -117,15 +115,6 @@ _RESOLUTION_NOTES = {
 M = TypeVar("M", bound=Model)
 
 
-def tokens(values: Iterable[str]) -> str:
-    """A set of enum names as stored in Station.functions/amenities: " A B " (" " when empty).
-
-    The surrounding spaces let "has X" be a portable LIKE '% X %'.
-    """
-    names = sorted(set(values))
-    return " " + " ".join(names) + " " if names else " "
-
-
 def at(day: date, hour: int, minute: int = 0) -> datetime:
     """A Dongguan wall-clock time, timezone-aware as Tortoise (use_tz) expects."""
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=CITY_TZ)
@@ -145,10 +134,8 @@ async def load_demo(
     async with in_transaction():
         await loader.run()
         loader.counts["accounts"] = await create_demo_accounts(progress)
-        from server.stats.rollup import rebuild
-
-        loader.counts["ticket_rollups"] = await rebuild()
-        progress(f"figures: {loader.counts['ticket_rollups']} rollup rows computed from the tickets")
+        loader.counts["ticket_rollups"] = await TicketRollup.all().count()
+        progress(f"figures: {loader.counts['ticket_rollups']} rollup rows kept by the ticket workflow")
     progress("demo data loaded")
     return loader.counts
 
@@ -195,9 +182,13 @@ class _Loader:
         self.area_chiefs: dict[str, Staff] = {}  # town slug → chief
         self.registrars: dict[str, Staff] = {}  # station code → who registers walk-ins there
         self.categories: dict[str, TicketCategory] = {}
+        self.cast = Cast()
 
     async def run(self) -> None:
         await self.jurisdictions()
+        await self.cast.start()
+        if rollup.engine.tree.code(self.city.id) is None:
+            rollup.engine.tree = self.cast.engine.tree  # the figures are kept at every level
         await self.departments_stage()
         await self.proposals()
         await self.stations()
@@ -337,185 +328,162 @@ class _Loader:
             delegation=data.SECOND_DEPUTY_DELEGATION,
             jurisdiction=self.city,
         )
+        cast = self.cast
+        await cast.add_account("deputy", deputy_id=deputy.id)
+        await cast.add_account("deputy2", deputy_id=second.id)
+        await cast.add_account("congress", department_id=self.departments["congress"].id)
+        await cast.add_account("bureau", department_id=self.departments["bureau"].id)
 
         # Left at SUBMITTED so that the workflow (register, assign, plan, reply, rate) can be
         # demonstrated live on it.
-        submitted_at = at(date(2021, 2, 20), 10)
-        self.proposal = await Proposal.create(
-            number=data.PROPOSAL_NUMBER,
-            congress_term=16,
-            session=7,
-            title=data.PROPOSAL_TITLE,
-            summary=data.PROPOSAL_SUMMARY,
-            body=data.PROPOSAL_BODY,
-            status=ProposalStatus.SUBMITTED,
-            jurisdiction=self.city,
-            author=deputy,
-            category="城市管理",
-            submitted_at=submitted_at,
+        day = date(2021, 2, 20)
+        self.proposal = await cast.at(
+            at(day, 9, 30),
+            proposals.create_proposal(
+                proposals.DraftData(
+                    congress_term=16,
+                    session=7,
+                    title=data.PROPOSAL_TITLE,
+                    summary=data.PROPOSAL_SUMMARY,
+                    body=data.PROPOSAL_BODY,
+                    category="城市管理",
+                    cosigner_ids=[second.id],
+                ),
+                cast.caller("deputy"),
+            ),
         )
-        await ProposalCosigner.create(proposal=self.proposal, deputy=second)
-        events = [
-            ProposalEvent(
-                proposal=self.proposal,
-                actor="deputy",
-                action="submit",
-                from_status=ProposalStatus.DRAFT.value,
-                to_status=ProposalStatus.SUBMITTED.value,
-                at=submitted_at,
-            )
-        ]
-
-        await Proposal.create(
-            number=data.DRAFT_PROPOSAL["number"],
-            congress_term=16,
-            session=7,
-            title=data.DRAFT_PROPOSAL["title"],
-            summary=data.DRAFT_PROPOSAL["summary"],
-            status=ProposalStatus.DRAFT,
-            jurisdiction=self.city,
-            author=second,
-            category="城市管理",
+        self.proposal = await cast.at(
+            at(day, 10),
+            proposals.submit_proposal(self.proposal.id, self.proposal.version, "", cast.caller("deputy")),
         )
-        events += await self._closed_proposal(second)
-        await ProposalEvent.bulk_create(events)
 
-        self.counts.update(deputies=2, proposals=3, proposal_events=len(events))
+        draft = await cast.at(
+            at(date(2021, 12, 20), 16),
+            proposals.create_proposal(
+                proposals.DraftData(
+                    congress_term=16,
+                    session=7,
+                    title=data.DRAFT_PROPOSAL["title"],
+                    summary=data.DRAFT_PROPOSAL["summary"],
+                    category="城市管理",
+                ),
+                cast.caller("deputy2"),
+            ),
+        )
+        closed = await self._closed_proposal()
+        numbers = (self.proposal.number, draft.number, closed.number)
+        if numbers != (data.PROPOSAL_NUMBER, data.DRAFT_PROPOSAL["number"], data.CLOSED_PROPOSAL["number"]):
+            raise RuntimeError(f"demo proposals numbered {numbers}")
+
+        self.counts.update(deputies=2, proposals=3, proposal_events=await ProposalEvent.all().count())
         self.progress(
             f"proposals: 2 deputies, 3 proposals ({data.PROPOSAL_NUMBER} SUBMITTED, "
             f"{data.DRAFT_PROPOSAL['number']} DRAFT, {data.CLOSED_PROPOSAL['number']} CLOSED)"
         )
 
-    async def _closed_proposal(self, author: Deputy) -> list[ProposalEvent]:
-        """A proposal of the previous session that went all the way, with its full history."""
+    async def _closed_proposal(self) -> Proposal:
+        """A proposal of the previous session that went all the way, step by step."""
         spec = data.CLOSED_PROPOSAL
-        submitted = at(date(2020, 1, 8), 10)
-        registered = at(date(2020, 1, 15), 10)
-        assigned = at(date(2020, 1, 20), 10)
-        handling = at(date(2020, 2, 3), 9)
-        replied = at(date(2020, 4, 10), 15)
-        rated = at(date(2020, 4, 20), 11)
-        closed = at(date(2020, 4, 28), 10)
-        bureau = self.departments["bureau"]
-        proposal = await Proposal.create(
-            number=spec["number"],
-            congress_term=16,
-            session=6,
-            title=spec["title"],
-            summary=spec["summary"],
-            status=ProposalStatus.CLOSED,
-            jurisdiction=self.city,
-            author=author,
-            category="城市管理",
-            submitted_at=submitted,
-            registered_at=registered,
-            assigned_at=assigned,
-            reply_due=date(2020, 4, 20),  # three months after assignment
-            replied_at=replied,
-            closed_at=closed,
-        )
-        await ProposalUnit.create(proposal=proposal, department=bureau, role=HandlingUnitRole.LEAD)
-        await ProposalUnit.create(
-            proposal=proposal,
-            department=self.departments["housing"],
-            role=HandlingUnitRole.CO_HANDLING,
-            opinion_due=date(2020, 3, 20),
-            opinion_at=at(date(2020, 3, 10), 16),
-            opinion="同意牵头单位办理意见 (agrees with the lead unit's handling)",
-        )
-        await HandlingTask.bulk_create(
-            [
-                HandlingTask(
-                    proposal=proposal,
-                    title="梳理各镇街公园和广场饮水需求（示例任务）",
-                    responsible_unit=bureau,
-                    due_on=date(2020, 2, 29),
-                    progress=100,
-                    status=TaskStatus.DONE,
-                    completed_at=at(date(2020, 2, 25), 17),
+        cast = self.cast
+        deputy2, congress, bureau = cast.caller("deputy2"), cast.caller("congress"), cast.caller("bureau")
+        proposal = await cast.at(
+            at(date(2020, 1, 8), 9, 30),
+            proposals.create_proposal(
+                proposals.DraftData(
+                    congress_term=16,
+                    session=6,
+                    title=spec["title"],
+                    summary=spec["summary"],
+                    category="城市管理",
                 ),
-                HandlingTask(
-                    proposal=proposal,
-                    title="增设公共饮水点并纳入日常巡查（示例任务）",
-                    responsible_unit=bureau,
-                    due_on=date(2020, 4, 1),
-                    progress=100,
-                    status=TaskStatus.DONE,
-                    completed_at=at(date(2020, 3, 30), 17),
-                ),
-            ]
+                deputy2,
+            ),
         )
-        reply = await ProposalReply.create(
-            proposal=proposal,
-            result=ReplyResult.SOLVED,
-            body=spec["reply"],
-            replied_by="bureau",
-            replied_at=replied,
-        )
-        await ProposalRating.create(
-            proposal=proposal, reply=reply, deputy=author, rating=Rating.SATISFIED, rated_at=rated
-        )
+        # The session's proposals before it are not in the demo; it keeps the number it was given.
+        await Proposal.filter(id=proposal.id).update(number=spec["number"])
+        pid = proposal.id
 
-        def event(
-            actor: str,
-            action: str,
-            before: ProposalStatus | None,
-            after: ProposalStatus | None,
-            when: datetime,
-            extra: dict[str, Any] | None = None,
-        ) -> ProposalEvent:
-            return ProposalEvent(
-                proposal=proposal,
-                actor=actor,
-                action=action,
-                from_status=before.value if before else None,
-                to_status=after.value if after else None,
-                data=extra,
-                at=when,
+        async def step(when: datetime, action: Callable[[int], Awaitable[Proposal]]) -> Proposal:
+            nonlocal proposal
+            version = proposal.version
+            proposal = await cast.at(when, action(version))
+            return proposal
+
+        await step(at(date(2020, 1, 8), 10), lambda v: proposals.submit_proposal(pid, v, "", deputy2))
+        await step(at(date(2020, 1, 15), 10), lambda v: proposals.register_proposal(pid, v, "", congress))
+        # The reply is due three months after assignment, the housing bureau's opinion in one.
+        await step(
+            at(date(2020, 1, 20), 10),
+            lambda v: proposals.assign_proposal(
+                pid,
+                v,
+                congress,
+                lead_unit_id=self.departments["bureau"].id,
+                co_handling_unit_ids=[self.departments["housing"].id],
+            ),
+        )
+        await step(at(date(2020, 2, 3), 9), lambda v: handling.submit_plan(pid, v, spec["plan"], bureau))
+        tasks: list[HandlingTask] = []
+        for title, due_on, created in (
+            ("梳理各镇街公园和广场饮水需求（示例任务）", date(2020, 2, 29), at(date(2020, 2, 3), 10)),
+            ("增设公共饮水点并纳入日常巡查（示例任务）", date(2020, 4, 1), at(date(2020, 2, 3), 10, 10)),
+        ):
+            task = await cast.at(
+                created,
+                handling.create_task(
+                    pid,
+                    proposal.version,
+                    bureau,
+                    title=title,
+                    responsible_unit_id=self.departments["bureau"].id,
+                    due_on=due_on,
+                ),
             )
-
-        return [
-            event(SECOND_DEPUTY_ACTOR, "submit", ProposalStatus.DRAFT, ProposalStatus.SUBMITTED, submitted),
-            event("congress", "register", ProposalStatus.SUBMITTED, ProposalStatus.REGISTERED, registered),
-            event(
-                "congress",
-                "assign",
-                ProposalStatus.REGISTERED,
-                ProposalStatus.ASSIGNED,
-                assigned,
-                {"lead": "bureau", "co_handling": ["housing"]},
+            proposal = await Proposal.get(id=pid)
+            tasks.append(task)
+        await step(
+            at(date(2020, 2, 18), 16),
+            lambda v: handling.record_opinion(
+                pid, v, self.departments["housing"].id, spec["opinion"], bureau
             ),
-            event("bureau", "start_handling", ProposalStatus.ASSIGNED, ProposalStatus.HANDLING, handling),
-            event(
-                "bureau",
-                "reply",
-                ProposalStatus.HANDLING,
-                ProposalStatus.REPLIED,
-                replied,
-                {"result": ReplyResult.SOLVED.value},
-            ),
-            event(
-                SECOND_DEPUTY_ACTOR,
-                "rate",
-                ProposalStatus.REPLIED,
-                ProposalStatus.REPLIED,
-                rated,
-                {"rating": Rating.SATISFIED.value},
-            ),
-            event("congress", "close", ProposalStatus.REPLIED, ProposalStatus.CLOSED, closed),
-        ]
+        )
+        for task, done in zip(tasks, (at(date(2020, 2, 25), 17), at(date(2020, 3, 30), 17)), strict=True):
+            await cast.at(
+                done,
+                handling.update_task(
+                    task.id,
+                    task.version,
+                    handling.TaskChanges(progress=100),
+                    bureau,
+                ),
+            )
+            proposal = await Proposal.get(id=pid)
+        await step(
+            at(date(2020, 4, 10), 15),
+            lambda v: handling.reply(pid, v, bureau, result=ReplyResult.SOLVED, body=spec["reply"]),
+        )
+        await step(
+            at(date(2020, 4, 20), 11), lambda v: handling.rate(pid, v, deputy2, rating=Rating.SATISFIED)
+        )
+        return await step(at(date(2020, 4, 28), 10), lambda v: proposals.close_proposal(pid, v, "", congress))
 
     # ---- stations ------------------------------------------------------------------------
 
     async def stations(self) -> None:
-        drafts: list[tuple[str, Station]] = []  # (town slug, station)
+        drafts: list[tuple[str, StationData]] = []  # (town slug, station)
         for town in data.TOWNS:
             drafts += self._town_stations(town)
-        created = await _create_keyed(Station, [s for _, s in drafts], "code")
+        # Registered by the bureau through the station service: its rules (rest area at least 60%
+        # of a service station's floor, unique codes) hold for the demo's stations too.
+        bureau = self.cast.caller("bureau")
+        created: dict[str, Station] = {}
+        for _town_slug, draft in drafts:
+            station = await station_service.create_station(draft, caller=bureau)
+            created[station.code] = station
 
         planned = 0
         for town_slug, draft in drafts:
-            station = created[draft.code]
+            station = created[str(draft.code)]
             if station.status != StationStatus.OPERATING:
                 planned += 1
                 continue
@@ -564,7 +532,7 @@ class _Loader:
             f"{data.PROPOSAL_NUMBER}"
         )
 
-    def _town_stations(self, town: data.Town) -> list[tuple[str, Station]]:
+    def _town_stations(self, town: data.Town) -> list[tuple[str, StationData]]:
         communities = self.communities[town.slug]
         rng = self.rng
         # Which communities get a station. Chang'an's are partly fixed by the story: Mr Wang
@@ -579,7 +547,7 @@ class _Loader:
             service_at = rng.sample(communities, town.service_stations)
             work_at = rng.sample(communities, town.workstations)
 
-        stations: list[tuple[str, Station]] = []
+        stations: list[tuple[str, StationData]] = []
         number = 0
         for index, community in enumerate(service_at):
             demonstration = index == 0 and town.slug in data.DEMONSTRATION_TOWNS
@@ -682,19 +650,19 @@ class _Loader:
         opened_on: date | None,
         credited: bool,
         planned_year: int | None = None,
-    ) -> Station:
+    ) -> StationData:
         floor_area = round(self.rng.uniform(*floor_range), 1)
         # Rounded down so that the share never drops below its lower bound after rounding.
         rest_area = int(floor_area * self.rng.uniform(*rest_share) * 10) / 10
         lat, lon = self.near(community, 0.004)
-        return Station(
+        return StationData(
             code=code,
             name=name,
             kind=kind,
             level=level,
             status=status,
-            functions=tokens(functions),
-            amenities=tokens(amenities),
+            functions=list(functions),
+            amenities=list(amenities),
             floor_area=floor_area,
             rest_area=rest_area,
             opening_hours=opening_hours,
@@ -860,10 +828,20 @@ class _Loader:
                 )
 
         self.staff = await _create_keyed(Staff, staff, "name")
-        await Posting.bulk_create(
-            [_with_staff(posting, self.staff[name]) for name, posting in postings],
-            batch_size=_BATCH,
-        )
+        # Posted by the bureau through the staff service: a posting's station lies in its patch.
+        bureau_caller = self.cast.caller("bureau")
+        for name, posting in postings:
+            await staff_service.create_posting(
+                PostingData(
+                    staff_id=self.staff[name].id,
+                    role=posting.role,
+                    started_on=posting.started_on,
+                    station_id=posting.station_id,
+                    jurisdiction_id=posting.jurisdiction_id,
+                    department_id=posting.department_id,
+                ),
+                caller=bureau_caller,
+            )
         self.area_chiefs = {slug: self.staff[name] for slug, name in chief_names.items()}
         self.registrars = {code: self.staff[name] for code, name in registrar_names.items()}
 
@@ -899,61 +877,73 @@ class _Loader:
         )
 
     async def tickets(self) -> None:
-        tickets, events = self._wang_ticket()
-        more_tickets, more_events = self._generated_tickets()
-        tickets += more_tickets
-        events += more_events
-        events += self._transfer_to_market(more_tickets)
-
-        created = await _create_keyed(Ticket, tickets, "number")
-        await TicketEvent.bulk_create(
-            [_with_ticket(event, created[number]) for number, event in events],
-            batch_size=_BATCH,
-        )
+        plans = [self._wang_ticket(), *self._generated_tickets()]
+        self._transfer_to_market(plans)
+        await self.cast.add_hotline()
+        # Who acts on tickets: the area chiefs, and the desk staff who register walk-ins (team
+        # members at service stations take them as the community's desk staff do).
+        stations = {s.code: s for group in self.stations_by_community.values() for s in group}
+        tree = self.cast.engine.tree
+        people = {
+            self.actor(chief): (chief, "area-chief", self.towns[slug].code)
+            for slug, chief in self.area_chiefs.items()
+        } | {
+            self.actor(staff): (staff, "community-worker", tree.code(stations[code].jurisdiction_id) or "")
+            for code, staff in self.registrars.items()
+        }
+        for plan, _number in plans:
+            for name in (plan.registrar, plan.chief, plan.closer):
+                if name in people:
+                    await self._cast_staff(*people[name])
+        created: list[Ticket] = []
+        for plan, expected in plans:
+            ticket = await tell_ticket(self.cast, plan)
+            if ticket.number != expected:
+                raise RuntimeError(f"demo ticket numbered {ticket.number}, expected {expected}")
+            created.append(ticket)
         by_status: dict[str, int] = {}
-        for ticket in created.values():
+        for ticket in created:
             by_status[ticket.status.value] = by_status.get(ticket.status.value, 0) + 1
-        self.counts.update(tickets=len(created), ticket_events=len(events))
+        events = await TicketEvent.all().count()
+        self.counts.update(tickets=len(created), ticket_events=events)
         summary = ", ".join(f"{count} {status}" for status, count in sorted(by_status.items()))
         self.progress(
-            f"tickets: {len(created)} ({summary}), {len(events)} events; "
+            f"tickets: {len(created)} ({summary}), {events} events; "
             f"Mr Wang's {WANG_TICKET_NUMBER} closed 30 minutes after registration"
         )
 
-    def _transfer_to_market(self, tickets: list[Ticket]) -> list[tuple[str, TicketEvent]]:
+    async def _cast_staff(self, staff: Staff, role: str, code: str) -> str:
+        """The name `staff` acts under: its demo account, or a cast member with its posting's role."""
+        name = self.actor(staff)
+        if not self.cast.knows(name):
+            if name in DEMO_ACCOUNTS:
+                await self.cast.add_account(name, staff_id=staff.id, department_id=staff.department_id)
+            else:
+                await self.cast.add(
+                    name, [(role, code)], staff_id=staff.id, department_id=staff.department_id
+                )
+        return name
+
+    def _transfer_to_market(self, plans: list[tuple[TicketPlan, str]]) -> None:
         """The "N" of 1+N: two dispatched tickets outside Chang'an go to the market regulator,
         so its liaison has a queue of its own."""
         changan_ids = {c.id for c in self.communities[data.CHANGAN]}
         market = self.departments["market"]
-        events = []
         candidates = [
-            t
-            for t in tickets
-            if t.status in (TicketStatus.DISPATCHED, TicketStatus.REGISTERED)
-            and t.jurisdiction_id not in changan_ids
+            plan
+            for plan, _number in plans
+            if plan.on_site_at is None and plan.intake.jurisdiction_id not in changan_ids
         ]
-        for ticket in candidates[:2]:
-            when = (ticket.dispatched_at or ticket.registered_at) + timedelta(minutes=20)
-            previous = ticket.status
-            ticket.status = TicketStatus.TRANSFERRED
-            ticket.department_id = market.id
-            ticket.department_status = "RECEIVED"
-            events.append(
-                (
-                    ticket.number,
-                    TicketEvent(
-                        actor="bureau",
-                        action="transfer",
-                        from_status=previous.value,
-                        to_status=TicketStatus.TRANSFERRED.value,
-                        comment="转市场监管局处理 (transferred to the market regulator)",
-                        at=when,
-                    ),
-                )
+        for plan in candidates[:2]:
+            when = (plan.dispatched_at or plan.registered_at) + timedelta(minutes=20)
+            plan.transfer = (
+                when,
+                "bureau",
+                market.id,
+                "转市场监管局处理 (transferred to the market regulator)",
             )
-        return events
 
-    def _wang_ticket(self) -> tuple[list[Ticket], list[tuple[str, TicketEvent]]]:
+    def _wang_ticket(self) -> tuple[TicketPlan, str]:
         """Mr Wang at the Xiagang station, 10 January 2022: registered 09:00, done by 09:30."""
         category = self.categories["occupying_road"]
         station = next(s for s in self.service_stations[data.CHANGAN] if s.code == XIAGANG_STATION_CODE)
@@ -961,38 +951,33 @@ class _Loader:
         chief = self.area_chiefs[data.CHANGAN]
         day = date(2022, 1, 10)
         registered = at(day, 9, 0)
-        ticket = Ticket(
-            number=WANG_TICKET_NUMBER,
-            source=TicketSource.WALK_IN,
-            category_id=category.id,
-            description="商铺占道经营 (shops occupying the road for business)",
-            address=station.address,
-            latitude=station.latitude,
-            longitude=station.longitude,
-            jurisdiction_id=station.jurisdiction_id,
-            station_id=station.id,
-            reporter_name="王先生",
-            reporter_phone="13800000001",
-            registered_by_id=worker.id,
-            assignee_id=chief.id,
-            status=TicketStatus.CLOSED,
-            resolution_method=ResolutionMethod.SERVICE,
-            resolution_note="现场劝导，店主自行整改 (persuaded on site; the shop owner fixed it)",
-            citizen_satisfied=True,
+        plan = TicketPlan(
+            intake=Intake(
+                source=TicketSource.WALK_IN,
+                category_id=category.id,
+                description="商铺占道经营 (shops occupying the road for business)",
+                reporter_name="王先生",
+                reporter_phone="13800000001",
+                station_id=station.id,
+                address=station.address,
+            ),
             registered_at=registered,
+            registrar=self.actor(worker),
+            registered_by=worker.id,
+            chief=self.actor(chief),
+            chief_staff_id=chief.id,
+            closer=self.actor(worker),
             dispatched_at=at(day, 9, 5),
             on_site_at=at(day, 9, 15),
             resolved_at=registered + timedelta(minutes=30),
+            method=ResolutionMethod.SERVICE,
+            note="现场劝导，店主自行整改 (persuaded on site; the shop owner fixed it)",
             closed_at=at(day, 9, 40),
-            response_due=registered + timedelta(minutes=category.response_minutes),
-            resolution_due=registered + timedelta(minutes=category.resolution_minutes),
+            satisfied=True,
         )
-        return [ticket], [
-            (ticket.number, event)
-            for event in _history(ticket, self.actor(worker), self.actor(chief), self.actor(worker))
-        ]
+        return plan, WANG_TICKET_NUMBER
 
-    def _generated_tickets(self) -> tuple[list[Ticket], list[tuple[str, TicketEvent]]]:
+    def _generated_tickets(self) -> list[tuple[TicketPlan, str]]:
         rng = self.rng
         places = self._ticket_places()
         rng.shuffle(places)  # so that the open tickets are not all in the last-listed towns
@@ -1022,14 +1007,13 @@ class _Loader:
         category_codes = list(_CATEGORY_WEIGHTS)
         weights = list(_CATEGORY_WEIGHTS.values())
         per_day: dict[date, int] = {}
-        tickets: list[Ticket] = []
-        events: list[tuple[str, TicketEvent]] = []
+        plans: list[tuple[TicketPlan, str]] = []
         for index, ((town_slug, community), registered, status) in enumerate(
             zip(places, times, statuses, strict=True)
         ):
             day = registered.date()
             per_day[day] = per_day.get(day, 0) + 1
-            number = f"DG-{day:%Y%m%d}-{per_day[day]:06d}"
+            number = f"DG-{day:%Y%m%d}-{per_day[day]:06d}"  # the intake's own numbering, checked
             code = rng.choices(category_codes, weights)[0]
             spec = next(c for c in data.TICKET_CATEGORIES if c.code == code)
             category = self.categories[spec.code]
@@ -1043,32 +1027,30 @@ class _Loader:
             stem = data.HEAVENLY_STEMS[index % 10]
             round_ = index // 10 + 1
             lat, lon = self.near(community, 0.005)
-            ticket = Ticket(
-                number=number,
-                source=TicketSource.WALK_IN if walk_in else TicketSource.HOTLINE_12345,
-                category_id=category.id,
-                description=spec.description,
-                address=self.address(town_slug, community) + "附近",
-                latitude=lat,
-                longitude=lon,
-                jurisdiction_id=community.id,
-                station_id=station.id if station else None,
-                reporter_name=f"市民{stem}" + (str(round_) if round_ > 1 else ""),
-                reporter_phone=f"138000000{index + 2:02d}",
-                registered_by_id=registrar.id if registrar else None,
-                status=status,
+            plan = TicketPlan(
+                intake=Intake(
+                    source=TicketSource.WALK_IN if walk_in else TicketSource.HOTLINE_12345,
+                    category_id=category.id,
+                    description=spec.description,
+                    address=self.address(town_slug, community) + "附近",
+                    latitude=lat,
+                    longitude=lon,
+                    jurisdiction_id=community.id,
+                    station_id=station.id if station else None,
+                    reporter_name=f"市民{stem}" + (str(round_) if round_ > 1 else ""),
+                    reporter_phone=f"138000000{index + 2:02d}",
+                ),
                 registered_at=registered,
-                response_due=registered + timedelta(minutes=category.response_minutes),
-                resolution_due=registered + timedelta(minutes=category.resolution_minutes),
+                registrar=self.actor(registrar) if registrar else HOTLINE,
+                registered_by=registrar.id if registrar else None,
+                chief=self.actor(chief),
+                chief_staff_id=chief.id,
+                # the return visit: at the desk that took it, or by the hotline
+                closer=self.actor(registrar) if registrar else HOTLINE,
             )
-            self._advance(ticket, status, category, chief, methods)
-            register_actor = self.actor(registrar) if registrar else HOTLINE_ACTOR
-            close_actor = self.actor(registrar) if registrar else self.actor(chief)
-            tickets.append(ticket)
-            events += [
-                (number, event) for event in _history(ticket, register_actor, self.actor(chief), close_actor)
-            ]
-        return tickets, events
+            self._advance(plan, status, category, methods)
+            plans.append((plan, number))
+        return plans
 
     def _ticket_places(self) -> list[tuple[str, Jurisdiction]]:
         places: list[tuple[str, Jurisdiction]] = []
@@ -1083,13 +1065,12 @@ class _Loader:
 
     def _advance(
         self,
-        ticket: Ticket,
+        plan: TicketPlan,
         status: TicketStatus,
         category: TicketCategory,
-        chief: Staff,
         methods: list[ResolutionMethod],
     ) -> None:
-        """Fill in the timestamps and outcome of every step the ticket has been through."""
+        """The time and outcome of every step the ticket is to go through."""
         rng = self.rng
         order = [
             TicketStatus.REGISTERED,
@@ -1100,7 +1081,7 @@ class _Loader:
         ]
         reached = order.index(status)
         # The whole timeline is drawn for every ticket, then cut at the status it has reached.
-        registered: datetime = ticket.registered_at
+        registered = plan.registered_at
         dispatched = registered + timedelta(minutes=rng.randint(2, 15))
         on_site = dispatched + timedelta(minutes=rng.randint(5, 40))
         # Mostly within the category's time, some late, so the overdue figures are not empty.
@@ -1111,18 +1092,16 @@ class _Loader:
         satisfied = rng.random() > 0.1
 
         if reached >= 1:
-            ticket.assignee_id = chief.id
-            ticket.dispatched_at = dispatched
+            plan.dispatched_at = dispatched
         if reached >= 2:
-            ticket.on_site_at = on_site
+            plan.on_site_at = on_site
         if reached >= 3:
-            method = methods.pop()
-            ticket.resolved_at = resolved
-            ticket.resolution_method = method
-            ticket.resolution_note = _RESOLUTION_NOTES[method]
+            plan.method = methods.pop()
+            plan.resolved_at = resolved
+            plan.note = _RESOLUTION_NOTES[plan.method]
         if reached >= 4:
-            ticket.closed_at = closed
-            ticket.citizen_satisfied = satisfied
+            plan.closed_at = closed
+            plan.satisfied = satisfied
 
 
 def _community_names(town: data.Town) -> list[tuple[str, str, str, bool]]:
@@ -1144,64 +1123,3 @@ def _community_names(town: data.Town) -> list[tuple[str, str, str, bool]]:
         )
         for n in range(1, town.communities + 1)
     ]
-
-
-def _history(ticket: Ticket, registrar: str, chief: str, closer: str) -> list[TicketEvent]:
-    """The TicketEvents for every step a demo ticket has been through, in order."""
-    steps: list[tuple[str, str, TicketStatus | None, TicketStatus, datetime | None, Any]] = [
-        (
-            registrar,
-            "register",
-            None,
-            TicketStatus.REGISTERED,
-            ticket.registered_at,
-            {"source": ticket.source.value},
-        ),
-        (
-            chief,
-            "dispatch",
-            TicketStatus.REGISTERED,
-            TicketStatus.DISPATCHED,
-            ticket.dispatched_at,
-            {"assignee_id": ticket.assignee_id},
-        ),
-        (chief, "arrive", TicketStatus.DISPATCHED, TicketStatus.ON_SITE, ticket.on_site_at, None),
-        (
-            chief,
-            "resolve",
-            TicketStatus.ON_SITE,
-            TicketStatus.RESOLVED,
-            ticket.resolved_at,
-            {"resolution_method": ticket.resolution_method.value if ticket.resolution_method else None},
-        ),
-        (
-            closer,
-            "close",
-            TicketStatus.RESOLVED,
-            TicketStatus.CLOSED,
-            ticket.closed_at,
-            {"citizen_satisfied": ticket.citizen_satisfied},
-        ),
-    ]
-    return [
-        TicketEvent(
-            actor=actor,
-            action=action,
-            from_status=before.value if before else None,
-            to_status=after.value,
-            data=extra,
-            at=when,
-        )
-        for actor, action, before, after, when, extra in steps
-        if when is not None
-    ]
-
-
-def _with_staff(posting: Posting, staff: Staff) -> Posting:
-    posting.staff_id = staff.id
-    return posting
-
-
-def _with_ticket(event: TicketEvent, ticket: Ticket) -> TicketEvent:
-    event.ticket_id = ticket.id
-    return event

@@ -350,6 +350,12 @@ CLOSED_PROPOSAL = {
         "Demo proposal: add public drinking-water points in busy parks and squares for "
         "citizens and outdoor workers."
     ),
+    "plan": (
+        "一、梳理各镇街公园和广场的饮水需求；二、增设公共饮水点；三、纳入日常巡查维护。（示例办理工作方案）\n\n"
+        "Demo handling plan: survey the need for drinking water in the parks and squares of every "
+        "town; add drinking-water points; include them in routine inspection and maintenance."
+    ),
+    "opinion": "同意牵头单位办理意见 (agrees with the lead unit's handling)",
     "reply": (
         "已在各镇街人流较多的公园和广场增设公共饮水点，并纳入日常巡查维护。\n\n"
         "Drinking-water points have been added in busy parks and squares of every town and are "

@@ -4,20 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.auth.demo_accounts import DEMO_ACCOUNTS
 from tests.helpers import data
-
-DEMO_ACCOUNTS = {
-    "admin",
-    "bureau",
-    "congress",
-    "deputy",
-    "deputy2",
-    "chief-changan",
-    "chief-humen",
-    "worker-xiagang",
-    "worker-shatou",
-    "liaison",
-}
 
 
 async def _row_counts() -> dict[str, int]:
@@ -141,7 +129,7 @@ async def test_an_area_chief_is_posted_in_every_town(gql: Any) -> None:
 async def test_the_demo_accounts_exist(gql: Any) -> None:
     users = data(await gql("{ users { username active roles { role jurisdictionCode } } }", as_user="admin"))
     by_name = {u["username"]: u for u in users["users"]}
-    assert set(by_name) >= DEMO_ACCOUNTS
-    for name in DEMO_ACCOUNTS:
-        assert by_name[name]["roles"], name
+    assert set(by_name) >= set(DEMO_ACCOUNTS)
+    for name, (_display, role, code, *_) in DEMO_ACCOUNTS.items():
+        assert {"role": role, "jurisdictionCode": code} in by_name[name]["roles"], name
     assert "dongguan/changan" in {r["jurisdictionCode"] for r in by_name["chief-changan"]["roles"]}

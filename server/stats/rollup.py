@@ -64,7 +64,9 @@ def bucket_range(name: str) -> tuple[float, float]:
 
 
 def minutes_between(start: datetime, end: datetime) -> float:
-    return (end - start).total_seconds() / 60
+    # Whole milliseconds, as the recomputation's SQL counts them: SQLite's julianday() is a float,
+    # and a duration of exactly 15 minutes must fall in the same bucket both ways.
+    return round((end - start).total_seconds(), 3) / 60
 
 
 def day_of(moment: datetime) -> date:
@@ -159,8 +161,8 @@ def _resolution(ticket: Any, day: date, place: int, sign: int) -> list[Delta]:
 
 def _minutes_sql(dialect: str, start: str, end: str) -> str:
     if dialect == "postgres":
-        return f"EXTRACT(EPOCH FROM ({end} - {start})) / 60.0"
-    return f"(julianday({end}) - julianday({start})) * 1440.0"
+        return f"ROUND(EXTRACT(EPOCH FROM ({end} - {start})), 3) / 60.0"
+    return f"ROUND((julianday({end}) - julianday({start})) * 86400.0, 3) / 60.0"
 
 
 def _day_sql(dialect: str) -> str:
