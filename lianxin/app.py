@@ -244,7 +244,7 @@ class LianxinGraphQL(GraphQL[Context, None]):
             raise HTTPException(400, "The request must be a JSON object.")
         return parsed
 
-    async def execute_single(  # noqa: PLR0917 - strawberry's signature
+    async def execute_single(
         self,
         request: Any,
         request_adapter: Any,

@@ -153,7 +153,7 @@ class LiveSession:
         except AuthFailure as exc:
             self.end(FORBIDDEN, f"Forbidden: {exc.message}")
             return False
-        except Exception as exc:  # noqa: BLE001 - fail closed, and say why
+        except Exception as exc:
             if database_unavailable(exc):
                 self.end(TRY_AGAIN_LATER, UNAVAILABLE)
             else:
@@ -213,7 +213,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         except AuthFailure as exc:
             await self.close(FORBIDDEN, f"Forbidden: {exc.message}")
             return
-        except Exception as exc:  # noqa: BLE001 - a close code, never a traceback
+        except Exception as exc:
             if database_unavailable(exc):
                 await self.close(TRY_AGAIN_LATER, UNAVAILABLE)
             else:

@@ -330,7 +330,7 @@ def route(
             if admitted:
                 try:
                     await record_key_use(call, f"{request.method} {operation}")
-                except Exception:  # noqa: BLE001 - the answer stands; the log line says why
+                except Exception:
                     log.exception("could not record the key's use (request %s)", call.request_id)
 
     served = PipelineRoute(path, serve, methods=methods or ["GET"])

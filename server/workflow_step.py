@@ -116,5 +116,5 @@ async def after_commit(publish: Callable[[M], Awaitable[None]], obj: M, operatio
     caller hears of its success."""
     try:
         await publish(obj)
-    except Exception:  # noqa: BLE001 - the change is committed; live updates are best effort
+    except Exception:
         log.exception("could not publish %s of %s %s", operation, type(obj).__name__, obj.pk)

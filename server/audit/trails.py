@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from tortoise.queryset import QuerySet
 
-from server.audit.models import AuditEntry
+from server.audit.models import ApiKeyUse, AuditEntry, PersonalDataAccess
 from server.authz.engine import CITY, engine
 from server.caller import Caller
-from server.audit.models import ApiKeyUse, PersonalDataAccess
 
 
 def _require_audit(caller: Caller) -> None:

@@ -67,7 +67,7 @@ class Broker:
         try:
             message = replace(message, origin=self.origin)
             self._deliver(message)
-        except Exception:  # noqa: BLE001 - live updates must never fail the change itself
+        except Exception:
             log.exception("could not deliver a ticket event to this process's subscribers")
         await self._notify(message)
 
@@ -89,7 +89,7 @@ class Broker:
         if subscriber.on_drop is not None:
             try:
                 subscriber.on_drop()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("a dropped subscriber's on_drop callback failed")
 
     @property
@@ -129,7 +129,7 @@ class Broker:
             return
         try:
             await conn.execute_query("SELECT pg_notify($1, $2)", [CHANNEL, json.dumps(asdict(message))])
-        except Exception:  # noqa: BLE001 - live updates must never fail the change itself
+        except Exception:
             log.exception("could not notify other workers of a ticket event")
 
     async def _ensure_listener(self) -> None:
@@ -155,7 +155,7 @@ class Broker:
                 message = TicketEventMessage(**json.loads(payload))
                 if message.origin != self.origin:  # our own were delivered at publish time
                     self._deliver(message)
-            except Exception:  # noqa: BLE001 - one bad notification must not stop the listener
+            except Exception:
                 log.exception("could not deliver a ticket event from another process")
 
         await listener.add_listener(CHANNEL, on_notify)
