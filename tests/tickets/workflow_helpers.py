@@ -15,7 +15,8 @@ RESULT = """__typename
   ... on NotFoundError { code objectType }
   ... on ConflictError { code currentVersion }
   ... on ForbiddenError { code message }
-  ... on TransitionError { code message objectId action currentTicketStatus currentStatusLabel allowedActions }"""
+  ... on TransitionError { code message objectId action currentTicketStatus currentStatusLabel
+        allowedActions }"""
 
 REGISTER = """mutation($i: RegisterTicketInput!) { registerTicket(input: $i) { __typename
   ... on RegisterTicketPayload { ticket { id number version status registeredAt jurisdiction { code }
