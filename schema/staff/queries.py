@@ -18,7 +18,7 @@ class StaffQuery:
         filter: DepartmentFilter | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[Department]:
+    ) -> Connection[Department] | None:
         info.context.authz.require_somewhere("reference")
         f = filter or DepartmentFilter()
         return await paginate(service.list_departments(kind=f.kind, search=f.search), first, after)
@@ -30,7 +30,7 @@ class StaffQuery:
         filter: StaffFilter | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[Staff]:
+    ) -> Connection[Staff] | None:
         f = filter or StaffFilter()
         scope = info.context.authz.require_somewhere("staff")
         query = service.list_staff(

@@ -60,7 +60,7 @@ class AuditQuery:
         actor: str | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[AuditEntry]:
+    ) -> Connection[AuditEntry] | None:
         _require_audit(info)
         query = AuditEntryModel.all().order_by("-id")
         if object_type:
@@ -77,7 +77,7 @@ class AuditQuery:
         actor: str | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[PersonalDataRead]:
+    ) -> Connection[PersonalDataRead] | None:
         _require_audit(info)
         query = PersonalDataAccessModel.all().order_by("-id")
         if ticket_number:
@@ -93,7 +93,7 @@ class AuditQuery:
         prefix: str | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[ApiKeyUse]:
+    ) -> Connection[ApiKeyUse] | None:
         _require_audit(info)
         query = ApiKeyUseModel.all().order_by("-id")
         if prefix:
