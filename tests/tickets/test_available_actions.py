@@ -117,9 +117,23 @@ async def _ok(gql: Any, mutation: str, args: str, values: dict[str, Any], as_use
     return {"id": result["ticket"]["id"], "version": result["ticket"]["version"]}
 
 
+async def _refs(gql: Any) -> dict[str, str]:
+    """The IDs the cases need. Their many tickets are littering found on patrol in Xiagang, away from any
+    station, so that they do not crowd the station's or Mr Wang's category's lists."""
+    refs = await ids(gql)
+    categories = data(await gql("{ ticketCategories { id code } }"))["ticketCategories"]
+    return {**refs, "category": next(c["id"] for c in categories if c["code"] == "littering")}
+
+
+async def _register(gql: Any, refs: dict[str, str]) -> dict[str, Any]:
+    created = await register(gql, refs, source="PATROL", stationId=None, jurisdictionId=refs["xiagang"])
+    assert created["__typename"] == "RegisterTicketPayload", created
+    return created
+
+
 async def _ticket_in(gql: Any, refs: dict[str, str], status: str) -> dict[str, str]:
     """A fresh ticket in Xiagang, brought to `status` by the people whose job each step is."""
-    created = await register(gql, refs)
+    created = await _register(gql, refs)
     assert created["__typename"] == "RegisterTicketPayload", created
     t = {"id": created["ticket"]["id"], "version": created["ticket"]["version"]}
     chief, worker = "chief-changan", "worker-xiagang"
@@ -136,7 +150,7 @@ async def _ticket_in(gql: Any, refs: dict[str, str], status: str) -> dict[str, s
             gql, "rejectTicket", ", reason: $r", {"t": t, "r": "重复来电", "_types": ", $r: String!"}, chief
         )
     if status == "DUPLICATE":
-        first = await register(gql, refs)
+        first = await _register(gql, refs)
         args = {"t": t, "o": first["ticket"]["id"], "_types": ", $o: ID!"}
         return await _ok(gql, "markTicketDuplicate", ", duplicateOfId: $o", args, chief)
     if status == "REGISTERED":
@@ -178,12 +192,12 @@ async def _read(gql: Any, ticket_id: str, as_user: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("status", STATUSES)
 async def test_available_actions_are_what_each_role_may_do(gql: Any, status: str) -> None:
-    refs = await ids(gql)
+    refs = await _refs(gql)
     table = {
         (r["fromStatus"], r["action"]): r["toStatus"] for r in data(await gql(WORKFLOW))["ticketWorkflow"]
     }
     from_here = {a for (s, a) in table if s == status}
-    original = await register(gql, refs)  # what markTicketDuplicate points at
+    original = await _register(gql, refs)  # what markTicketDuplicate points at
     refs = {**refs, "original": original["ticket"]["id"]}
     shared = await _ticket_in(gql, refs, status)  # refusals change nothing, so they share one ticket
     before = await _read(gql, shared["id"], "bureau")
@@ -225,7 +239,7 @@ async def test_available_actions_are_what_each_role_may_do(gql: Any, status: str
 
 async def test_who_is_offered_what(gql: Any) -> None:
     """The policy file's lines, read through availableActions on one dispatched ticket."""
-    refs = await ids(gql)
+    refs = await _refs(gql)
     t = await _ticket_in(gql, refs, "DISPATCHED")
     offered = {role: (await _read(gql, t["id"], role)).get("availableActions") for role in ROLES}
     assert offered == {
