@@ -11,7 +11,10 @@ from tests.tickets.workflow_helpers import ids, register, step
 
 async def _dispatched(gql: Any) -> tuple[dict[str, str], dict[str, Any]]:
     refs = await ids(gql)
-    created = await register(gql, refs)
+    categories = data(await gql("{ ticketCategories { id code } }"))["ticketCategories"]
+    refs["category"] = next(c["id"] for c in categories if c["code"] == "littering")
+    # found on patrol, away from any station: crowds no list that another test reads
+    created = await register(gql, refs, source="PATROL", stationId=None, jurisdictionId=refs["xiagang"])
     t = {"id": created["ticket"]["id"], "version": created["ticket"]["version"]}
     args = {"t": t, "a": refs["chief"], "_types": ", $a: ID!"}
     dispatched = await step(gql, "dispatchTicket", ", assigneeId: $a", args, "chief-changan")
