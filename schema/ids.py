@@ -11,6 +11,32 @@ def to_global_id(type_name: str, pk: int) -> str:
     return str(GlobalID(type_name, str(pk)))
 
 
+# Types whose objects the API names by global ID (node(id:) fetches each of them).
+NODE_TYPES = frozenset(
+    {
+        "Jurisdiction",
+        "Department",
+        "Staff",
+        "Posting",
+        "Station",
+        "Proposal",
+        "Deputy",
+        "HandlingTask",
+        "Ticket",
+        "TicketCategory",
+    }
+)
+
+
+def public_id(type_name: str, object_id: object) -> str:
+    """How the API names an object a service named by its database id: its global ID. Anything
+    else (a number, a code, an ID as the caller typed it) is kept as it is."""
+    text = str(object_id)
+    if type_name in NODE_TYPES and text.isdigit():
+        return to_global_id(type_name, int(text))
+    return text
+
+
 # Primary keys are 32-bit except these (64-bit); anything beyond cannot exist.
 BIG_PK_TYPES = frozenset({"Ticket"})
 

@@ -69,14 +69,26 @@ class RateLimited(DomainError):
 
 
 class TransitionRefused(DomainError):
-    """A workflow action that the current state does not allow."""
+    """A workflow action that the current state does not allow. `current_status` is the domain's
+    status enum (TicketStatus, ProposalStatus); `allowed` the actions the workflow table lists
+    from it; `object_id` the database id of the object, when the raiser knows it."""
 
     code = "FORBIDDEN_TRANSITION"
 
-    def __init__(self, object_type: str, current_status: str, action: str, allowed: list[str]) -> None:
+    def __init__(
+        self,
+        object_type: str,
+        current_status: str,
+        action: str,
+        allowed: list[str],
+        object_id: int | None = None,
+    ) -> None:
         names = ", ".join(allowed) or "none"
         super().__init__(
             f"A {object_type} in status {current_status} cannot '{action}'; allowed now: {names}."
         )
+        self.object_type = object_type
+        self.object_id = object_id
         self.current_status = current_status
+        self.action = action
         self.allowed = allowed

@@ -90,7 +90,7 @@ async def test_an_unexpected_error_is_masked_and_logged(
     monkeypatch.setattr(service, "list_jurisdictions", explode)
     with caplog.at_level(logging.ERROR, logger="lianxin.graphql"):
         result = await gql("{ jurisdictions { totalCount } }")
-    assert result["data"] is None
+    assert result["data"] == {"jurisdictions": None}
     [error] = result["errors"]
     assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     request_id = error["extensions"]["requestId"]

@@ -75,7 +75,7 @@ class AuthQuery:
         return me_view(caller.authz, await admin.display_name(caller))
 
     @strawberry.field(description="Login accounts and their roles. Needs user:read.")
-    async def users(self, info: strawberry.Info) -> list[UserAccount]:
+    async def users(self, info: strawberry.Info) -> list[UserAccount] | None:
         result = []
         for user in await admin.list_users(info.context.caller):
             subject = f"user:{user.username}"
@@ -90,12 +90,12 @@ class AuthQuery:
         return result
 
     @strawberry.field(description="The access table as it is in force now. Needs policy:read.")
-    def policy_lines(self, info: strawberry.Info) -> list[PolicyLine]:
+    def policy_lines(self, info: strawberry.Info) -> list[PolicyLine] | None:
         info.context.authz.require("policy", "read", _city_id())
         return [PolicyLine(role=p[0], object=p[1], action=p[2]) for p in engine.policy_lines()]
 
     @strawberry.field(description="Every role grant in force. Needs policy:read.")
-    def role_grants(self, info: strawberry.Info) -> list[RoleGrant]:
+    def role_grants(self, info: strawberry.Info) -> list[RoleGrant] | None:
         info.context.authz.require("policy", "read", _city_id())
         return [grant_view(g[0], g[1], g[2]) for g in engine.grant_lines()]
 
@@ -110,7 +110,7 @@ class AuthQuery:
         )
 
     @strawberry.field(description="Data-sharing keys. Needs api_key:read.")
-    async def api_keys(self, info: strawberry.Info) -> list[ApiKeyInfo]:
+    async def api_keys(self, info: strawberry.Info) -> list[ApiKeyInfo] | None:
         return [
             api_key_view(k, engine.tree.code(k.jurisdiction_id) or "")
             for k in await admin.list_api_keys(info.context.caller)

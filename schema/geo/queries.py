@@ -18,7 +18,7 @@ class GeoQuery:
         filter: JurisdictionFilter | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[Jurisdiction]:
+    ) -> Connection[Jurisdiction] | None:
         criteria = filter or JurisdictionFilter()
         info.context.authz.require_somewhere("reference")
         query = service.list_jurisdictions(

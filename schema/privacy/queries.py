@@ -13,6 +13,7 @@ from schema.privacy.types import (
     PersonalDataReport,
     PersonalDataTicket,
 )
+from server.enums import TicketStatus
 from server.privacy import requests
 
 T = TypeVar("T")
@@ -37,7 +38,7 @@ class PrivacyQuery:
         return PersonalDataReport(
             phone_masked=found.phone_masked,
             ticket_count=found.ticket_count,
-            tickets=[_copy(PersonalDataTicket, t) for t in found.tickets],
+            tickets=[_copy(PersonalDataTicket, t, status=TicketStatus(t.status)) for t in found.tickets],
             read_count=found.read_count,
             reads=[_copy(PersonalDataAccessRecord, r) for r in found.reads],
             erasures=[_copy(PersonalDataErasure, e, tickets_anonymised=e.count) for e in found.erasures],

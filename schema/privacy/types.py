@@ -6,11 +6,13 @@ from datetime import datetime
 
 import strawberry
 
+from schema.enums import TicketStatus
+
 
 @strawberry.type(description="A ticket that holds the phone, and what it holds.")
 class PersonalDataTicket:
     number: str
-    status: str
+    status: TicketStatus  # type: ignore[valid-type]
     registered_at: datetime
     final_at: datetime | None = strawberry.field(
         description="When it was closed (or resolved, rejected, marked duplicate); null while open."

@@ -39,7 +39,7 @@ class ProposalsQuery:
         filter: ProposalFilter | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[Proposal]:
+    ) -> Connection[Proposal] | None:
         visible = _proposals_q(info)
         criteria = filter or ProposalFilter()
         try:
@@ -66,7 +66,7 @@ class ProposalsQuery:
         key_supervision: bool | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[Proposal]:
+    ) -> Connection[Proposal] | None:
         query = supervision.overdue_proposals(visible=_proposals_q(info), key_supervision=key_supervision)
         return await paginate(query, first, after)
 
@@ -80,7 +80,7 @@ class ProposalsQuery:
         key_supervision: bool | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[Proposal]:
+    ) -> Connection[Proposal] | None:
         try:
             query = supervision.proposals_due_soon(
                 visible=_proposals_q(info), within_days=within_days, key_supervision=key_supervision
@@ -92,7 +92,7 @@ class ProposalsQuery:
     @strawberry.field(description="Supervision: handling tasks not done and past their due date.")
     async def overdue_handling_tasks(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[HandlingTask]:
+    ) -> Connection[HandlingTask] | None:
         return await paginate(supervision.overdue_tasks(visible=_tasks_q(info)), first, after)
 
     @strawberry.field(description="Supervision: handling tasks not done and due within withinDays (1–366).")
@@ -102,7 +102,7 @@ class ProposalsQuery:
         within_days: int = 14,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[HandlingTask]:
+    ) -> Connection[HandlingTask] | None:
         try:
             query = supervision.tasks_due_soon(visible=_tasks_q(info), within_days=within_days)
         except DomainError as exc:
@@ -119,7 +119,7 @@ class ProposalsQuery:
         department_id: strawberry.ID | None = None,
         congress_term: int | None = None,
         session: int | None = None,
-    ) -> list[UnitTimeliness]:
+    ) -> list[UnitTimeliness] | None:
         rows = await supervision.unit_timeliness(
             visible=_proposals_q(info),
             department_id=filter_id(department_id, "Department", "departmentId"),

@@ -18,7 +18,7 @@ class StaffQuery:
         filter: DepartmentFilter | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[Department]:
+    ) -> Connection[Department] | None:
         info.context.authz.require_somewhere("reference")
         criteria = filter or DepartmentFilter()
         return await paginate(
@@ -32,7 +32,7 @@ class StaffQuery:
         filter: StaffFilter | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[Staff]:
+    ) -> Connection[Staff] | None:
         criteria = filter or StaffFilter()
         scope = info.context.authz.require_somewhere("staff")
         query = service.list_staff(

@@ -19,7 +19,7 @@ class StationsQuery:
         order: StationOrder = StationOrder.ID_ASC,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[Station]:
+    ) -> Connection[Station] | None:
         criteria = filter or StationFilter()
         scope = info.context.authz.require_somewhere("station")
         query = service.list_stations(

@@ -5,7 +5,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
-from tortoise.expressions import Q
 
 from schema.enums import Amenity, StationFunction, StationKind, StationLevel, StationStatus
 from schema.geo.loaders import JurisdictionByIdLoader
@@ -15,6 +14,7 @@ from schema.staff.loaders import PostingsByStationLoader
 from schema.staff.types import Posting
 from server import enums as domain_enums
 from server.enums import label_zh
+from server.errors import Forbidden
 from server.stations import models
 
 if TYPE_CHECKING:
@@ -94,15 +94,18 @@ class Station(relay.Node):
     def postings(self, info: strawberry.Info) -> list[Posting]:
         return info.context.load(PostingsByStationLoader, self.id)
 
-    @strawberry.field(description="Tickets at this station that you may see, newest first.")
+    @strawberry.field(
+        description="Tickets at this station that you may see, newest first. Null with a FORBIDDEN "
+        "error at this path when you may read no tickets at all."
+    )
     async def tickets(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[TicketRef]:
+    ) -> Connection[TicketRef] | None:
         from server.tickets.service import list_tickets
 
         visible = info.context.authz.visible_tickets()
         if visible is None:
-            visible = Q(pk__in=[])
+            raise Forbidden("You may not read tickets.")
         return await paginate(list_tickets(visible=visible, station_id=self.id), first, after)
 
     @strawberry.field(description="The deputy's proposal this station is credited to, if any.")

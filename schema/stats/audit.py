@@ -53,7 +53,7 @@ class AuditQuery:
         actor: str | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[AuditEntry]:
+    ) -> Connection[AuditEntry] | None:
         query = trails.audit_trail(info.context.caller, object_type=object_type, actor=actor)
         return await paginate(query, first, after)
 
@@ -65,7 +65,7 @@ class AuditQuery:
         actor: str | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[PersonalDataRead]:
+    ) -> Connection[PersonalDataRead] | None:
         query = trails.personal_data_reads(info.context.caller, ticket_number=ticket_number, actor=actor)
         return await paginate(query, first, after)
 
@@ -76,5 +76,5 @@ class AuditQuery:
         prefix: str | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[ApiKeyUse]:
+    ) -> Connection[ApiKeyUse] | None:
         return await paginate(trails.api_key_uses(info.context.caller, prefix=prefix), first, after)

@@ -43,7 +43,8 @@ class TicketFigureGroup:
 class FiguresQuery:
     @strawberry.field(
         description="721 figures over the tickets in your statistics scope; for an N department's "
-        "liaison or key, over the tickets transferred to that department. Needs stats:read."
+        "liaison or key, over the tickets transferred to that department. Needs stats:read; "
+        "otherwise null with a FORBIDDEN error at this path."
     )
     async def ticket_figures(
         self,
@@ -51,7 +52,7 @@ class FiguresQuery:
         group_by: FigureGrouping = FigureGrouping.CITY,
         registered_from: datetime | None = None,
         registered_to: datetime | None = None,
-    ) -> list[TicketFigureGroup]:
+    ) -> list[TicketFigureGroup] | None:
         authz = info.context.authz
         scope = authz.scope("stats", "read")
         if scope.empty:

@@ -13,8 +13,8 @@ from schema.errors import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
+    TransitionError,
     ValidationError,
-    WorkflowError,
     error_member,
 )
 from schema.ids import decode_id, decode_optional_id
@@ -23,7 +23,7 @@ from server.errors import DomainError
 from server.tickets import workflow_service as flow
 from server.tickets.intake import Intake
 
-Errors = ValidationError | NotFoundError | ConflictError | ForbiddenError | WorkflowError
+Errors = ValidationError | NotFoundError | ConflictError | ForbiddenError | TransitionError
 
 
 @strawberry.type
@@ -156,7 +156,10 @@ class TicketsMutation:
             )
         )
 
-    @strawberry.mutation(description="Dispatch several tickets to one person: all of them, or none.")
+    @strawberry.mutation(
+        description="Dispatch several registered tickets to one person: all of them, or none. "
+        "Needs ticket:dispatch in each ticket's jurisdiction."
+    )
     async def bulk_dispatch_tickets(
         self,
         info: strawberry.Info,
@@ -185,7 +188,8 @@ class TicketsMutation:
 
     @strawberry.mutation(
         description="Resolved: by service, management or enforcement (the 721 method), with a "
-        "note. Needs ticket:resolve."
+        "note. Needs ticket:resolve, or department_ticket:resolve on a ticket transferred to your "
+        "department."
     )
     async def resolve_ticket(
         self,
@@ -229,7 +233,7 @@ class TicketsMutation:
 
     @strawberry.mutation(
         description="A department's own progress on a ticket transferred to it. Needs "
-        "department_ticket:department_update."
+        "department_ticket:department_update (on tickets transferred to your department)."
     )
     async def update_department_status(
         self,

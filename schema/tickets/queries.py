@@ -6,14 +6,18 @@ from schema.errors import as_graphql_error, client_error
 from schema.ids import filter_id
 from schema.pagination import Connection, paginate
 from schema.tickets.filters import TicketFilter, TicketOrder
-from schema.tickets.types import Ticket, TicketCategory
+from schema.tickets.types import Ticket, TicketCategory, TicketWorkflowTransition
 from server.errors import DomainError, Forbidden
-from server.tickets import service
+from server.tickets import service, workflow
 
 
 @strawberry.type
 class TicketsQuery:
-    @strawberry.field(description="Citizens' tickets (工单), newest first.")
+    @strawberry.field(
+        description="Citizens' tickets (工单), newest first: those in your ticket:read scope, and "
+        "those transferred to your department with department_ticket:read. Null with a FORBIDDEN "
+        "error at this path when you may read none."
+    )
     async def tickets(
         self,
         info: strawberry.Info,
@@ -21,7 +25,7 @@ class TicketsQuery:
         order: TicketOrder = TicketOrder.NEWEST_FIRST,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[Ticket]:
+    ) -> Connection[Ticket] | None:
         visible = info.context.authz.visible_tickets()
         if visible is None:
             raise Forbidden("You may not read tickets.")
@@ -47,16 +51,42 @@ class TicketsQuery:
             raise as_graphql_error(exc) from None
         return await paginate(query, first, after)
 
-    @strawberry.field(description="One ticket by its number, e.g. DG-20220110-000001; null if not visible.")
+    @strawberry.field(
+        description="One ticket by its number, e.g. DG-20220110-000001. Null with NOT_FOUND when "
+        "absent or not visible, like node(id:)."
+    )
     async def ticket(self, info: strawberry.Info, number: str) -> Ticket | None:
         visible = info.context.authz.visible_tickets()
-        if visible is None or len(number) > 32:
-            return None
-        return await service.ticket_by_number(number, visible)  # type: ignore[return-value]
+        found = None
+        if visible is not None and len(number) <= 32:
+            found = await service.ticket_by_number(number, visible)
+        if found is None:
+            raise client_error(f"No ticket numbered {number!r} is visible to you.", "NOT_FOUND")
+        return found  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="The ticket workflow as data: every (from, action, to) row, the permissions "
+        "each action needs and the mutation that takes it. A ticket's availableActions are the rows "
+        "from its status that your policy allows."
+    )
+    def ticket_workflow(self, info: strawberry.Info) -> list[TicketWorkflowTransition]:
+        info.context.authz.require_viewer()
+        return [
+            TicketWorkflowTransition(
+                from_status=before,
+                action=action,
+                to_status=after,
+                action_label=workflow.ACTION_LABELS[action],
+                permissions=[f"{obj}:{act}" for obj, act in workflow.PERMISSIONS[action]],
+                mutation=workflow.MUTATIONS[action],
+            )
+            for before, action, after in workflow.TRANSITIONS
+        ]
 
     @strawberry.field(
         description="Open tickets that may be the same problem: same category, near the place, "
-        "registered within the window. Use at intake."
+        "registered within the window. Use at intake. Null with a FORBIDDEN error at this path "
+        "when you may read no tickets."
     )
     async def duplicate_candidates(
         self,
@@ -67,7 +97,7 @@ class TicketsQuery:
         longitude: float | None = None,
         within_metres: float = 300.0,
         within_hours: float = 72.0,
-    ) -> list[Ticket]:
+    ) -> list[Ticket] | None:
         visible = info.context.authz.visible_tickets()
         if visible is None:
             raise Forbidden("You may not read tickets.")
@@ -89,7 +119,10 @@ class TicketsQuery:
             within_hours=within_hours,
         )
 
-    @strawberry.field(description="Ticket categories with their Chinese labels and default times.")
-    async def ticket_categories(self, info: strawberry.Info) -> list[TicketCategory]:
+    @strawberry.field(
+        description="Ticket categories with their Chinese labels and default times. Needs "
+        "reference:read; otherwise null with a FORBIDDEN error at this path."
+    )
+    async def ticket_categories(self, info: strawberry.Info) -> list[TicketCategory] | None:
         info.context.authz.require_somewhere("reference")
         return await service.list_categories()  # type: ignore[return-value]

@@ -8,7 +8,9 @@ from datetime import datetime
 
 import strawberry
 
+from schema.enums import TicketStatus
 from schema.ids import to_global_id
+from schema.tickets.types import ticket_status
 from server.authz.authorizer import Authorizer
 from server.authz.engine import engine
 from server.errors import Forbidden
@@ -20,8 +22,8 @@ class TicketUpdate:
     ticket_id: strawberry.ID
     number: str
     action: str
-    from_status: str | None
-    to_status: str | None
+    from_status: TicketStatus | None  # type: ignore[valid-type]
+    to_status: TicketStatus | None  # type: ignore[valid-type]
     actor: str
     at: datetime
 
@@ -71,8 +73,8 @@ class TicketsSubscription:
                 ticket_id=strawberry.ID(to_global_id("Ticket", message.ticket_id)),
                 number=message.number,
                 action=message.action,
-                from_status=message.from_status,
-                to_status=message.to_status,
+                from_status=ticket_status(message.from_status),
+                to_status=ticket_status(message.to_status),
                 actor=message.actor,
                 at=datetime.fromisoformat(message.at),
             )

@@ -25,7 +25,7 @@ from server.enums import label_zh
 from server.errors import Forbidden
 from server.privacy.inventory import MASKS
 from server.privacy.redaction import free_text_read, known_values, redact_text
-from server.tickets import models
+from server.tickets import access, models
 from server.tickets.workflow import OPEN
 
 OPEN_NAMES = frozenset(s.value for s in OPEN)
@@ -85,10 +85,50 @@ class TicketCategory(relay.Node):
 class TicketEvent:
     actor: str
     action: str
-    from_status: str | None
-    to_status: str | None
+    from_status: TicketStatus | None = strawberry.field(  # type: ignore[valid-type]
+        description="Null for the registration, which has no status before it."
+    )
+    to_status: TicketStatus | None  # type: ignore[valid-type]
     comment: str
     at: datetime
+
+    @strawberry.field
+    def from_status_label(self) -> str | None:
+        return label_zh(self.from_status)
+
+    @strawberry.field
+    def to_status_label(self) -> str | None:
+        return label_zh(self.to_status)
+
+
+def ticket_status(value: str | None) -> domain_enums.TicketStatus | None:
+    """A status as stored in history rows and live events (its name) as the enum."""
+    return domain_enums.TicketStatus(value) if value else None
+
+
+@strawberry.type(
+    description="One row of the ticket workflow: from a status, an action leads to a status. "
+    "Any one of the permissions lets a caller take it in the ticket's jurisdiction."
+)
+class TicketWorkflowTransition:
+    from_status: TicketStatus  # type: ignore[valid-type]
+    action: str
+    to_status: TicketStatus  # type: ignore[valid-type]
+    action_label: str = strawberry.field(description="Chinese label of the action, e.g. 派遣.")
+    permissions: list[str] = strawberry.field(
+        description="The policy lines (object:action, as in the policy file) that allow it, e.g. "
+        "ticket:dispatch; a department_ticket line counts only on tickets transferred to the "
+        "caller's own department."
+    )
+    mutation: str = strawberry.field(description="The mutation that takes it, e.g. dispatchTicket.")
+
+    @strawberry.field
+    def from_status_label(self) -> str | None:
+        return label_zh(self.from_status)
+
+    @strawberry.field
+    def to_status_label(self) -> str | None:
+        return label_zh(self.to_status)
 
 
 @strawberry.type(description="A citizen's ticket (工单).")
@@ -188,10 +228,12 @@ class Ticket(relay.Node):
         sid = self.station_id  # type: ignore[attr-defined]
         return None if sid is None else info.context.load(StationByIdLoader, sid)
 
-    @strawberry.field(description="Who handles it now.")
-    def assignee(self, info: strawberry.Info) -> Staff | None:
-        sid = self.assignee_id  # type: ignore[attr-defined]
-        return None if sid is None else info.context.load(StaffByIdLoader, sid)
+    @strawberry.field(
+        description="Who handles it now; null when nobody does. Needs staff:read where the staff "
+        "member belongs; otherwise null with a FORBIDDEN error at this path."
+    )
+    async def assignee(self, info: strawberry.Info) -> Staff | None:
+        return await staff_member(info, self.assignee_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="Department it was transferred to (the N of 1+N).")
     def department(self, info: strawberry.Info) -> Department | None:
@@ -208,10 +250,21 @@ class Ticket(relay.Node):
         event = await info.context.load(LatestEventByTicketLoader, self.id)
         return None if event is None else _event(info, self, event)
 
-    @strawberry.field(description="Staff member who registered it at the desk, if any.")
-    def registered_by(self, info: strawberry.Info) -> Staff | None:
-        sid = self.registered_by_id  # type: ignore[attr-defined]
-        return None if sid is None else info.context.load(StaffByIdLoader, sid)
+    @strawberry.field(
+        description="Staff member who registered it at the desk; null when none did (hotline, "
+        "data-sharing intake). Needs staff:read where the staff member belongs; otherwise null "
+        "with a FORBIDDEN error at this path."
+    )
+    async def registered_by(self, info: strawberry.Info) -> Staff | None:
+        return await staff_member(info, self.registered_by_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(
+        description="What you may do to the ticket now: the workflow's actions from its status "
+        "(ticketWorkflow) that your policy lines allow in its jurisdiction. Each is taken by the "
+        "mutation ticketWorkflow names for it."
+    )
+    def available_actions(self, info: strawberry.Info) -> list[str]:
+        return access.permitted_actions(info.context.authz, self)
 
     @strawberry.field(description="The earlier ticket this one duplicates; its reporter follows that one.")
     def duplicate_of(self, info: strawberry.Info) -> Ticket | None:
@@ -236,6 +289,17 @@ class Ticket(relay.Node):
         return ESCALATION_LABELS.get(self.escalation_level, "")
 
 
+async def staff_member(info: strawberry.Info, staff_id: int | None) -> Staff | None:
+    """A staff member named on a ticket. Reading the ticket does not make its staff readable: one
+    the caller may not read is refused at its path rather than shown as nobody."""
+    if staff_id is None:
+        return None
+    staff = await info.context.load(StaffByIdLoader, staff_id)
+    if staff is None:
+        raise Forbidden("Staff names need staff:read where the staff member belongs.")
+    return staff  # type: ignore[no-any-return]
+
+
 def _event(info: strawberry.Info, ticket: Any, event: models.TicketEvent) -> TicketEvent:
     """History comments are stored masked (server.privacy.redaction); rows older than that were
     redacted by migration 0008. Masked again here for callers without ticket_personal:read."""
@@ -245,8 +309,8 @@ def _event(info: strawberry.Info, ticket: Any, event: models.TicketEvent) -> Tic
     return TicketEvent(
         actor=event.actor,
         action=event.action,
-        from_status=event.from_status,
-        to_status=event.to_status,
+        from_status=ticket_status(event.from_status),
+        to_status=ticket_status(event.to_status),
         comment=comment,
         at=event.at,
     )

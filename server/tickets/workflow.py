@@ -44,3 +44,50 @@ def target(status: TicketStatus, action: str) -> TicketStatus | None:
 
 def allowed_actions(status: TicketStatus) -> list[str]:
     return sorted({a for f, a, _ in TRANSITIONS if f == status})
+
+
+# The policy lines (object:action, as in policies/policy.csv) that let a caller take each action in
+# the ticket's jurisdiction; any one of them suffices. A department_ticket line counts only on a
+# ticket transferred to the caller's own department (the N of 1+N handle what they were given).
+PERMISSIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "update": (("ticket", "update"),),
+    "dispatch": (("ticket", "dispatch"),),
+    "reassign": (("ticket", "reassign"),),
+    "arrive": (("ticket", "arrive"),),
+    "resolve": (("ticket", "resolve"), ("department_ticket", "resolve")),
+    "transfer": (("ticket", "transfer"),),
+    "department_update": (("department_ticket", "department_update"),),
+    "close": (("ticket", "close"),),
+    "reopen": (("ticket", "reopen"),),
+    "reject": (("ticket", "reject"),),
+    "mark_duplicate": (("ticket", "mark_duplicate"),),
+}
+
+# The GraphQL mutation that takes each action: a frontend maps availableActions to buttons with it.
+MUTATIONS: dict[str, str] = {
+    "update": "updateTicket",
+    "dispatch": "dispatchTicket",
+    "reassign": "dispatchTicket",
+    "arrive": "markTicketOnSite",
+    "resolve": "resolveTicket",
+    "transfer": "transferTicket",
+    "department_update": "updateDepartmentStatus",
+    "close": "recordCitizenFeedback",
+    "reopen": "recordCitizenFeedback",
+    "reject": "rejectTicket",
+    "mark_duplicate": "markTicketDuplicate",
+}
+
+ACTION_LABELS: dict[str, str] = {
+    "update": "修改工单",
+    "dispatch": "派遣",
+    "reassign": "改派",
+    "arrive": "到场",
+    "resolve": "处置",
+    "transfer": "转办",
+    "department_update": "部门反馈进度",
+    "close": "办结",
+    "reopen": "重新处置",
+    "reject": "退回",
+    "mark_duplicate": "标记重复",
+}

@@ -23,6 +23,7 @@ from server.errors import FieldProblem, Forbidden, NotFound, TransitionRefused, 
 from server.privacy.redaction import known_values, redact_json, redact_text
 from server.staff.models import Department, Posting, Staff
 from server.stats import rollup
+from server.tickets import access
 from server.tickets import intake as intake_rules
 from server.tickets.events import TicketEventMessage, broker
 from server.tickets.models import Ticket, TicketCategory, TicketEvent
@@ -52,12 +53,12 @@ async def _visible_ticket(ticket_id: int, authz: Authorizer) -> Ticket:
 
 
 def _plan(ticket: Ticket, action: str, authz: Authorizer) -> TicketStatus:
-    if not authz.may_act_on_ticket(ticket, action):
+    if not access.may(authz, ticket, action):
         where = authz.engine.tree.code(ticket.jurisdiction_id)
         raise Forbidden(f"You may not {action.replace('_', ' ')} tickets in {where}.")
     to_status = target(ticket.status, action)
     if to_status is None:
-        raise TransitionRefused("ticket", ticket.status.value, action, allowed_actions(ticket.status))
+        raise TransitionRefused("ticket", ticket.status, action, allowed_actions(ticket.status), ticket.id)
     return to_status
 
 
@@ -401,7 +402,7 @@ async def mark_duplicate(
     # The ticket named must be found before anything else is said about the request.
     original = await _original_of(original_id, ticket, authz)
     to_status = _plan(ticket, "mark_duplicate", authz)
-    if not authz.may_act_on_ticket(original, "mark_duplicate"):
+    if not access.may(authz, original, "mark_duplicate"):
         where = authz.engine.tree.code(original.jurisdiction_id)
         raise Forbidden(f"You may not link duplicates to tickets in {where}.")
     changes = {"duplicate_of_id": original.id, "closed_at": clock.now()}

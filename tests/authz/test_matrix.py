@@ -591,6 +591,10 @@ async def run_via_station(case: Case, gql: Any, m: Matrix) -> None:
         assert view.nodes.get(key) is None, f"{case.account} sees station {gid}"
         assert view.node_errors.get((key,)) == refusal(case.account, "NOT_FOUND")
         return
+    if where(case.account, "ticket:read") == "-":  # reads no tickets anywhere: refused at the list
+        assert view.nodes[key]["tickets"] is None
+        assert view.node_errors.get((key, "tickets")) == "FORBIDDEN", view.node_errors
+        return
     tickets = truth_rows(truth, "ticket")
     at_station = {t["id"] for t in truth.nodes[key]["tickets"]["nodes"]}
     assert at_station, "the station chosen has tickets"

@@ -26,7 +26,7 @@ ERRORS = """
   ... on NotFoundError { code message objectType objectId }
   ... on ConflictError { code message currentVersion }
   ... on ForbiddenError { code message }
-  ... on TransitionError { code message currentStatus currentStatusLabel allowedActions }
+  ... on TransitionError { code message currentProposalStatus currentStatusLabel allowedActions }
 """
 
 # mutation name → input type

@@ -28,7 +28,7 @@ async def test_a_step_the_state_does_not_have_names_the_ones_it_has(gql: Any) ->
     closing = await _refused(gql, "closeProposal", proposal, "congress")
     assert closing["__typename"] == "TransitionError"
     assert closing["code"] == "FORBIDDEN_TRANSITION"
-    assert (closing["currentStatus"], closing["currentStatusLabel"]) == ("SUBMITTED", "已提交")
+    assert (closing["currentProposalStatus"], closing["currentStatusLabel"]) == ("SUBMITTED", "已提交")
     assert closing["allowedActions"] == ["withdraw", "register"]
     assert "register" in closing["message"]
 
@@ -50,7 +50,7 @@ async def test_a_step_the_state_does_not_have_names_the_ones_it_has(gql: Any) ->
         "contact",
     ]
     rating = await _refused(gql, "rateProposalReply", assigned, "deputy", rating="SATISFIED")
-    assert rating["__typename"] == "TransitionError" and rating["currentStatus"] == "ASSIGNED"
+    assert rating["__typename"] == "TransitionError" and rating["currentProposalStatus"] == "ASSIGNED"
     task = await mutate(
         gql,
         "createHandlingTask",

@@ -356,7 +356,7 @@ async def _bad_create_cases(gql: Any) -> dict[str, tuple[dict[str, Any], dict[st
             "__typename": "NotFoundError",
             "code": "NOT_FOUND",
             "objectType": object_type,
-            "objectId": "999999",
+            "objectId": gid(object_type, 999_999),  # named by global ID, as the caller named it
         }
 
     def invalid(field: str, code: str) -> dict[str, Any]:
@@ -445,7 +445,7 @@ async def test_bad_update_input_is_a_typed_error_and_writes_nothing(gql: Any) ->
 
     missing = await _update(gql, {"id": gid("Posting", 999_999), "version": 1, "note": "x"})
     assert missing["__typename"] == "NotFoundError"
-    assert (missing["objectType"], missing["objectId"]) == ("Posting", "999999")
+    assert (missing["objectType"], missing["objectId"]) == ("Posting", gid("Posting", 999_999))
 
     malformed = await _update(gql, {"id": "not-an-id", "version": 1, "note": "x"})
     assert malformed["__typename"] == "ValidationError"

@@ -129,7 +129,7 @@ async def test_unknown_ids_are_not_found_and_write_nothing(gql: Any) -> None:
         "__typename": "NotFoundError",
         "code": "NOT_FOUND",
         "objectType": "Jurisdiction",
-        "objectId": "999999",
+        "objectId": gid("Jurisdiction", 999_999),
     }
     jid = await _xiagang_id(gql)
     missing_p = data(await gql(CREATE, {"input": _station_input(jid, proposalId=gid("Proposal", 999_999))}))

@@ -68,16 +68,16 @@ async def test_bad_input_is_a_typed_error_and_changes_nothing(gql: Any) -> None:
         {"t": t, "d": t["id"], "_types": ", $d: ID!"},
         "chief-changan",
     )
-    assert itself["__typename"] in ("ValidationError", "WorkflowError")  # ON_SITE may not be marked at all
+    assert itself["__typename"] in ("ValidationError", "TransitionError")  # ON_SITE may not be marked at all
 
     stale = await step(
         gql, "markTicketOnSite", "", {"t": {**t, "version": t["version"] - 1}}, "chief-changan"
     )
-    assert stale["__typename"] in ("ConflictError", "WorkflowError")
+    assert stale["__typename"] in ("ConflictError", "TransitionError")
 
     wrong_state = await step(gql, "recordCitizenFeedback", ", satisfied: true", {"t": t}, "worker-xiagang")
-    assert wrong_state["__typename"] == "WorkflowError"
-    assert wrong_state["currentStatus"] == "ON_SITE" and "resolve" in wrong_state["allowedActions"]
+    assert wrong_state["__typename"] == "TransitionError"
+    assert wrong_state["currentTicketStatus"] == "ON_SITE" and "resolve" in wrong_state["allowedActions"]
 
     assert await _state(gql, t["id"]) == before  # nothing changed, no history written
 
@@ -224,7 +224,7 @@ async def test_unsatisfied_citizen_reopens_and_reject_needs_a_reason(gql: Any) -
 
 BULK = """mutation($ts: [TicketVersion!]!, $a: ID!) { bulkDispatchTickets(tickets: $ts, assigneeId: $a) {
   __typename ... on TicketsPayload { tickets { status } } ... on ConflictError { code }
-  ... on ValidationError { code } ... on WorkflowError { code } } }"""
+  ... on ValidationError { code } ... on TransitionError { code } } }"""
 
 
 async def test_bulk_dispatch_is_all_or_nothing(gql: Any) -> None:

@@ -10,12 +10,13 @@ from tests.helpers import data
 
 RESULT = """__typename
   ... on TicketPayload { ticket { id number version status statusLabel resolutionMethod resolutionMinutes
-        reopenCount departmentStatus escalationLevel assignee { name } } }
+        reopenCount departmentStatus escalationLevel } }
   ... on ValidationError { code message fields { field code message } }
   ... on NotFoundError { code objectType }
   ... on ConflictError { code currentVersion }
   ... on ForbiddenError { code message }
-  ... on WorkflowError { code currentStatus allowedActions }"""
+  ... on TransitionError { code message objectId action currentTicketStatus currentStatusLabel
+        allowedActions }"""
 
 REGISTER = """mutation($i: RegisterTicketInput!) { registerTicket(input: $i) { __typename
   ... on RegisterTicketPayload { ticket { id number version status registeredAt jurisdiction { code }
