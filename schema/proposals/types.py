@@ -17,6 +17,7 @@ from schema.proposals.loaders import (
     EventsByProposalLoader,
     EventsByTaskLoader,
     ProposalByIdLoader,
+    RatersOfLatestReplyByProposalLoader,
     RatingsByReplyLoader,
     RepliesByProposalLoader,
     TasksByProposalLoader,
@@ -364,10 +365,16 @@ class Proposal(relay.Node):
 
     @strawberry.field(
         description="What you may do to the proposal now: the workflow's actions from its status "
-        "that your policy lines (and your relation to the proposal) allow."
+        "that your policy lines and your relation to the proposal allow and that the data makes "
+        "possible (a reply to rate that you have not rated, a task to update…). Computed by the "
+        "same checks the mutations make: an action offered here is refused only for its input or "
+        "a change made since."
     )
     async def available_actions(self, info: strawberry.Info) -> list[str]:
         ctx = info.context
+        actions = set(workflow.allowed_actions(self.status))
+        if not actions:
+            return []
         cosigners = await ctx.load(CosignersByProposalLoader, self.id)
         units = await ctx.load(UnitsByProposalLoader, self.id)
         lead = next((u.department_id for u in units if u.role == e.HandlingUnitRole.LEAD), None)
@@ -377,7 +384,19 @@ class Proposal(relay.Node):
             cosigner_ids={c.deputy_id for c in cosigners},
             lead_department_id=lead,
         )
-        return access.permitted_actions(ctx.authz, self, rel)  # type: ignore[arg-type]
+        raters = None
+        if actions & access.NEEDS_REPLY:
+            raters = await ctx.load(RatersOfLatestReplyByProposalLoader, self.id)
+        has_tasks = False
+        if actions & access.NEEDS_TASKS:
+            has_tasks = bool(await ctx.load(TasksByProposalLoader, self.id))
+        facts = access.Facts(
+            raters_of_latest_reply=raters or frozenset(),
+            has_reply=raters is not None,
+            has_tasks=has_tasks,
+            has_co_handling_units=any(u.role == e.HandlingUnitRole.CO_HANDLING for u in units),
+        )
+        return access.permitted_actions(ctx.authz, self, rel, facts)  # type: ignore[arg-type]
 
 
 @strawberry.type(description="One row of the proposal workflow: from a state, an action leads to a state.")

@@ -23,7 +23,7 @@ from tortoise.transactions import in_transaction
 from server.audit.service import record, snapshot
 from server.authz.authorizer import Authorizer
 from server.enums import HandlingUnitRole, ProposalStatus
-from server.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
+from server.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
 from server.geo.service import within
 from server.proposals import access, clock, workflow
 from server.proposals.models import (
@@ -31,8 +31,6 @@ from server.proposals.models import (
     Proposal,
     ProposalCosigner,
     ProposalEvent,
-    ProposalRating,
-    ProposalReply,
     ProposalUnit,
 )
 from server.staff.models import Department
@@ -120,12 +118,13 @@ class Step:
 
 
 async def begin(proposal_id: int, version: int, action: str, caller: Caller) -> Step:
-    """Visible, allowed, current, and listed in the table — or the matching typed error."""
+    """Visible, then access.check: allowed, current, listed in the table, and possible given the
+    data — or the matching typed error. Proposal.availableActions offers what passes the same
+    check."""
     proposal = await visible_proposal(proposal_id, caller.authz)
     rel = await access.relation(caller.authz, proposal)
-    access.require(caller.authz, proposal, action, rel)
-    if proposal.version != version:
-        raise Conflict("Proposal", proposal_id, proposal.version)
+    facts = await access.facts_for(proposal, {action})
+    access.check(caller.authz, proposal, action, rel, facts, version=version)
     return Step(proposal, rel, workflow.target(proposal.status, action), version)
 
 
@@ -343,9 +342,6 @@ async def submit_proposal(proposal_id: int, version: int, comment: str, caller: 
     step = await begin(proposal_id, version, "submit", caller)
     problems = Problems()
     comment_problem(problems, comment)
-    p = step.proposal
-    if not p.summary.strip() and not p.body.strip():
-        problems.add("summary", "a proposal needs a summary or a body before it is submitted", "REQUIRED")
     raise_if(problems)
     async with in_transaction() as conn:
         return await commit(
@@ -583,16 +579,11 @@ async def flag_supervision(
 
 
 async def close_proposal(proposal_id: int, version: int, comment: str, caller: Caller) -> Proposal:
-    """Closing (办结) follows the author's rating of the latest reply: a deputy's dissatisfaction
-    would have sent it back already, silence is not yet an answer."""
+    """Closing (办结) follows the author's rating of the latest reply (access.check): a deputy's
+    dissatisfaction would have sent it back already, silence is not yet an answer."""
     step = await begin(proposal_id, version, "close", caller)
     problems = Problems()
     comment_problem(problems, comment)
-    latest = await ProposalReply.filter(proposal_id=proposal_id).order_by("-id").first()
-    if latest is None or not await ProposalRating.exists(
-        reply_id=latest.id, deputy_id=step.proposal.author_id
-    ):
-        problems.add("id", "the author has not rated the latest reply yet", "NOT_RATED")
     raise_if(problems)
     async with in_transaction() as conn:
         return await commit(

@@ -61,10 +61,16 @@ TRANSITIONS: tuple[tuple[ProposalStatus, str, ProposalStatus], ...] = (
 # Not taken by anyone directly: a DISSATISFIED rating takes it, in the rating's transaction.
 AUTOMATIC = frozenset({"rehandle"})
 
-# The Casbin (object, action) each workflow action needs in the proposal's jurisdiction. Actions
-# not listed need ("proposal", action). A deputy holds the own_proposal lines instead, which count
-# on its own proposals only (and, for rating, on those it co-signed).
+# The Casbin (object, action) each workflow action needs in the proposal's jurisdiction, exactly as
+# policies/policy.csv names it. Actions not listed need ("proposal", action). The deputy's own
+# actions need an own_proposal line, which counts on proposals the caller authored only (and, for
+# rating, on those it co-signed).
+OWN = "own_proposal"
 PERMISSIONS: dict[str, tuple[str, str]] = {
+    "update": (OWN, "update"),
+    "submit": (OWN, "submit"),
+    "withdraw": (OWN, "withdraw"),
+    "rate": (OWN, "rate"),
     "record_opinion": ("proposal", "plan"),
     "create_task": ("handling_task", "create"),
     "update_task": ("handling_task", "update"),
@@ -77,7 +83,7 @@ LEAD_UNIT_ACTIONS = frozenset({"plan", "record_opinion", "create_task", "update_
 # Co-signing deputies see the reply and may each rate it.
 COSIGNER_ACTIONS = frozenset({"rate"})
 
-# Deadlines. Rule of thumb from Chinese practice (domain.md): a reply is due within 3 months of
+# Deadlines. Rule of thumb from Chinese practice: a reply is due within 3 months of
 # assignment, a co-handling unit's opinion within 1 month; a proposal returned after a
 # dissatisfied rating is re-handled and answered again within 1 month.
 REPLY_MONTHS = 3
