@@ -405,7 +405,9 @@ class WorkflowTransition:
     action: str
     to_status: ProposalStatus  # type: ignore[valid-type]
     permission: str | None = strawberry.field(
-        description="The Casbin object:action it needs, e.g. proposal:assign; null when automatic."
+        description="The permission it needs in the proposal's jurisdiction, as OBJECT:ACTION exactly as "
+        "the policy names it, e.g. proposal:assign. An own_proposal permission counts on your own "
+        "proposals only (for own_proposal:rate, also those you co-signed). Null when automatic."
     )
     automatic: bool = strawberry.field(description="Taken by the system as a consequence of another action.")
     lead_unit_only: bool = strawberry.field(description="Only staff of the proposal's lead unit take it.")

@@ -18,7 +18,7 @@ import pytest
 
 from tests.helpers import data, error_codes
 from tests.proposals import flow
-from tests.proposals.flow import ERRORS, INPUTS, department, row_counts
+from tests.proposals.flow import ERRORS, INPUTS, MUTATIONS, department, row_counts
 
 DEMO_PASSWORD = "lianxin-demo"
 HOUSING_STAFF = "housing-staff"  # bureau-staff role, but in the housing department
@@ -46,26 +46,6 @@ ROLES: dict[str, tuple[str, Variant]] = {
     "lead-unit": ("bureau", OURS),
     "other-unit": ("bureau", THEIRS),
     "area-chief": ("chief-changan", OURS),
-}
-
-# workflow action → mutation
-MUTATIONS = {
-    "update": "updateProposal",
-    "submit": "submitProposal",
-    "withdraw": "withdrawProposal",
-    "register": "registerProposal",
-    "assign": "assignProposal",
-    "set_deadline": "setProposalDeadline",
-    "extend_deadline": "extendProposalDeadline",
-    "flag_supervision": "flagKeySupervision",
-    "plan": "submitHandlingPlan",
-    "record_opinion": "recordUnitOpinion",
-    "create_task": "createHandlingTask",
-    "update_task": "updateHandlingTask",
-    "contact": "recordProposalContact",
-    "reply": "replyToProposal",
-    "rate": "rateProposalReply",
-    "close": "closeProposal",
 }
 
 READ = """query($id: ID!) { node(id: $id) { ... on Proposal {
