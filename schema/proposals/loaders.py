@@ -107,6 +107,16 @@ class RatingsByReplyLoader(ManyByLoader):
         return access.correspondence_q(self.ctx.authz)
 
 
+class RatingsByProposalLoader(ManyByLoader):
+    """Ratings of each proposal, oldest first, read like its replies."""
+
+    model = ProposalRating
+    key_field = "proposal_id"
+
+    def visible(self) -> Q | None:
+        return access.correspondence_q(self.ctx.authz)
+
+
 class RatersOfLatestReplyByProposalLoader(DataLoader[int, "frozenset[int] | None"]):
     """Who rated each proposal's latest reply (None when it has no reply yet): what rating and
     closing depend on (access.Facts). Not filtered: it only feeds availableActions of proposals

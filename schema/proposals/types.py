@@ -18,6 +18,7 @@ from schema.proposals.loaders import (
     EventsByTaskLoader,
     ProposalByIdLoader,
     RatersOfLatestReplyByProposalLoader,
+    RatingsByProposalLoader,
     RatingsByReplyLoader,
     RepliesByProposalLoader,
     TasksByProposalLoader,
@@ -52,18 +53,69 @@ class Deputy(relay.Node):
         return isinstance(obj, (cls, models.Deputy))
 
 
-@strawberry.type(description="One entry of a proposal's or task's history. Never changed once written.")
+@strawberry.type(description="One entry of a proposal's history. Never changed once written.")
 class ProposalEvent:
     actor: str
-    action: str = strawberry.field(description="A workflow action (see proposalWorkflow) or create_task, …")
-    from_status: str | None = strawberry.field(
-        description="The proposal's status before (a task's, for a task)."
-    )
-    to_status: str | None = strawberry.field(
-        description="The proposal's status after (a task's, for a task)."
-    )
+    action: str = strawberry.field(description="A workflow action (see proposalWorkflow), or create.")
     comment: str
     at: datetime
+
+    @strawberry.field(description="The proposal's status before; null for its creation.")
+    def from_status(self) -> ProposalStatus | None:  # type: ignore[valid-type]
+        return e.ProposalStatus(self.from_status) if self.from_status else None  # type: ignore[arg-type]
+
+    @strawberry.field(description="The proposal's status after.")
+    def to_status(self) -> ProposalStatus | None:  # type: ignore[valid-type]
+        return e.ProposalStatus(self.to_status) if self.to_status else None  # type: ignore[arg-type]
+
+    @strawberry.field(
+        description="For a rate entry, the rating given (满意 / 基本满意 / 不满意); null for other "
+        "entries and for callers who do not read the proposal's correspondence (like its replies)."
+    )
+    async def rating(self, info: strawberry.Info) -> Rating | None:  # type: ignore[valid-type]
+        row = await _rating_of(info, self)
+        return row.rating if row is not None else None
+
+    @strawberry.field(description="Chinese label of the rating, e.g. 满意; null as rating is.")
+    async def rating_label(self, info: strawberry.Info) -> str | None:
+        row = await _rating_of(info, self)
+        return label(row.rating) if row is not None else None
+
+    @strawberry.field(description="For a rate entry, the deputy's comment on the reply; null as rating is.")
+    async def rating_comment(self, info: strawberry.Info) -> str | None:
+        row = await _rating_of(info, self)
+        return row.comment if row is not None else None
+
+
+async def _rating_of(info: strawberry.Info, event: Any) -> models.ProposalRating | None:
+    """The rating a rate entry recorded. Each rating writes exactly one rate entry in its own
+    transaction and neither is ever changed or deleted, so the n-th rate entry of a proposal is its
+    n-th rating."""
+    if event.action != "rate":
+        return None
+    ratings = await info.context.load(RatingsByProposalLoader, event.proposal_id)
+    if not ratings:
+        return None
+    events = await info.context.load(EventsByProposalLoader, event.proposal_id)
+    rates = [ev.id for ev in events if ev.action == "rate"]
+    index = rates.index(event.id) if event.id in rates else -1
+    return ratings[index] if 0 <= index < len(ratings) else None
+
+
+@strawberry.type(description="One entry of a handling task's history. Never changed once written.")
+class HandlingTaskEvent:
+    actor: str
+    action: str = strawberry.field(description="create_task or update_task.")
+    comment: str
+    at: datetime
+
+    @strawberry.field(description="The task's status before; null for its creation.")
+    def from_status(self) -> TaskStatus | None:  # type: ignore[valid-type]
+        return e.TaskStatus(self.from_status) if self.from_status else None  # type: ignore[arg-type]
+
+    @strawberry.field(description="The task's status after.")
+    def to_status(self) -> TaskStatus | None:  # type: ignore[valid-type]
+        return e.TaskStatus(self.to_status) if self.to_status else None  # type: ignore[arg-type]
 
 
 @strawberry.type(description="A row of the task breakdown table (任务分解表).")
@@ -100,7 +152,7 @@ class HandlingTask(relay.Node):
         return info.context.load(ProposalByIdLoader, self.proposal_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="Everything that happened to the task, oldest first.")
-    def history(self, info: strawberry.Info) -> list[ProposalEvent]:
+    def history(self, info: strawberry.Info) -> list[HandlingTaskEvent]:
         return info.context.load(EventsByTaskLoader, self.id)
 
 
