@@ -6,19 +6,21 @@ from datetime import date
 
 import strawberry
 
+from schema.enums import Rating, StationKind, StationStatus
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
 from schema.ids import filter_id
 from server.authz.authorizer import Authorizer
-from server.enums import StationKind, StationStatus, label_zh
+from server.enums import label_zh
+from server.proposals.vocabulary import label
 from server.stats import scorecard as sc
 
 
-@strawberry.type
+@strawberry.type(description="Stations of one kind in one status.")
 class StationTally:
-    kind: str
+    kind: StationKind  # type: ignore[valid-type]
     kind_label: str | None
-    status: str
+    status: StationStatus  # type: ignore[valid-type]
     status_label: str | None
     count: int
 
@@ -26,7 +28,7 @@ class StationTally:
 @strawberry.type(description="Stations planned for a year against the target kept as data.")
 class StationTargetProgress:
     year: int
-    kind: str
+    kind: StationKind  # type: ignore[valid-type]
     target: int
     planned: int
     operating: int
@@ -53,10 +55,14 @@ class MethodSplit:
     target_enforcement_share: float = 0.1
 
 
-@strawberry.type
+@strawberry.type(description="Deputies' ratings of replies given in the period, by rating.")
 class RatingCount:
-    rating: str
+    rating: Rating  # type: ignore[valid-type]
     count: int
+
+    @strawberry.field(description="Chinese label of the rating, e.g. 满意.")
+    def rating_label(self) -> str | None:
+        return label(self.rating)
 
 
 @strawberry.type(
@@ -93,15 +99,17 @@ async def build(
         jurisdiction_id=place,
         stations=[
             StationTally(
-                kind=s.kind,
+                kind=StationKind(s.kind),
                 kind_label=label_zh(StationKind(s.kind)),
-                status=s.status,
+                status=StationStatus(s.status),
                 status_label=label_zh(StationStatus(s.status)),
                 count=s.count,
             )
             for s in sorted(card.stations, key=lambda s: (s.kind, s.status))
         ],
-        station_targets=[StationTargetProgress(**t.__dict__) for t in card.targets],
+        station_targets=[
+            StationTargetProgress(**(t.__dict__ | {"kind": StationKind(t.kind)})) for t in card.targets
+        ],
         tickets_received=card.received,
         tickets_resolved=card.resolved,
         tickets_overdue=card.overdue,
@@ -117,7 +125,7 @@ async def build(
         ),
         proposals_replied=card.proposals_replied,
         proposals_replied_on_time=card.proposals_replied_on_time,
-        ratings=[RatingCount(rating=k, count=v) for k, v in sorted(card.ratings.items())],
+        ratings=[RatingCount(rating=Rating(k), count=v) for k, v in sorted(card.ratings.items())],
     )
 
 
