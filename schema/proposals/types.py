@@ -46,11 +46,15 @@ StationRef = Annotated["Station", strawberry.lazy("schema.stations.types")]
 class Deputy(relay.Node):
     id: relay.NodeID[int]
     name: str
-    delegation: str
+    delegation: str = strawberry.field(description="代表团, e.g. 长安镇代表团")
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Any) -> bool:
         return isinstance(obj, (cls, models.Deputy))
+
+    @strawberry.field(description="Where the deputy was elected.")
+    def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
+        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
 
 
 @strawberry.type(description="One entry of a proposal's history. Never changed once written.")

@@ -72,6 +72,17 @@ def list_proposals(
     return query
 
 
+def list_deputies(*, search: str | None = None, within_id: int | None = None) -> QuerySet[Deputy]:
+    """Deputies, e.g. to choose co-signers from: reference data, the same for everyone who reads
+    reference data."""
+    query = Deputy.all()
+    if search:
+        query = query.filter(Q(name__icontains=search) | Q(delegation__icontains=search))
+    if within_id is not None:
+        query = query.filter(within("jurisdiction", within_id))
+    return query
+
+
 # ---- the machinery every change goes through ----------------------------------------------------
 
 
