@@ -1,10 +1,12 @@
 """Proposals (代表建议): listing, drafting, and the workflow from submission to closing.
 
-Every change follows the same steps: the proposal must be visible to the caller (else NOT_FOUND),
-the caller must hold the action's policy line and relation (access.require), the version must be
+Every change follows the same steps: the proposal must be visible to the caller (else NOT_FOUND);
+then access.check: the caller must hold the action's policy line and relation, the version must be
 the one the caller last read (else CONFLICT), the transition table must list the action for the
-current state, and the input must be valid. Only then one transaction writes the change (guarded
-by the version again, for races), its history event(s) and its audit entry. Handling by the lead
+current state, and the data must make it possible (a reply the caller has not rated yet…); then
+the input must be valid. Only then one transaction writes the change (guarded by the version
+again, for races), its history event(s) and its audit entry. Proposal.availableActions offers
+exactly what passes access.check. Handling by the lead
 unit (plan, tasks, contacts, reply) and the deputies' ratings are in handling.py.
 """
 
