@@ -148,7 +148,7 @@ async def facts_for(proposal: Proposal, actions: frozenset[str] | set[str]) -> F
         if latest is not None:
             has_reply = True
             ids = await ProposalRating.filter(reply_id=latest.id).values_list("deputy_id", flat=True)
-            raters = frozenset(int(i) for i in ids)  # type: ignore[arg-type]
+            raters = frozenset(int(i) for i in ids)  # type: ignore[call-overload]
     if actions & NEEDS_TASKS:
         has_tasks = await HandlingTask.exists(proposal_id=proposal.id)
     if actions & NEEDS_UNITS:
