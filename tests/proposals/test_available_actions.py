@@ -22,6 +22,8 @@ from tests.proposals.flow import ERRORS, INPUTS, MUTATIONS, department, row_coun
 
 DEMO_PASSWORD = "lianxin-demo"
 HOUSING_STAFF = "housing-staff"  # bureau-staff role, but in the housing department
+# deputy2 authors: other tests count on `deputy` having no drafts.
+AUTHOR, COSIGNER = "deputy2", "deputy"
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,9 @@ THEIRS = Variant(cosigned=False, lead="housing", co_handling=("market",), handle
 
 # role: (account, variant)
 ROLES: dict[str, tuple[str, Variant]] = {
-    "author": ("deputy", OURS),
-    "cosigner": ("deputy2", OURS),
-    "other-deputy": ("deputy2", THEIRS),
+    "author": (AUTHOR, OURS),
+    "cosigner": (COSIGNER, OURS),
+    "other-deputy": (COSIGNER, THEIRS),
     "congress": ("congress", OURS),
     "lead-unit": ("bureau", OURS),
     "other-unit": ("bureau", THEIRS),
@@ -100,7 +102,7 @@ async def _read(gql: Any, proposal_id: str, as_user: str) -> dict[str, Any] | No
 
 
 async def _author_view(gql: Any, proposal_id: str) -> dict[str, Any]:
-    node = await _read(gql, proposal_id, "deputy")
+    node = await _read(gql, proposal_id, AUTHOR)
     assert node is not None
     return node
 
@@ -121,12 +123,12 @@ async def _step(
 
 
 async def _draft(gql: Any, v: Variant, **overrides: Any) -> dict[str, Any]:
-    cosigners = [await flow.deputy_id(gql, "示例代表二")] if v.cosigned else []
-    return await flow.draft(gql, cosignerIds=cosigners, **overrides) | {"tasks": []}
+    cosigners = [await flow.deputy_id(gql, "示例代表")] if v.cosigned else []
+    return await flow.draft(gql, as_user=AUTHOR, cosignerIds=cosigners, **overrides) | {"tasks": []}
 
 
 async def _submitted(gql: Any, v: Variant) -> dict[str, Any]:
-    return await _step(gql, "submit", await _draft(gql, v), v, "deputy")
+    return await _step(gql, "submit", await _draft(gql, v), v, AUTHOR)
 
 
 async def _registered(gql: Any, v: Variant) -> dict[str, Any]:
@@ -148,12 +150,12 @@ async def _replied(gql: Any, v: Variant) -> dict[str, Any]:
 
 
 async def _author_rated(gql: Any, v: Variant) -> dict[str, Any]:
-    return await _step(gql, "rate", await _replied(gql, v), v, "deputy")
+    return await _step(gql, "rate", await _replied(gql, v), v, AUTHOR)
 
 
 async def _cosigner_rated(gql: Any, v: Variant) -> dict[str, Any]:
     p = await _replied(gql, v)
-    return await _step(gql, "rate", p, v, "deputy2") if v.cosigned else p
+    return await _step(gql, "rate", p, v, COSIGNER) if v.cosigned else p
 
 
 async def _closed(gql: Any, v: Variant) -> dict[str, Any]:
@@ -161,7 +163,7 @@ async def _closed(gql: Any, v: Variant) -> dict[str, Any]:
 
 
 async def _withdrawn(gql: Any, v: Variant) -> dict[str, Any]:
-    return await _step(gql, "withdraw", await _submitted(gql, v), v, "deputy")
+    return await _step(gql, "withdraw", await _submitted(gql, v), v, AUTHOR)
 
 
 async def _draft_without_summary(gql: Any, v: Variant) -> dict[str, Any]:
@@ -311,9 +313,9 @@ async def test_the_known_lies_are_gone(gql: Any) -> None:
     who has rated is not offered rating again, while the author still is."""
     replied = await _cosigner_rated(gql, OURS)
     assert "close" not in (await _read(gql, replied["id"], "congress") or {})["availableActions"]
-    assert "rate" not in (await _read(gql, replied["id"], "deputy2") or {})["availableActions"]
-    assert "rate" in (await _read(gql, replied["id"], "deputy") or {})["availableActions"]
-    rated = await _step(gql, "rate", replied, OURS, "deputy")
+    assert "rate" not in (await _read(gql, replied["id"], COSIGNER) or {})["availableActions"]
+    assert "rate" in (await _read(gql, replied["id"], AUTHOR) or {})["availableActions"]
+    rated = await _step(gql, "rate", replied, OURS, AUTHOR)
     assert "close" in (await _read(gql, rated["id"], "congress") or {})["availableActions"]
 
 

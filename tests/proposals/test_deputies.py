@@ -33,11 +33,12 @@ async def test_search_by_name_and_pages(gql: Any) -> None:
 async def test_a_picked_deputy_co_signs(gql: Any) -> None:
     from tests.proposals import flow
 
-    [picked] = data(await gql(DEPUTIES, {"f": {"search": "代表二"}}, as_user="deputy"))["deputies"]["nodes"]
-    draft = await flow.draft(gql, cosignerIds=[picked["id"]])
-    assert [c["name"] for c in (await flow.read(gql, draft["id"], as_user="deputy"))["cosigners"]] == [
-        "示例代表二"
-    ]
+    # deputy2 drafts: other tests count on `deputy` having no drafts.
+    [picked] = data(await gql(DEPUTIES, {"f": {"search": "示例代表"}, "first": 1}))["deputies"]["nodes"]
+    assert picked["name"] == "示例代表"
+    draft = await flow.draft(gql, as_user="deputy2", cosignerIds=[picked["id"]])
+    cosigners = (await flow.read(gql, draft["id"], as_user="deputy2"))["cosigners"]
+    assert [c["name"] for c in cosigners] == ["示例代表"]
 
 
 async def test_needs_a_login_and_bounds_the_page(gql: Any) -> None:
