@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from schema.geo.types import Jurisdiction
+
+if TYPE_CHECKING:
+    from schema.proposals.types import Deputy
+    from schema.staff.types import Department, Staff
 
 
 @strawberry.type(description="A role held in a jurisdiction; it applies there and everywhere beneath it.")
@@ -46,6 +51,34 @@ class Me:
     kind: str = strawberry.field(description="USER or API_KEY")
     roles: list[RoleGrant]
     permissions: list[Permission]
+    staff_id: strawberry.Private[int | None] = None
+    deputy_id: strawberry.Private[int | None] = None
+    department_id: strawberry.Private[int | None] = None
+
+    # The caller's own records: readable by the caller whatever its scopes for others' records.
+
+    @strawberry.field(description="The staff member this account belongs to; null when none.")
+    async def staff(self) -> Annotated[Staff, strawberry.lazy("schema.staff.types")] | None:
+        from server.staff.models import Staff as StaffModel
+
+        return None if self.staff_id is None else await StaffModel.get_or_none(id=self.staff_id)  # type: ignore[return-value]
+
+    @strawberry.field(description="The deputy (人大代表) this account belongs to; null when none.")
+    async def deputy(self) -> Annotated[Deputy, strawberry.lazy("schema.proposals.types")] | None:
+        from server.proposals.models import Deputy as DeputyModel
+
+        return None if self.deputy_id is None else await DeputyModel.get_or_none(id=self.deputy_id)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="The unit (department) the account or key acts for, e.g. the lead unit whose "
+        "proposals it handles; null when none."
+    )
+    async def department(self) -> Annotated[Department, strawberry.lazy("schema.staff.types")] | None:
+        from server.staff.models import Department as DepartmentModel
+
+        if self.department_id is None:
+            return None
+        return await DepartmentModel.get_or_none(id=self.department_id)  # type: ignore[return-value]
 
 
 @strawberry.type

@@ -15,3 +15,13 @@ class ProposalFilter:
     search: str | None = strawberry.field(default=None, description="Text in the number or title.")
     submitted_from: datetime | None = None
     submitted_to: datetime | None = None
+
+
+@strawberry.input(description="Filter for deputies. All given conditions must hold.")
+class DeputyFilter:
+    search: str | None = strawberry.field(
+        default=None, description="Text in the name or the delegation (代表团), e.g. 长安."
+    )
+    jurisdiction_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Deputies elected here or beneath."
+    )

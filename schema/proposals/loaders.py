@@ -107,6 +107,40 @@ class RatingsByReplyLoader(ManyByLoader):
         return access.correspondence_q(self.ctx.authz)
 
 
+class RatingsByProposalLoader(ManyByLoader):
+    """Ratings of each proposal, oldest first, read like its replies."""
+
+    model = ProposalRating
+    key_field = "proposal_id"
+
+    def visible(self) -> Q | None:
+        return access.correspondence_q(self.ctx.authz)
+
+
+class RatersOfLatestReplyByProposalLoader(DataLoader[int, "frozenset[int] | None"]):
+    """Who rated each proposal's latest reply (None when it has no reply yet): what rating and
+    closing depend on (access.Facts). Not filtered: it only feeds availableActions of proposals
+    the caller already sees, never shown as such. Two statements for any number of proposals."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        super().__init__(load_fn=self._load)
+
+    async def _load(self, keys: Sequence[int]) -> list[Any]:
+        latest: dict[int, int] = {}
+        for reply_id, proposal_id in await ProposalReply.filter(proposal_id__in=list(set(keys))).values_list(
+            "id", "proposal_id"
+        ):
+            latest[proposal_id] = max(reply_id, latest.get(proposal_id, 0))
+        raters: dict[int, set[int]] = {reply_id: set() for reply_id in latest.values()}
+        if raters:
+            for reply_id, deputy_id in await ProposalRating.filter(reply_id__in=list(raters)).values_list(
+                "reply_id", "deputy_id"
+            ):
+                raters[reply_id].add(deputy_id)
+        return [frozenset(raters[latest[key]]) if key in latest else None for key in keys]
+
+
 class ContactsByProposalLoader(ManyByLoader):
     model = ContactLog
     key_field = "proposal_id"

@@ -7,9 +7,9 @@ from schema.errors import as_graphql_error
 from schema.ids import filter_id
 from schema.loaders import scope_q
 from schema.pagination import Connection, paginate
-from schema.proposals.filters import ProposalFilter
+from schema.proposals.filters import DeputyFilter, ProposalFilter
 from schema.proposals.loaders import visible_proposals
-from schema.proposals.types import HandlingTask, Proposal, UnitTimeliness, WorkflowTransition
+from schema.proposals.types import Deputy, HandlingTask, Proposal, UnitTimeliness, WorkflowTransition
 from schema.staff.loaders import DepartmentByIdLoader
 from server.errors import DomainError, Forbidden
 from server.proposals import service, supervision, workflow
@@ -54,6 +54,24 @@ class ProposalsQuery:
             )
         except DomainError as exc:
             raise as_graphql_error(exc) from None
+        return await paginate(query, first, after)
+
+    @strawberry.field(
+        description="Deputies (人大代表), by name, e.g. to choose co-signers. Reference data: needs "
+        "reference:read."
+    )
+    async def deputies(
+        self,
+        info: strawberry.Info,
+        filter: DeputyFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Deputy]:
+        info.context.authz.require_somewhere("reference")
+        f = filter or DeputyFilter()
+        query = service.list_deputies(
+            search=f.search, within_id=filter_id(f.jurisdiction_id, "Jurisdiction", "jurisdictionId")
+        )
         return await paginate(query, first, after)
 
     @strawberry.field(

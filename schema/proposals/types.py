@@ -17,6 +17,8 @@ from schema.proposals.loaders import (
     EventsByProposalLoader,
     EventsByTaskLoader,
     ProposalByIdLoader,
+    RatersOfLatestReplyByProposalLoader,
+    RatingsByProposalLoader,
     RatingsByReplyLoader,
     RepliesByProposalLoader,
     TasksByProposalLoader,
@@ -45,25 +47,80 @@ StationRef = Annotated["Station", strawberry.lazy("schema.stations.types")]
 class Deputy(relay.Node):
     id: relay.NodeID[int]
     name: str
-    delegation: str
+    delegation: str = strawberry.field(description="代表团, e.g. 长安镇代表团")
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Any) -> bool:
         return isinstance(obj, (cls, models.Deputy))
 
+    @strawberry.field(description="Where the deputy was elected.")
+    def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
+        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
 
-@strawberry.type(description="One entry of a proposal's or task's history. Never changed once written.")
+
+@strawberry.type(description="One entry of a proposal's history. Never changed once written.")
 class ProposalEvent:
     actor: str
-    action: str = strawberry.field(description="A workflow action (see proposalWorkflow) or create_task, …")
-    from_status: str | None = strawberry.field(
-        description="The proposal's status before (a task's, for a task)."
-    )
-    to_status: str | None = strawberry.field(
-        description="The proposal's status after (a task's, for a task)."
-    )
+    action: str = strawberry.field(description="A workflow action (see proposalWorkflow), or create.")
     comment: str
     at: datetime
+
+    @strawberry.field(description="The proposal's status before; null for its creation.")
+    def from_status(self) -> ProposalStatus | None:  # type: ignore[valid-type]
+        return domain_enums.ProposalStatus(self.from_status) if self.from_status else None  # type: ignore[arg-type]
+
+    @strawberry.field(description="The proposal's status after.")
+    def to_status(self) -> ProposalStatus | None:  # type: ignore[valid-type]
+        return domain_enums.ProposalStatus(self.to_status) if self.to_status else None  # type: ignore[arg-type]
+
+    @strawberry.field(
+        description="For a rate entry, the rating given (满意 / 基本满意 / 不满意); null for other "
+        "entries and for callers who do not read the proposal's correspondence (like its replies)."
+    )
+    async def rating(self, info: strawberry.Info) -> Rating | None:  # type: ignore[valid-type]
+        row = await _rating_of(info, self)
+        return row.rating if row is not None else None
+
+    @strawberry.field(description="Chinese label of the rating, e.g. 满意; null as rating is.")
+    async def rating_label(self, info: strawberry.Info) -> str | None:
+        row = await _rating_of(info, self)
+        return label(row.rating) if row is not None else None
+
+    @strawberry.field(description="For a rate entry, the deputy's comment on the reply; null as rating is.")
+    async def rating_comment(self, info: strawberry.Info) -> str | None:
+        row = await _rating_of(info, self)
+        return row.comment if row is not None else None
+
+
+async def _rating_of(info: strawberry.Info, event: Any) -> models.ProposalRating | None:
+    """The rating a rate entry recorded. Each rating writes exactly one rate entry in its own
+    transaction and neither is ever changed or deleted, so the n-th rate entry of a proposal is its
+    n-th rating."""
+    if event.action != "rate":
+        return None
+    ratings = await info.context.load(RatingsByProposalLoader, event.proposal_id)
+    if not ratings:
+        return None
+    events = await info.context.load(EventsByProposalLoader, event.proposal_id)
+    rates = [ev.id for ev in events if ev.action == "rate"]
+    index = rates.index(event.id) if event.id in rates else -1
+    return ratings[index] if 0 <= index < len(ratings) else None
+
+
+@strawberry.type(description="One entry of a handling task's history. Never changed once written.")
+class HandlingTaskEvent:
+    actor: str
+    action: str = strawberry.field(description="create_task or update_task.")
+    comment: str
+    at: datetime
+
+    @strawberry.field(description="The task's status before; null for its creation.")
+    def from_status(self) -> TaskStatus | None:  # type: ignore[valid-type]
+        return domain_enums.TaskStatus(self.from_status) if self.from_status else None  # type: ignore[arg-type]
+
+    @strawberry.field(description="The task's status after.")
+    def to_status(self) -> TaskStatus | None:  # type: ignore[valid-type]
+        return domain_enums.TaskStatus(self.to_status) if self.to_status else None  # type: ignore[arg-type]
 
 
 @strawberry.type(description="A row of the task breakdown table (任务分解表).")
@@ -100,7 +157,7 @@ class HandlingTask(relay.Node):
         return info.context.load(ProposalByIdLoader, self.proposal_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="Everything that happened to the task, oldest first.")
-    def history(self, info: strawberry.Info) -> list[ProposalEvent]:
+    def history(self, info: strawberry.Info) -> list[HandlingTaskEvent]:
         return info.context.load(EventsByTaskLoader, self.id)
 
 
@@ -365,10 +422,16 @@ class Proposal(relay.Node):
 
     @strawberry.field(
         description="What you may do to the proposal now: the workflow's actions from its status "
-        "that your policy lines (and your relation to the proposal) allow."
+        "that your policy lines and your relation to the proposal allow and that the data makes "
+        "possible (a reply to rate that you have not rated, a task to update…). Computed by the "
+        "same checks the mutations make: an action offered here is refused only for its input or "
+        "a change made since."
     )
     async def available_actions(self, info: strawberry.Info) -> list[str]:
         ctx = info.context
+        actions = set(workflow.allowed_actions(self.status))
+        if not actions:
+            return []
         cosigners = await ctx.load(CosignersByProposalLoader, self.id)
         units = await ctx.load(UnitsByProposalLoader, self.id)
         lead = next((u.department_id for u in units if u.role == domain_enums.HandlingUnitRole.LEAD), None)
@@ -378,7 +441,19 @@ class Proposal(relay.Node):
             cosigner_ids={c.deputy_id for c in cosigners},
             lead_department_id=lead,
         )
-        return access.permitted_actions(ctx.authz, self, rel)  # type: ignore[arg-type]
+        raters = None
+        if actions & access.NEEDS_REPLY:
+            raters = await ctx.load(RatersOfLatestReplyByProposalLoader, self.id)
+        has_tasks = False
+        if actions & access.NEEDS_TASKS:
+            has_tasks = bool(await ctx.load(TasksByProposalLoader, self.id))
+        facts = access.Facts(
+            raters_of_latest_reply=raters or frozenset(),
+            has_reply=raters is not None,
+            has_tasks=has_tasks,
+            has_co_handling_units=any(u.role == domain_enums.HandlingUnitRole.CO_HANDLING for u in units),
+        )
+        return access.permitted_actions(ctx.authz, self, rel, facts)  # type: ignore[arg-type]
 
 
 @strawberry.type(description="One row of the proposal workflow: from a state, an action leads to a state.")
@@ -387,7 +462,9 @@ class WorkflowTransition:
     action: str
     to_status: ProposalStatus  # type: ignore[valid-type]
     permission: str | None = strawberry.field(
-        description="The Casbin object:action it needs, e.g. proposal:assign; null when automatic."
+        description="The permission it needs in the proposal's jurisdiction, as OBJECT:ACTION exactly as "
+        "the policy names it, e.g. proposal:assign. An own_proposal permission counts on your own "
+        "proposals only (for own_proposal:rate, also those you co-signed). Null when automatic."
     )
     automatic: bool = strawberry.field(description="Taken by the system as a consequence of another action.")
     lead_unit_only: bool = strawberry.field(description="Only staff of the proposal's lead unit take it.")

@@ -6,22 +6,21 @@ from datetime import date
 
 import strawberry
 
-from schema.enums import Rating as RatingEnum
-from schema.enums import StationKind as StationKindEnum
-from schema.enums import StationStatus as StationStatusEnum
+from schema.enums import Rating, StationKind, StationStatus
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
 from schema.ids import filter_id
 from server.authz.authorizer import Authorizer
-from server.enums import Rating, StationKind, StationStatus, label_zh
+from server.enums import label_zh
+from server.proposals.vocabulary import label
 from server.stats.scorecard import scorecard_for
 
 
-@strawberry.type
+@strawberry.type(description="Stations of one kind in one status.")
 class StationTally:
-    kind: StationKindEnum  # type: ignore[valid-type]
+    kind: StationKind  # type: ignore[valid-type]
     kind_label: str | None
-    status: StationStatusEnum  # type: ignore[valid-type]
+    status: StationStatus  # type: ignore[valid-type]
     status_label: str | None
     count: int
 
@@ -29,7 +28,7 @@ class StationTally:
 @strawberry.type(description="Stations planned for a year against the target kept as data.")
 class StationTargetProgress:
     year: int
-    kind: StationKindEnum  # type: ignore[valid-type]
+    kind: StationKind  # type: ignore[valid-type]
     target: int
     planned: int
     operating: int
@@ -56,15 +55,14 @@ class MethodSplit:
     target_enforcement_share: float = 0.1
 
 
-@strawberry.type
+@strawberry.type(description="Deputies' ratings of replies given in the period, by rating.")
 class RatingCount:
-    rating: RatingEnum  # type: ignore[valid-type]
-
-    @strawberry.field
-    def rating_label(self) -> str | None:
-        return label_zh(self.rating)
-
+    rating: Rating  # type: ignore[valid-type]
     count: int
+
+    @strawberry.field(description="Chinese label of the rating, e.g. 满意.")
+    def rating_label(self) -> str | None:
+        return label(self.rating)
 
 
 @strawberry.type(
@@ -110,7 +108,7 @@ async def build(
             for s in sorted(card.stations, key=lambda s: (s.kind, s.status))
         ],
         station_targets=[
-            StationTargetProgress(**{**t.__dict__, "kind": StationKind(t.kind)}) for t in card.targets
+            StationTargetProgress(**(t.__dict__ | {"kind": StationKind(t.kind)})) for t in card.targets
         ],
         tickets_received=card.received,
         tickets_resolved=card.resolved,

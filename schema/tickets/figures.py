@@ -7,6 +7,9 @@ from enum import Enum
 
 import strawberry
 
+from schema.geo.loaders import JurisdictionByIdLoader
+from schema.geo.types import Jurisdiction
+from server.authz.engine import engine
 from server.errors import FieldProblem, Forbidden, ValidationFailed
 from server.tickets import figures as ticket_figures
 
@@ -23,6 +26,7 @@ class FigureGrouping(Enum):
 @strawberry.type(description="Tickets received and resolved, and the 721 split against 70/20/10.")
 class TicketFigureGroup:
     label: str = strawberry.field(description="Town, community, station or area chief, in Chinese")
+    jurisdiction_id: strawberry.Private[int | None]
     received: int
     resolved: int
     service: int
@@ -37,6 +41,23 @@ class TicketFigureGroup:
     target_service_share: float = 0.7
     target_management_share: float = 0.2
     target_enforcement_share: float = 0.1
+
+    @strawberry.field(
+        description="The group's jurisdiction (id, code, name) when grouped by CITY, TOWN or "
+        "COMMUNITY; null for stations, area chiefs and tickets in no jurisdiction of that level."
+    )
+    async def jurisdiction(self, info: strawberry.Info) -> Jurisdiction | None:
+        if self.jurisdiction_id is None:
+            return None
+        return await info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[no-any-return]
+
+
+def _jurisdiction_id(group_by: FigureGrouping, key: int | None) -> int | None:
+    if group_by == FigureGrouping.CITY:
+        return next((jid for code, jid in engine.tree.id_by_code.items() if "/" not in code), None)
+    if group_by in (FigureGrouping.TOWN, FigureGrouping.COMMUNITY):
+        return key
+    return None
 
 
 @strawberry.type
@@ -68,6 +89,7 @@ class FiguresQuery:
         return [
             TicketFigureGroup(
                 label=r.label,
+                jurisdiction_id=_jurisdiction_id(group_by, r.key),
                 received=r.received,
                 resolved=r.resolved,
                 service=r.service,

@@ -8,15 +8,24 @@ module combines the two, for single objects (services) and as SQL conditions (li
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from tortoise.expressions import Q, Subquery
 
+from server import clock
 from server.authz.authorizer import Authorizer, any_of
 from server.enums import HandlingUnitRole, ProposalStatus
-from server.errors import Forbidden
+from server.errors import Conflict, DomainError, FieldProblem, Forbidden, NotFound, ValidationFailed
 from server.proposals import workflow
-from server.proposals.models import Proposal, ProposalCosigner, ProposalUnit
+from server.proposals.models import (
+    HandlingTask,
+    Proposal,
+    ProposalCosigner,
+    ProposalRating,
+    ProposalReply,
+    ProposalUnit,
+)
 
 
 @dataclass(frozen=True)
@@ -107,16 +116,51 @@ def correspondence_q(authz: Authorizer, path: str = "proposal") -> Q | None:
 # ---- acting -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Facts:
+    """What the data says about a proposal beyond its status and relations, for the actions that no
+    input could make succeed without it. Read per proposal by the services (facts_for) and in
+    batches by the GraphQL layer, then judged by the same `check`."""
+
+    raters_of_latest_reply: frozenset[int] = frozenset()  # deputies who rated the latest reply
+    has_reply: bool = False
+    has_tasks: bool = False
+    has_co_handling_units: bool = False
+
+
+# Which actions depend on which facts: only these are read for an action.
+NEEDS_REPLY = frozenset({"rate", "close"})
+NEEDS_TASKS = frozenset({"update_task"})
+NEEDS_UNITS = frozenset({"record_opinion"})
+
+
+async def facts_for(proposal: Proposal, actions: frozenset[str] | set[str]) -> Facts:
+    """The facts `actions` depend on, read from the database (one proposal)."""
+    raters: frozenset[int] = frozenset()
+    has_reply = has_tasks = has_units = False
+    if actions & NEEDS_REPLY:
+        latest = await ProposalReply.filter(proposal_id=proposal.id).order_by("-id").first()
+        if latest is not None:
+            has_reply = True
+            ids = await ProposalRating.filter(reply_id=latest.id).values_list("deputy_id", flat=True)
+            raters = frozenset(int(i) for i in ids)  # type: ignore[call-overload]
+    if actions & NEEDS_TASKS:
+        has_tasks = await HandlingTask.exists(proposal_id=proposal.id)
+    if actions & NEEDS_UNITS:
+        has_units = await ProposalUnit.exists(proposal_id=proposal.id, role=HandlingUnitRole.CO_HANDLING)
+    return Facts(raters, has_reply, has_tasks, has_units)
+
+
 def may(authz: Authorizer, proposal: Proposal, action: str, rel: Relation) -> bool:
-    """May the caller take `action` on this proposal (whatever its state)?"""
+    """May the caller take `action` on this proposal (whatever its state)? The policy line in the
+    proposal's jurisdiction, and for own_proposal lines the authorship (or, for rating, a
+    co-signature); for lead-unit actions, being staff of the lead unit."""
     if action in workflow.AUTOMATIC:
         return False
     obj, act = workflow.permission(action)
-    jid = proposal.jurisdiction_id
-    allowed = authz.can(obj, act, jid)
-    if not allowed and obj == "proposal":
-        own = rel.author or (action in workflow.COSIGNER_ACTIONS and rel.cosigner)
-        allowed = own and authz.can("own_proposal", act, jid)
+    allowed = authz.can(obj, act, proposal.jurisdiction_id)
+    if allowed and obj == workflow.OWN:
+        allowed = rel.author or (action in workflow.COSIGNER_ACTIONS and rel.cosigner)
     if allowed and action in workflow.LEAD_UNIT_ACTIONS:
         allowed = rel.lead_unit_staff
     return allowed
@@ -128,10 +172,74 @@ def require(authz: Authorizer, proposal: Proposal, action: str, rel: Relation) -
     obj, act = workflow.permission(action)
     if action in workflow.LEAD_UNIT_ACTIONS and authz.can(obj, act, proposal.jurisdiction_id):
         raise Forbidden(f"Only staff of the lead unit (牵头单位) of proposal {proposal.number} may {act} it.")
+    if action in workflow.COSIGNER_ACTIONS and authz.can(obj, act, proposal.jurisdiction_id):
+        raise Forbidden(f"Only the author and co-signers of proposal {proposal.number} may {act} it.")
     raise Forbidden(f"You may not {action.replace('_', ' ')} proposal {proposal.number}.")
 
 
-def permitted_actions(authz: Authorizer, proposal: Proposal, rel: Relation) -> list[str]:
-    """What the caller may do to the proposal now: the table's actions for its state that the
-    policy (and the caller's relation to the proposal) allows."""
-    return [a for a in workflow.allowed_actions(proposal.status) if may(authz, proposal, a, rel)]
+def _precondition(
+    authz: Authorizer, proposal: Proposal, action: str, facts: Facts, today: date
+) -> DomainError | None:
+    """Why no input could make `action` succeed now, though the table lists it: the data it
+    depends on. None when some valid input would."""
+    if action == "submit" and not proposal.summary.strip() and not proposal.body.strip():
+        return _problem("summary", "a proposal needs a summary or a body before it is submitted", "REQUIRED")
+    if action == "set_deadline" and proposal.reply_due is not None and proposal.reply_due <= today:
+        # Only brought forward, and never into the past: nothing lies between today and the due date.
+        return _problem(
+            "due",
+            f"the reply is due {proposal.reply_due.isoformat()}: it cannot come any sooner",
+            "NO_EARLIER_DATE",
+        )
+    if action == "record_opinion" and not facts.has_co_handling_units:
+        return _problem("unitId", "the proposal has no co-handling unit", "NOT_A_UNIT")
+    if action == "update_task" and not facts.has_tasks:
+        return NotFound("HandlingTask", f"of proposal {proposal.number}")
+    if action in NEEDS_REPLY and not facts.has_reply:
+        return NotFound("ProposalReply", f"of proposal {proposal.number}")
+    if action == "rate":
+        viewer = authz.require_viewer()
+        if viewer.deputy_id in facts.raters_of_latest_reply:
+            return _problem("rating", "you have rated this reply already", "ALREADY_RATED")
+    if action == "close" and proposal.author_id not in facts.raters_of_latest_reply:
+        # Closing follows the author's rating: silence is not yet an answer.
+        return _problem("id", "the author has not rated the latest reply yet", "NOT_RATED")
+    return None
+
+
+def _problem(field: str, message: str, code: str) -> ValidationFailed:
+    return ValidationFailed(problems=[FieldProblem(field, message, code)])
+
+
+def check(
+    authz: Authorizer,
+    proposal: Proposal,
+    action: str,
+    rel: Relation,
+    facts: Facts,
+    *,
+    version: int | None = None,
+) -> None:
+    """Every check an action makes before its input is looked at, in the order its errors come:
+    the policy and relation (FORBIDDEN), the version when one is given (CONFLICT), the workflow
+    table (FORBIDDEN_TRANSITION), then the data it depends on. The services call it before
+    every change and `permitted_actions` offers what passes it, so the two cannot disagree."""
+    require(authz, proposal, action, rel)
+    if version is not None and proposal.version != version:
+        raise Conflict("Proposal", proposal.id, proposal.version)
+    workflow.target(proposal.status, action)
+    error = _precondition(authz, proposal, action, facts, clock.today())
+    if error is not None:
+        raise error
+
+
+def permitted_actions(authz: Authorizer, proposal: Proposal, rel: Relation, facts: Facts) -> list[str]:
+    """What the caller may do to the proposal now: the actions that pass `check`, in table order."""
+    permitted = []
+    for action in workflow.allowed_actions(proposal.status):
+        try:
+            check(authz, proposal, action, rel, facts)
+        except DomainError:
+            continue
+        permitted.append(action)
+    return permitted

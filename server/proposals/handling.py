@@ -19,7 +19,7 @@ from server.audit.service import record, snapshot
 from server.caller import Caller
 from server.clock import local
 from server.enums import Rating, ReplyResult, TaskStatus
-from server.errors import Conflict, Forbidden, NotFound
+from server.errors import Conflict, NotFound
 from server.proposals import access, workflow
 from server.proposals.models import (
     ContactLog,
@@ -204,7 +204,7 @@ async def update_task(
     access.require(caller.authz, proposal, "update_task", rel)
     if task.version != version:
         raise Conflict("HandlingTask", task_id, task.version)
-    workflow.target(proposal.status, "update_task")
+    access.check(caller.authz, proposal, "update_task", rel, access.Facts(has_tasks=True))
     # Fields sent unchanged are no change (a form sends them all): an overdue task's unchanged
     # due date is not "a date in the past".
     values = {k: v for k, v in changes.given().items() if getattr(task, k) != v}
@@ -356,18 +356,15 @@ async def rate(
     """The author and each co-signer rate the latest reply once (满意 / 基本满意 / 不满意).
     A dissatisfied rating, which must say why, sends the proposal back to HANDLING in the same
     transaction: the re-handling is counted and answered again within a month."""
+    # begin refuses anyone but the author and co-signers, and a second rating of the same reply.
     step = await begin(proposal_id, version, "rate", caller)
     deputy_id = require_deputy(caller)
-    if not (step.relation.author or step.relation.cosigner):
-        raise Forbidden("Only the proposal's author and co-signers rate its reply.")
     problems = Problems()
     comment_problem(problems, comment, required=rating == Rating.DISSATISFIED)
+    raise_if(problems)
     latest = await ProposalReply.filter(proposal_id=proposal_id).order_by("-id").first()
     if latest is None:
         raise NotFound("ProposalReply", f"of proposal {proposal_id}")
-    if await ProposalRating.exists(reply_id=latest.id, deputy_id=deputy_id):
-        problems.add("rating", "you have rated this reply already", "ALREADY_RATED")
-    raise_if(problems)
     events = [step.event("rate", data={"rating": rating.value})]
     changes: dict[str, Any] = {}
     if rating == Rating.DISSATISFIED:

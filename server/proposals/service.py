@@ -1,10 +1,12 @@
 """Proposals (代表建议): listing, drafting, and the workflow from submission to closing.
 
-Every change follows the same steps: the proposal must be visible to the caller (else NOT_FOUND),
-the caller must hold the action's policy line and relation (access.require), the version must be
+Every change follows the same steps: the proposal must be visible to the caller (else NOT_FOUND);
+then access.check: the caller must hold the action's policy line and relation, the version must be
 the one the caller last read (else CONFLICT), the transition table must list the action for the
-current state, and the input must be valid. Only then one transaction writes the change (guarded
-by the version again, for races), its history event(s) and its audit entry. Handling by the lead
+current state, and the data must make it possible (a reply the caller has not rated yet…); then
+the input must be valid. Only then one transaction writes the change (guarded by the version
+again, for races), its history event(s) and its audit entry. Proposal.availableActions offers
+exactly what passes access.check. Handling by the lead
 unit (plan, tasks, contacts, reply) and the deputies' ratings are in handling.py.
 """
 
@@ -34,13 +36,11 @@ from server.proposals.models import (
     Proposal,
     ProposalCosigner,
     ProposalEvent,
-    ProposalRating,
-    ProposalReply,
     ProposalUnit,
 )
 from server.staff.models import Department
 from server.validation import Problems
-from server.workflow_step import load_visible, require_version, write_step
+from server.workflow_step import load_visible, write_step
 
 TITLE_MAX = 300
 TEXT_MAX = 20_000
@@ -73,6 +73,17 @@ def list_proposals(
         query = query.filter(submitted_at__gte=submitted_from)
     if submitted_to is not None:
         query = query.filter(submitted_at__lt=submitted_to)
+    return query
+
+
+def list_deputies(*, search: str | None = None, within_id: int | None = None) -> QuerySet[Deputy]:
+    """Deputies, e.g. to choose co-signers from: reference data, the same for everyone who reads
+    reference data."""
+    query = Deputy.all()
+    if search:
+        query = query.filter(Q(name__icontains=search) | Q(delegation__icontains=search))
+    if within_id is not None:
+        query = query.filter(within("jurisdiction", within_id))
     return query
 
 
@@ -112,11 +123,13 @@ class Step:
 
 
 async def begin(proposal_id: int, version: int, action: str, caller: Caller) -> Step:
-    """Visible, allowed, current, and listed in the table — or the matching typed error."""
+    """Visible, then access.check: allowed, current, listed in the table, and possible given the
+    data — or the matching typed error. Proposal.availableActions offers what passes the same
+    check."""
     proposal = await visible_proposal(proposal_id, caller.authz)
     rel = await access.relation(caller.authz, proposal)
-    access.require(caller.authz, proposal, action, rel)
-    require_version(proposal, version)
+    facts = await access.facts_for(proposal, {action})
+    access.check(caller.authz, proposal, action, rel, facts, version=version)
     return Step(proposal, rel, workflow.target(proposal.status, action), version)
 
 
@@ -330,9 +343,6 @@ async def submit_proposal(proposal_id: int, version: int, comment: str, caller: 
     step = await begin(proposal_id, version, "submit", caller)
     problems = Problems()
     comment_problem(problems, comment)
-    proposal = step.proposal
-    if not proposal.summary.strip() and not proposal.body.strip():
-        problems.add("summary", "a proposal needs a summary or a body before it is submitted", "REQUIRED")
     raise_if(problems)
     async with in_transaction() as conn:
         return await commit(
@@ -570,16 +580,11 @@ async def flag_supervision(
 
 
 async def close_proposal(proposal_id: int, version: int, comment: str, caller: Caller) -> Proposal:
-    """Closing (办结) follows the author's rating of the latest reply: a deputy's dissatisfaction
-    would have sent it back already, silence is not yet an answer."""
+    """Closing (办结) follows the author's rating of the latest reply (access.check): a deputy's
+    dissatisfaction would have sent it back already, silence is not yet an answer."""
     step = await begin(proposal_id, version, "close", caller)
     problems = Problems()
     comment_problem(problems, comment)
-    latest = await ProposalReply.filter(proposal_id=proposal_id).order_by("-id").first()
-    if latest is None or not await ProposalRating.exists(
-        reply_id=latest.id, deputy_id=step.proposal.author_id
-    ):
-        problems.add("id", "the author has not rated the latest reply yet", "NOT_RATED")
     raise_if(problems)
     async with in_transaction() as conn:
         return await commit(

@@ -59,10 +59,16 @@ TRANSITIONS: tuple[tuple[ProposalStatus, str, ProposalStatus], ...] = (
 # Not taken by anyone directly: a DISSATISFIED rating takes it, in the rating's transaction.
 AUTOMATIC = frozenset({"rehandle"})
 
-# The Casbin (object, action) each workflow action needs in the proposal's jurisdiction. Actions
-# not listed need ("proposal", action). A deputy holds the own_proposal lines instead, which count
-# on its own proposals only (and, for rating, on those it co-signed).
+# The Casbin (object, action) each workflow action needs in the proposal's jurisdiction, exactly as
+# policies/policy.csv names it. Actions not listed need ("proposal", action). The deputy's own
+# actions need an own_proposal line, which counts on proposals the caller authored only (and, for
+# rating, on those it co-signed).
+OWN = "own_proposal"
 PERMISSIONS: dict[str, tuple[str, str]] = {
+    "update": (OWN, "update"),
+    "submit": (OWN, "submit"),
+    "withdraw": (OWN, "withdraw"),
+    "rate": (OWN, "rate"),
     "record_opinion": ("proposal", "plan"),
     "create_task": ("handling_task", "create"),
     "update_task": ("handling_task", "update"),

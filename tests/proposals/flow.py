@@ -51,6 +51,27 @@ INPUTS = {
 }
 
 
+# workflow action → mutation
+MUTATIONS = {
+    "update": "updateProposal",
+    "submit": "submitProposal",
+    "withdraw": "withdrawProposal",
+    "register": "registerProposal",
+    "assign": "assignProposal",
+    "set_deadline": "setProposalDeadline",
+    "extend_deadline": "extendProposalDeadline",
+    "flag_supervision": "flagKeySupervision",
+    "plan": "submitHandlingPlan",
+    "record_opinion": "recordUnitOpinion",
+    "create_task": "createHandlingTask",
+    "update_task": "updateHandlingTask",
+    "contact": "recordProposalContact",
+    "reply": "replyToProposal",
+    "rate": "rateProposalReply",
+    "close": "closeProposal",
+}
+
+
 def mutation(name: str) -> str:
     if name in ("createHandlingTask", "updateHandlingTask"):
         payload = "... on HandlingTaskPayload { task { ...T } proposal { id version progress } }"
