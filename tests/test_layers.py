@@ -63,7 +63,6 @@ STILL_TO_MOVE = {
     "schema/stations/loaders.py imports the models module server.stations.models",
     "schema/stations/loaders.py imports tortoise.expressions",
     "schema/stations/types.py imports the models module server.stations.models",
-    "schema/stations/types.py imports tortoise.expressions",
     "schema/tickets/loaders.py imports the models module server.tickets.models",
     "schema/tickets/loaders.py imports tortoise.expressions",
     "schema/tickets/types.py imports the models module server.tickets.models",

@@ -48,9 +48,6 @@ def me_view(authz: Authorizer, display_name: str) -> Me:
         kind="API_KEY" if viewer.is_api_key else "USER",
         roles=[grant_view(viewer.subject, role, code) for role, code in grants],
         permissions=permissions,
-        staff_id=viewer.staff_id,
-        deputy_id=viewer.deputy_id,
-        department_id=viewer.department_id,
     )
 
 

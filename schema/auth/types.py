@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from schema.geo.types import Jurisdiction
+from server.auth import admin
 
 if TYPE_CHECKING:
     from schema.proposals.types import Deputy
@@ -51,34 +52,28 @@ class Me:
     kind: str = strawberry.field(description="USER or API_KEY")
     roles: list[RoleGrant]
     permissions: list[Permission]
-    staff_id: strawberry.Private[int | None] = None
-    deputy_id: strawberry.Private[int | None] = None
-    department_id: strawberry.Private[int | None] = None
-
     # The caller's own records: readable by the caller whatever its scopes for others' records.
 
     @strawberry.field(description="The staff member this account belongs to; null when none.")
-    async def staff(self) -> Annotated[Staff, strawberry.lazy("schema.staff.types")] | None:
-        from server.staff.models import Staff as StaffModel
-
-        return None if self.staff_id is None else await StaffModel.get_or_none(id=self.staff_id)  # type: ignore[return-value]
+    async def staff(
+        self, info: strawberry.Info
+    ) -> Annotated[Staff, strawberry.lazy("schema.staff.types")] | None:
+        return await admin.own_staff(info.context.caller)  # type: ignore[return-value]
 
     @strawberry.field(description="The deputy (人大代表) this account belongs to; null when none.")
-    async def deputy(self) -> Annotated[Deputy, strawberry.lazy("schema.proposals.types")] | None:
-        from server.proposals.models import Deputy as DeputyModel
-
-        return None if self.deputy_id is None else await DeputyModel.get_or_none(id=self.deputy_id)  # type: ignore[return-value]
+    async def deputy(
+        self, info: strawberry.Info
+    ) -> Annotated[Deputy, strawberry.lazy("schema.proposals.types")] | None:
+        return await admin.own_deputy(info.context.caller)  # type: ignore[return-value]
 
     @strawberry.field(
         description="The unit (department) the account or key acts for, e.g. the lead unit whose "
         "proposals it handles; null when none."
     )
-    async def department(self) -> Annotated[Department, strawberry.lazy("schema.staff.types")] | None:
-        from server.staff.models import Department as DepartmentModel
-
-        if self.department_id is None:
-            return None
-        return await DepartmentModel.get_or_none(id=self.department_id)  # type: ignore[return-value]
+    async def department(
+        self, info: strawberry.Info
+    ) -> Annotated[Department, strawberry.lazy("schema.staff.types")] | None:
+        return await admin.own_department(info.context.caller)  # type: ignore[return-value]
 
 
 @strawberry.type

@@ -127,18 +127,8 @@ class RatersOfLatestReplyByProposalLoader(DataLoader[int, "frozenset[int] | None
         super().__init__(load_fn=self._load)
 
     async def _load(self, keys: Sequence[int]) -> list[Any]:
-        latest: dict[int, int] = {}
-        for reply_id, proposal_id in await ProposalReply.filter(proposal_id__in=list(set(keys))).values_list(
-            "id", "proposal_id"
-        ):
-            latest[proposal_id] = max(reply_id, latest.get(proposal_id, 0))
-        raters: dict[int, set[int]] = {reply_id: set() for reply_id in latest.values()}
-        if raters:
-            for reply_id, deputy_id in await ProposalRating.filter(reply_id__in=list(raters)).values_list(
-                "reply_id", "deputy_id"
-            ):
-                raters[reply_id].add(deputy_id)
-        return [frozenset(raters[latest[key]]) if key in latest else None for key in keys]
+        raters = await access.raters_of_latest_replies(keys)
+        return [raters.get(key) for key in keys]
 
 
 class ContactsByProposalLoader(ManyByLoader):

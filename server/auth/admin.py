@@ -22,7 +22,8 @@ from server.authz.vocabulary import API_KEY_SCOPES
 from server.caller import Caller
 from server.errors import NotFound, ValidationFailed
 from server.geo.models import Jurisdiction
-from server.staff.models import Department
+from server.proposals.models import Deputy
+from server.staff.models import Department, Staff
 from server.validation import Problems
 
 
@@ -226,3 +227,28 @@ async def revoke_api_key(caller: Caller, prefix: str) -> ApiKey:
         request_id=caller.request_id,
     )
     return key
+
+
+async def own_staff(caller: Caller) -> Staff | None:
+    """The staff member the caller's account belongs to: readable by the caller whatever its scopes
+    for other people's records."""
+    viewer = caller.viewer
+    if viewer is None or viewer.staff_id is None:
+        return None
+    return await Staff.get_or_none(id=viewer.staff_id)
+
+
+async def own_deputy(caller: Caller) -> Deputy | None:
+    """The deputy the caller's account belongs to."""
+    viewer = caller.viewer
+    if viewer is None or viewer.deputy_id is None:
+        return None
+    return await Deputy.get_or_none(id=viewer.deputy_id)
+
+
+async def own_department(caller: Caller) -> Department | None:
+    """The unit the caller's account or key acts for."""
+    viewer = caller.viewer
+    if viewer is None or viewer.department_id is None:
+        return None
+    return await Department.get_or_none(id=viewer.department_id)

@@ -7,6 +7,7 @@ module combines the two, for single objects (services) and as SQL conditions (li
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -149,6 +150,24 @@ async def facts_for(proposal: Proposal, actions: frozenset[str] | set[str]) -> F
     if actions & NEEDS_UNITS:
         has_units = await ProposalUnit.exists(proposal_id=proposal.id, role=HandlingUnitRole.CO_HANDLING)
     return Facts(raters, has_reply, has_tasks, has_units)
+
+
+async def raters_of_latest_replies(proposal_ids: Sequence[int]) -> dict[int, frozenset[int]]:
+    """For each proposal that has a reply: the deputies who rated its latest one (what rating and
+    closing depend on). Two statements for any number of proposals; proposals without a reply are
+    absent from the answer."""
+    latest: dict[int, int] = {}
+    replies = await ProposalReply.filter(proposal_id__in=list(set(proposal_ids))).values_list(
+        "id", "proposal_id"
+    )
+    for reply_id, proposal_id in replies:
+        latest[proposal_id] = max(reply_id, latest.get(proposal_id, 0))
+    raters: dict[int, set[int]] = {reply_id: set() for reply_id in latest.values()}
+    if raters:
+        ratings = await ProposalRating.filter(reply_id__in=list(raters)).values_list("reply_id", "deputy_id")
+        for reply_id, deputy_id in ratings:
+            raters[reply_id].add(deputy_id)
+    return {proposal_id: frozenset(raters[reply_id]) for proposal_id, reply_id in latest.items()}
 
 
 def may(authz: Authorizer, proposal: Proposal, action: str, rel: Relation) -> bool:
