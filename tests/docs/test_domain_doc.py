@@ -53,10 +53,11 @@ def proposal_rows() -> list[tuple[str, str, str, str]]:
         else:
             obj, act = proposal_workflow.permission(action)
             lead = " (staff of the lead unit)" if action in proposal_workflow.LEAD_UNIT_ACTIONS else ""
-            who = [role + lead for role in roles.get((obj, act), [])]
-            if obj == "proposal":
+            if obj == proposal_workflow.OWN:
                 whose = "author or co-signer" if action in proposal_workflow.COSIGNER_ACTIONS else "author"
-                who += [f"{role} (its {whose})" for role in roles.get(("own_proposal", act), [])]
+                who = [f"{role} (its {whose})" for role in roles.get((obj, act), [])]
+            else:
+                who = [role + lead for role in roles.get((obj, act), [])]
         rows.append((from_status.value, action, ", ".join(who) or "nobody", to_status.value))
     return rows
 
