@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
-from tortoise import timezone
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
+from server import clock
 from server.errors import Conflict
 
 M = TypeVar("M", bound=Model)
@@ -33,7 +33,7 @@ async def update_at_version(
     updated = (
         await rows()
         .filter(version=version)
-        .update(**values, version=version + 1, updated_at=now or timezone.now())
+        .update(**values, version=version + 1, updated_at=now or clock.now())
     )
     if updated == 0:
         current = await rows().values_list("version", flat=True)

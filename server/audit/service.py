@@ -15,12 +15,16 @@ from server.audit.models import AuditEntry
 
 
 def snapshot(obj: Model | None) -> dict[str, Any] | None:
-    """A JSON-safe copy of a row's own columns."""
+    """A JSON-safe copy of a row's own columns, without those its model keeps out of the audit
+    trail (`audit_hidden`, e.g. an account's password hash)."""
     if obj is None:
         return None
+    hidden: frozenset[str] = getattr(type(obj), "audit_hidden", frozenset())
     out: dict[str, Any] = {}
     for name in obj._meta.db_fields:
         field_name = obj._meta.fields_db_projection_reverse.get(name, name)
+        if field_name in hidden:
+            continue
         value = getattr(obj, field_name, None)
         if isinstance(value, enum.Enum):
             value = value.value

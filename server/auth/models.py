@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from tortoise import fields
 from tortoise.models import Model
 
 
 class User(Model):
     """A login account, linked to the staff member or deputy it belongs to."""
+
+    # Never copied into the audit trail.
+    audit_hidden: ClassVar[frozenset[str]] = frozenset({"password_hash"})
 
     id = fields.IntField(primary_key=True)
     username = fields.CharField(max_length=64, unique=True)
@@ -24,7 +29,10 @@ class User(Model):
     )
     department_id: int | None
     active = fields.BooleanField(default=True)
+    version = fields.IntField(default=1, db_default=1)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Null on accounts created before accounts were versioned, until their first change.
+    updated_at = fields.DatetimeField(auto_now=True, null=True)
 
     class Meta:
         table = "app_user"

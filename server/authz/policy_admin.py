@@ -24,6 +24,7 @@ from server.authz.vocabulary import ACTIONS, OBJECTS, ROLES
 from server.caller import Caller
 from server.errors import FieldProblem, NotFound, ValidationFailed
 from server.geo.models import Jurisdiction
+from server.workflow_step import write_step
 
 
 def _invalid(field: str, message: str, code: str = "INVALID") -> ValidationFailed:
@@ -164,27 +165,20 @@ async def remove_policy_line(role: str, obj: str, act: str, *, caller: Caller) -
 async def set_user_active(username: str, active: bool, *, caller: Caller) -> User:
     """Activate or deactivate an account; deactivating ends its sessions and is refused when no
     active administrator would remain."""
-    user = await User.get_or_none(username=username)
-    if user is None:
-        raise NotFound("User", username)
-    async with in_transaction():
+    async with in_transaction() as conn:
         await lock_policy()  # first: deactivations and revocations are checked one after another
-        await User.filter(id=user.id).update(active=active)
+        # Read under the lock, so the version written against is the one in force.
+        user = await User.get_or_none(username=username)
+        if user is None:
+            raise NotFound("User", username)
+        fresh = await write_step(
+            conn, user, user.version, caller, operation="setUserActive", changes={"active": active}
+        )
         if not active:
             if not await _admins_remain():
                 raise _invalid("active", "refused: no admin would remain", "LAST_ADMIN")
             await AuthSession.filter(user_id=user.id, revoked_at=None).update(revoked_at=timezone.now())
-        await AuditEntry.create(
-            actor=caller.actor,
-            operation="setUserActive",
-            object_type="User",
-            object_id=str(user.id),
-            before={"active": user.active},
-            after={"active": active},
-            request_id=caller.request_id,
-        )
-    user.active = active
-    return user
+    return fresh
 
 
 async def replace_policy_lines(lines: list[list[str]], *, caller: Caller) -> None:

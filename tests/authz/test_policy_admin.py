@@ -121,3 +121,22 @@ async def test_policy_changes_are_audited(gql: Any) -> None:
     assert await AuditEntry.filter(object_type="Policy").count() == before + 2
     assert [e.operation for e in entries] == ["removePolicyLine", "addPolicyLine"]
     assert entries[1].actor == "admin" and entries[1].after == {"line": ["deputy", "posting", "read"]}
+
+
+SET_ACTIVE = """mutation($u: String!, $a: Boolean!) { setUserActive(username: $u, active: $a) {
+  __typename ... on UserPayload { user { username active } } } }"""
+
+
+async def test_activation_is_a_versioned_step_audited_without_the_password_hash(gql: Any) -> None:
+    from server.audit.models import AuditEntry
+    from server.auth.models import User
+
+    version = (await User.get(username="liaison")).version
+    for active in (False, True):
+        answer = data(await gql(SET_ACTIVE, {"u": "liaison", "a": active}, as_user="admin"))["setUserActive"]
+        assert answer == {"__typename": "UserPayload", "user": {"username": "liaison", "active": active}}
+    assert (await User.get(username="liaison")).version == version + 2
+    entries = await AuditEntry.filter(operation="setUserActive").order_by("-id").limit(2)
+    assert [(e.before["active"], e.after["active"]) for e in entries] == [(False, True), (True, False)]
+    assert [e.after["version"] for e in entries] == [version + 2, version + 1]
+    assert all("password_hash" not in e.before and "password_hash" not in e.after for e in entries)
