@@ -102,7 +102,7 @@ class SuiteDatabase:
 
     PostgreSQL: the snapshot is a template database; a test wrote when PostgreSQL handed out a
     transaction id since the last look (any write needs one: every connection and process
-    counts, reads never take one); the database is dropped and created again from the template,
+    counts, plain reads never take one); the database is dropped and created again from the template,
     under the same name.
     """
 
