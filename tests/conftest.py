@@ -3,7 +3,26 @@
     LIANXIN_TEST_DB=sqlite   (default) a fresh SQLite file
     LIANXIN_TEST_DB=postgres a fresh database on LIANXIN_TEST_POSTGRES_URL's server
 
-`make test` runs both when LIANXIN_TEST_POSTGRES_URL is set.
+`make test` runs both when LIANXIN_TEST_POSTGRES_URL is set. Tests run in random order
+(pytest-randomly prints the seed; `-p randomly --randomly-seed=N` repeats an order,
+`-p no:randomly` turns it off).
+
+The fixtures' contract:
+
+- `database_url` (session): the URL of the suite's database, migrated, with the demo data.
+  **Every test starts from that state**: after a test that wrote to it (in this process, through
+  the app, a `lianxin` command or a server it started), the database is put back. Tests that only
+  read cost nothing. Tests may pass the URL to subprocesses (`tests.servers.serve`, the CLI).
+- Fixtures wider than a function (module, session) must not write to the database: whatever they
+  write is undone after the first test that writes. They may start servers on it; on PostgreSQL
+  such a server's connections are cut at each reset and it reconnects.
+- `suite_database` (session): the SuiteDatabase behind `database_url` (how many resets, the
+  demo accounts' tokens); tests rarely need it.
+- `app` (session): the ASGI app, in process, on that database. `client` (function): an httpx
+  client on it. `gql` (function): a GraphQLClient posting as a demo account (`bureau` by
+  default) with a token logged in when the database was built, so asking for one writes nothing.
+- `create_empty_database(label)` / `drop_database(url)`: a database of one's own (migration tests).
+- `count_sql()`: counts the statements sent to the database within a block.
 """
 
 from __future__ import annotations
@@ -12,6 +31,7 @@ import contextlib
 import logging
 import os
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -66,18 +86,181 @@ async def drop_database(url: str) -> None:
         await conn.close()
 
 
-@pytest.fixture(scope="session")
-async def database_url() -> AsyncIterator[str]:
-    """One migrated database with the demo data, shared by the session."""
-    from server.database import apply_migrations, open_database
-    from server.demo import load_demo
+DEMO_PASSWORD = "lianxin-demo"
+# Tokens of the demo accounts, by username: logged in when the database was built, so valid in
+# every test; a test's own logins are forgotten with its writes.
+_TOKENS: dict[str, str] = {}
 
-    url = await create_empty_database("suite")
-    await apply_migrations(url, quiet=True)
-    async with open_database(url):
-        await load_demo(progress=lambda _msg: None)
-        yield url
-    await drop_database(url)
+
+class SuiteDatabase:
+    """The session's database and the snapshot it is put back to after every test that wrote.
+
+    SQLite: the snapshot is an in-memory copy; a test wrote when `PRAGMA data_version` moved on a
+    connection that only watches (it moves on every commit by any other connection, other
+    processes' included); the file is put back with SQLite's online backup, so the connections
+    the app and any server hold stay valid.
+
+    PostgreSQL: the snapshot is a template database; a test wrote when PostgreSQL handed out a
+    transaction id since the last look (any write needs one: every connection and process
+    counts, plain reads never take one); the database is dropped and created again from the template,
+    under the same name.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.resets = 0
+        self.reset_seconds = 0.0
+        self.tokens: dict[str, str] = {}
+        self._policy_version = 0
+        self._watch: Any = None  # SQLite: the watching connection; PostgreSQL: an admin connection
+        self._snapshot: Any = None  # SQLite: in-memory copy; PostgreSQL: the template's name
+        self._seen: int = 0
+
+    @property
+    def _name(self) -> str:
+        return self.url.rsplit("/", 1)[1]
+
+    async def build(self) -> None:
+        """Migrate, load the demo, log every demo account in (so tests need not), snapshot."""
+        from server.auth.demo_accounts import DEMO_ACCOUNTS
+        from server.auth.service import login
+        from server.authz.engine import current_version
+        from server.database import apply_migrations, open_database
+        from server.demo import load_demo
+
+        await apply_migrations(self.url, quiet=True)
+        async with open_database(self.url):
+            await load_demo(progress=lambda _msg: None)
+            for username in DEMO_ACCOUNTS:
+                self.tokens[username] = (await login(username, DEMO_PASSWORD)).token
+            self._policy_version = await current_version()
+        if TEST_DB == "postgres":
+            import asyncpg
+
+            self._snapshot = f"{self._name}_template"
+            self._watch = await asyncpg.connect(_postgres_admin_url().replace("asyncpg://", "postgresql://"))
+            await self._watch.execute(f'CREATE DATABASE "{self._snapshot}" TEMPLATE "{self._name}"')
+            self._seen = await self._next_transaction_id()
+        else:
+            import sqlite3
+
+            self._watch = sqlite3.connect(self.url[len("sqlite://") :], isolation_level=None, timeout=30)
+            self._snapshot = sqlite3.connect(":memory:")
+            self._watch.backup(self._snapshot)
+            self._seen = self._data_version()
+
+    def _data_version(self) -> int:
+        return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+
+    async def _next_transaction_id(self) -> int:
+        # Takes an id itself: the next look expects exactly this one plus one.
+        return int(await self._watch.fetchval("SELECT pg_current_xact_id()::text::bigint"))
+
+    async def dirty(self) -> bool:
+        if TEST_DB == "postgres":
+            now = await self._next_transaction_id()
+            wrote, self._seen = now != self._seen + 1, now
+            return wrote
+        return self._data_version() != self._seen
+
+    async def reset(self) -> None:
+        started = time.perf_counter()
+        await self._reset()
+        self.reset_seconds += time.perf_counter() - started
+
+    async def _reset(self) -> None:
+        self.resets += 1
+        # Each reset moves the policy version on to a number no process has seen: a worker whose
+        # enforcer holds a version a test made (then undone by this reset) must not take a later
+        # test's change, at the same number, for the one it already has.
+        version = self._policy_version + 1000 * self.resets
+        if TEST_DB == "postgres":
+            from tortoise import connections
+
+            from server.tickets.events import broker
+
+            await broker.close()
+            await connections.get("default").close()  # reconnects at its next query
+            await self._watch.execute(f'DROP DATABASE "{self._name}" WITH (FORCE)')
+            # FILE_COPY: for a database this small, copying its files beats logging every block
+            await self._watch.execute(
+                f'CREATE DATABASE "{self._name}" TEMPLATE "{self._snapshot}" STRATEGY FILE_COPY'
+            )
+            await connections.get("default").execute_query(
+                "UPDATE policy_state SET version = $1 WHERE id = 1", [version]
+            )
+            self._seen = await self._next_transaction_id()
+        else:
+            self._snapshot.backup(self._watch)
+            self._watch.execute("UPDATE policy_state SET version = ? WHERE id = 1", (version,))
+            self._seen = self._data_version()  # the backup moves it on the watching connection too
+        _TOKENS.clear()
+        _TOKENS.update(self.tokens)
+        # The app in this process loads the new version now, as it had the old one loaded: the next
+        # test's first request costs what any request costs (tests count statements).
+        from server.authz.engine import engine
+
+        await engine.reload()
+
+    async def close(self) -> None:
+        if TEST_DB == "postgres":
+            await self._watch.execute(f'DROP DATABASE IF EXISTS "{self._snapshot}"')
+            await self._watch.close()
+        else:
+            self._watch.close()
+            self._snapshot.close()
+
+
+_SUITES: list[SuiteDatabase] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    # pytest-randomly prints its seed in the header, which -q hides: repeat it at the end.
+    seed = getattr(config.option, "randomly_seed", None)
+    if seed is not None and config.pluginmanager.has_plugin("randomly"):
+        terminalreporter.write_line(f"random order: -p randomly --randomly-seed={seed}")
+    for suite in _SUITES:
+        terminalreporter.write_line(
+            f"{TEST_DB} database put back {suite.resets} times in {suite.reset_seconds:.1f} s"
+        )
+
+
+@pytest.fixture(scope="session")
+async def suite_database() -> AsyncIterator[SuiteDatabase]:
+    """The session's database (see SuiteDatabase); tests ask for `database_url` instead."""
+    from server.database import open_database
+
+    suite = SuiteDatabase(await create_empty_database("suite"))
+    await suite.build()
+    _SUITES.append(suite)
+    _TOKENS.update(suite.tokens)
+    try:
+        async with open_database(suite.url):
+            yield suite
+    finally:
+        await suite.close()
+        await drop_database(suite.url)
+
+
+@pytest.fixture(scope="session")
+async def database_url(suite_database: SuiteDatabase) -> str:
+    """The URL of the migrated database with the demo data; every test gets it as the demo left it."""
+    return suite_database.url
+
+
+@pytest.fixture(autouse=True)
+async def _fresh_database(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """After a test that used the database and wrote to it, the database is put back."""
+    if "database_url" not in request.fixturenames:
+        yield
+        return
+    suite: SuiteDatabase = request.getfixturevalue("suite_database")
+    yield
+    if await suite.dirty():
+        await suite.reset()
+    else:
+        _TOKENS.clear()
+        _TOKENS.update(suite.tokens)
 
 
 @pytest.fixture(scope="session")
@@ -94,10 +277,6 @@ async def client(app: Any) -> AsyncIterator[Any]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
-
-
-DEMO_PASSWORD = "lianxin-demo"
-_TOKENS: dict[str, str] = {}
 
 
 class GraphQLClient:

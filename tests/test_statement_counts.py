@@ -43,15 +43,12 @@ PARAMS = Params(
 )
 SMALL, LARGE = 5, 50
 QUERY_FIELDS = set(schema.as_str().split("type Query {", 1)[1].split("\n}", 1)[0].split())
-_seeded: list[bool] = []
 
 
 async def seed_dispatched_queue(gql: Any, monkeypatch: Any) -> None:
     """Seven overdue DISPATCHED walk-in tickets at Xiagang, due before any of the demo's, so that
     the area chief's queue (due first) has a full small page of tickets that all have a station,
-    and more behind it. Once per test session."""
-    if _seeded:
-        return
+    and more behind it. Each test makes them (each starts from the demo data)."""
     clock = Clock(monkeypatch, at(2021, 12, 1, 9, 0))
     refs = await ids(gql)
     for minute in range(7):
@@ -68,7 +65,6 @@ async def seed_dispatched_queue(gql: Any, monkeypatch: Any) -> None:
         )
         assert dispatched["ticket"]["status"] == "DISPATCHED", dispatched
     monkeypatch.undo()
-    _seeded.append(True)
 
 
 async def statements(gql: Any, op: Operation, page: int | None = None) -> tuple[int, dict[str, Any]]:

@@ -130,39 +130,34 @@ def _dialect() -> str:
     return str(_connection().capabilities.dialect)
 
 
-_PROBES: dict[str, dict[str, Any]] = {}
-
-
 @pytest.fixture
-async def probe(gql: Any, database_url: str) -> dict[str, Any]:
-    """A ticket, and a proposal with a handling task, made through the API for these tests alone:
+async def probe(gql: Any) -> dict[str, Any]:
+    """A ticket, and a proposal with a handling task, made through the API for each test alone:
     the rows the tests append (and try to rewrite) hang off them, never off demo data that other
     tests read (Mr Wang's history, proposal 16-7-0001's)."""
-    if database_url not in _PROBES:
-        from tests.proposals import flow
-        from tests.tickets.workflow_helpers import ids, register
+    from tests.proposals import flow
+    from tests.tickets.workflow_helpers import ids, register
 
-        ticket = (await register(gql, await ids(gql)))["ticket"]
-        proposal = await flow.handling(gql)
-        task = await flow.ok(
-            gql,
-            "createHandlingTask",
-            {
-                "proposalId": proposal["id"],
-                "version": proposal["version"],
-                "title": "只读测试任务 (append-only probe)",
-                "responsibleUnitId": await flow.department(gql, "bureau"),
-                "dueOn": "2099-12-31",
-            },
-            "bureau",
-        )
-        _PROBES[database_url] = {
-            "ticket_id": flow.pk(ticket["id"]),
-            "ticket_number": ticket["number"],
-            "proposal_id": flow.pk(proposal["id"]),
-            "task_id": flow.pk(task["task"]["id"]),
-        }
-    return _PROBES[database_url]
+    ticket = (await register(gql, await ids(gql)))["ticket"]
+    proposal = await flow.handling(gql)
+    task = await flow.ok(
+        gql,
+        "createHandlingTask",
+        {
+            "proposalId": proposal["id"],
+            "version": proposal["version"],
+            "title": "只读测试任务 (append-only probe)",
+            "responsibleUnitId": await flow.department(gql, "bureau"),
+            "dueOn": "2099-12-31",
+        },
+        "bureau",
+    )
+    return {
+        "ticket_id": flow.pk(ticket["id"]),
+        "ticket_number": ticket["number"],
+        "proposal_id": flow.pk(proposal["id"]),
+        "task_id": flow.pk(task["task"]["id"]),
+    }
 
 
 async def _a_row(table: str, probe: dict[str, Any]) -> int:

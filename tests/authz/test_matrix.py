@@ -103,7 +103,7 @@ REGION = {
     "16-7-0001": CITY,  # the deputy's 连心桥 proposal (SUBMITTED)
     "16-6-0015": CITY,  # deputy2's proposal of the previous session (CLOSED)
     "16-7-0002": CITY,  # deputy2's DRAFT
-    "new-xiagang": XIAGANG,  # stations this module creates, for the writes
+    "new-xiagang": XIAGANG,  # stations each write test creates for itself
     "new-shatou": SHATOU,
     "new-humen": "dongguan/humen",
 }
@@ -298,7 +298,8 @@ async def fetch_listing(gql: Any, account: str, obj: str) -> Listing:
 class World:
     """The demo objects the matrix is tried on (global IDs), found as bureau."""
 
-    ids: dict[tuple[str, str], str]  # (object, place) → global ID; object "new" for own stations
+    ids: dict[tuple[str, str], str]  # (object, place) → global ID
+    new_in: dict[str, str]  # place of an own station ("new-xiagang") → its community's global ID
 
 
 class Matrix:
@@ -311,6 +312,18 @@ class Matrix:
         if self.world is None:
             self.world = await discover(gql)
         return self.world
+
+    def begin(self) -> None:
+        """Each test starts from the demo data (conftest): views of what an earlier test wrote go."""
+        self.generation = 0
+        self._views = {key: view for key, view in self._views.items() if key[0] == 0}
+
+    async def own_station(self, gql: Any, place: str) -> str:
+        """A station of this test's own, for the writes, in the same community as a demo one."""
+        world = await self.setup(gql)
+        gid = await create_station(gql, world.new_in[place])
+        self.changed()
+        return gid
 
     def changed(self) -> None:
         """A write added rows: views fetched before are stale."""
@@ -398,9 +411,8 @@ async def discover(gql: Any) -> World:
         ids[("station", place)] = chosen[ticket_place]["station"]["id"]
     ids[("station", "houjie")] = chosen["market"]["station"]["id"]  # holds a transferred ticket
 
-    # Our own stations, for the writes, in the same communities.
-    for place, ticket_place in (("new-xiagang", "xiagang"), ("new-shatou", "shatou"), ("new-humen", "humen")):
-        ids[("new", place)] = await create_station(gql, chosen[ticket_place]["jurisdiction"]["id"])
+    # Where the writes' own stations go (each write test makes its own): the same communities.
+    new_in = {place: chosen[STAFF_FOR_NEW[place]]["jurisdiction"]["id"] for place in NEW_PLACES}
 
     stations = await fetch_listing(gql, "bureau", "station")
     assert stations.rows is not None
@@ -419,7 +431,7 @@ async def discover(gql: Any) -> World:
     assert proposals.rows is not None
     for number in PROPOSAL_PLACES:
         ids[("proposal", number)] = _first(proposals.rows, lambda r, n=number: r["number"] == n, number)["id"]
-    return World(ids)
+    return World(ids, new_in)
 
 
 CREATE_STATION = """mutation($i: CreateStationInput!) { createStation(input: $i) {
@@ -649,8 +661,7 @@ def _refused(case: Case, payload: dict[str, Any], visible: bool) -> None:
 
 async def run_update(case: Case, gql: Any, m: Matrix) -> None:
     """updateStation (station:update), with a harmless change: openingHours to its own value."""
-    world = await m.setup(gql)
-    gid = world.ids[("new", case.place)]
+    gid = await m.own_station(gql, case.place)
     station = Attrs(REGION[case.place])
     before = (await gql(READ_STATION, {"id": gid}))["data"]["node"]
     result = await gql(
@@ -678,7 +689,7 @@ async def run_create(case: Case, gql: Any, m: Matrix) -> None:
     """createPosting (posting:create) of a staff member of the same place to our own station."""
     world = await m.setup(gql)
     truth = await m.truth(gql)
-    gid = world.ids[("new", case.place)]
+    gid = await m.own_station(gql, case.place)
     staff_id = world.ids[("staff", STAFF_FOR_NEW[case.place])]
     station = Attrs(REGION[case.place])
     staff = attrs("staff", truth_rows(truth, "staff")[staff_id])
@@ -728,6 +739,7 @@ RUNNERS = {
 
 @pytest.mark.parametrize("case", CASES)
 async def test_access_matrix(case: Case, gql: Any, matrix: Matrix) -> None:
+    matrix.begin()
     await RUNNERS[case.action](case, gql, matrix)
 
 
