@@ -75,14 +75,7 @@ async def write_step(
     fresh = await update_at_version(type(obj), obj.pk, version, changes, using=conn, now=now)
     if history is not None:
         await history(conn, fresh)
-    await record(
-        actor=caller.actor,
-        operation=operation,
-        obj=fresh,
-        before=before,
-        request_id=caller.request_id,
-        using=conn,
-    )
+    await record(caller, operation, fresh, before=before, using=conn)
     return fresh
 
 

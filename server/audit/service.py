@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
 from server.audit.models import AuditEntry
+
+if TYPE_CHECKING:
+    from server.caller import Caller
 
 
 def snapshot(obj: Model | None) -> dict[str, Any] | None:
@@ -37,21 +40,22 @@ def snapshot(obj: Model | None) -> dict[str, Any] | None:
 
 
 async def record(
-    *,
-    actor: str,
+    caller: Caller,
     operation: str,
     obj: Model,
-    before: dict[str, Any] | None,
-    request_id: str = "",
+    *,
+    before: dict[str, Any] | None = None,
     using: BaseDBAsyncClient | None = None,
 ) -> None:
+    """The audit entry of one change by `caller`: the row after it (and before it, when it existed
+    already), under the caller's name and request id."""
     await AuditEntry.create(
-        actor=actor,
+        actor=caller.actor,
         operation=operation,
         object_type=type(obj).__name__,
         object_id=str(obj.pk),
         before=before,
         after=snapshot(obj),
-        request_id=request_id,
+        request_id=caller.request_id,
         using_db=using,
     )

@@ -163,14 +163,7 @@ async def create_task(
             task_id=task.id,
             task_to=task.status.value,
         )
-        await record(
-            actor=caller.actor,
-            operation="createHandlingTask",
-            obj=task,
-            before=None,
-            request_id=caller.request_id,
-            using=conn,
-        )
+        await record(caller, "createHandlingTask", task, using=conn)
     return task
 
 
@@ -236,14 +229,7 @@ async def update_task(
             task_from=task.status.value,
             task_to=fresh.status.value,
         )
-        await record(
-            actor=caller.actor,
-            operation="updateHandlingTask",
-            obj=fresh,
-            before=before,
-            request_id=caller.request_id,
-            using=conn,
-        )
+        await record(caller, "updateHandlingTask", fresh, before=before, using=conn)
     return fresh
 
 
@@ -293,14 +279,7 @@ async def record_contact(
             contacted_at=when,
             using_db=conn,
         )
-        await record(
-            actor=caller.actor,
-            operation="recordProposalContact",
-            obj=contact,
-            before=None,
-            request_id=caller.request_id,
-            using=conn,
-        )
+        await record(caller, "recordProposalContact", contact, using=conn)
     return proposal
 
 
@@ -339,14 +318,7 @@ async def reply(
             late=late,
             using_db=conn,
         )
-        await record(
-            actor=caller.actor,
-            operation="replyToProposal",
-            obj=answer,
-            before=None,
-            request_id=caller.request_id,
-            using=conn,
-        )
+        await record(caller, "replyToProposal", answer, using=conn)
     return proposal
 
 
@@ -397,12 +369,5 @@ async def rate(
             rated_at=clock.now(),
             using_db=conn,
         )
-        await record(
-            actor=caller.actor,
-            operation="rateProposalReply",
-            obj=row,
-            before=None,
-            request_id=caller.request_id,
-            using=conn,
-        )
+        await record(caller, "rateProposalReply", row, using=conn)
     return proposal

@@ -292,14 +292,7 @@ async def create_proposal(data: DraftData, caller: Caller) -> Proposal:
                     ),
                     clock.now(),
                 )
-                await record(
-                    actor=caller.actor,
-                    operation="createProposal",
-                    obj=proposal,
-                    before=None,
-                    request_id=caller.request_id,
-                    using=conn,
-                )
+                await record(caller, "createProposal", proposal, using=conn)
             return proposal
         except IntegrityError:
             if attempt == 4:

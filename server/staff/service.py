@@ -104,14 +104,7 @@ async def create_posting(data: PostingData, *, caller: Caller) -> Posting:
             note=data.note,
             using_db=conn,
         )
-        await record(
-            actor=caller.actor,
-            operation="createPosting",
-            obj=posting,
-            before=None,
-            request_id=caller.request_id,
-            using=conn,
-        )
+        await record(caller, "createPosting", posting, using=conn)
     return posting
 
 

@@ -185,14 +185,7 @@ async def create_station(data: StationData, *, caller: Caller) -> Station:
     values["amenities"] = tokens(values.get("amenities"))
     async with in_transaction() as conn:
         station = await Station.create(**values, using_db=conn)
-        await record(
-            actor=caller.actor,
-            operation="createStation",
-            obj=station,
-            before=None,
-            request_id=caller.request_id,
-            using=conn,
-        )
+        await record(caller, "createStation", station, using=conn)
     return station
 
 

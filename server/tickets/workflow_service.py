@@ -186,9 +186,7 @@ async def register(
             at=now,
         )
         await rollup.apply(rollup.on_register(ticket))
-        await record(
-            actor=actor, operation="ticket.register", obj=ticket, before=None, request_id=caller.request_id
-        )
+        await record(caller, "ticket.register", ticket)
     await _publish(ticket, "register", None, actor)
     visible = authz.visible_tickets() or Q(pk__in=[])
     duplicates = await intake_rules.possible_duplicates(
