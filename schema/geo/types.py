@@ -17,8 +17,8 @@ class Jurisdiction(relay.Node):
     code: str = strawberry.field(description="Path from the city down, e.g. dongguan/changan/xiagang")
     name: str = strawberry.field(description="Chinese name, e.g. 长安镇")
     name_en: str
-    level: JurisdictionLevel  # type: ignore[valid-type]
-    town_kind: TownKind | None  # type: ignore[valid-type]
+    level: JurisdictionLevel
+    town_kind: TownKind | None
     generated_name: bool = strawberry.field(
         description="True when the name is a plainly generated demo name, not a real one."
     )

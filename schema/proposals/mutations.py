@@ -162,7 +162,7 @@ class UpdateHandlingTaskInput:
 class RecordProposalContactInput:
     id: strawberry.ID
     version: int = strawberry.field(description=VERSION)
-    phase: ContactPhase  # type: ignore[valid-type]
+    phase: ContactPhase
     channel: str = strawberry.field(description="e.g. phone, visit, meeting")
     summary: str
     contacted_at: datetime | None = strawberry.field(default=None, description="Defaults to now.")
@@ -172,7 +172,7 @@ class RecordProposalContactInput:
 class ReplyToProposalInput:
     id: strawberry.ID
     version: int = strawberry.field(description=VERSION)
-    result: ReplyResult  # type: ignore[valid-type]
+    result: ReplyResult
     body: str
     reason: str = strawberry.field(default="", description="Required for CANNOT_BE_SOLVED.")
 
@@ -181,7 +181,7 @@ class ReplyToProposalInput:
 class RateProposalReplyInput:
     id: strawberry.ID
     version: int = strawberry.field(description=VERSION)
-    rating: Rating  # type: ignore[valid-type]
+    rating: Rating
     comment: str = strawberry.field(default="", description="Required when DISSATISFIED.")
 
 

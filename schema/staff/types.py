@@ -28,7 +28,7 @@ class Department(relay.Node):
     code: str
     name: str
     name_en: str
-    kind: DepartmentKind  # type: ignore[valid-type]
+    kind: DepartmentKind
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Any) -> bool:
@@ -73,7 +73,7 @@ class Staff(relay.Node):
 @strawberry.type(description="A staff member posted to a patch and usually a station, in one role.")
 class Posting(relay.Node):
     id: relay.NodeID[int]
-    role: PostingRole  # type: ignore[valid-type]
+    role: PostingRole
     started_on: date
     ended_on: date | None
     note: str
