@@ -147,5 +147,7 @@ async def pending_model_changes(database_url: str | None = None) -> list[str]:
     config = tortoise_config(database_url)
     apps = {label: dict(app) for label, app in config["apps"].items()}
     async with tortoise_cli_context(config) as ctx:
+        if ctx.apps is None:
+            raise RuntimeError("Tortoise did not load the model registry; cannot compare with migrations")
         writers = await MigrationAutodetector(ctx.apps, apps).changes()
     return [w.name for w in writers]

@@ -141,7 +141,9 @@ async def tell_ticket(cast: Cast, plan: TicketPlan) -> Ticket:
         if when is not None:
             steps.append((when, step))
 
-    then(plan.dispatched_at, lambda t: tickets.dispatch(t.id, t.version, plan.chief_staff_id, "", caller=chief))
+    then(
+        plan.dispatched_at, lambda t: tickets.dispatch(t.id, t.version, plan.chief_staff_id, "", caller=chief)
+    )
     then(plan.on_site_at, lambda t: tickets.arrive(t.id, t.version, "", caller=chief))
     then(plan.resolved_at, lambda t: tickets.resolve(t.id, t.version, plan.method, plan.note, caller=chief))
     if plan.closed_at is not None and not plan.satisfied:

@@ -109,8 +109,8 @@ engine = PolicyEngine()
 
 
 async def current_version() -> int:
-    row = await PolicyState.filter(id=1).values_list("version", flat=True)
-    return int(row[0]) if row else 0
+    rows = await PolicyState.filter(id=1).values("version")
+    return int(rows[0]["version"]) if rows else 0
 
 
 async def bump_version() -> int:

@@ -134,12 +134,12 @@ async def anonymise_rows(
             + f", version = version + 1 WHERE id = {ph(columns + 1)}"
             + f" AND version = {ph(columns + 2)} RETURNING id"
         )
-        written = 0
+        updated = 0
         for row in rows:
             values = values_of(row)
             done = await conn.execute_query_dict(sql, [*(values[c] for c in sets), row["id"], row["version"]])
-            written += len(done)
-        return written
+            updated += len(done)
+        return updated
     sql = (
         "UPDATE ticket SET "
         + ", ".join(f"{c} = {ph(i + 1)}" for i, c in enumerate(sets))
