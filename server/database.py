@@ -125,7 +125,7 @@ async def open_database(database_url: str | None = None) -> AsyncIterator[None]:
 async def apply_migrations(database_url: str | None = None, *, quiet: bool = False) -> None:
     def progress(event: str, app_label: str, name: str) -> None:
         if not quiet and event == "apply_done":
-            print(f"  applied {app_label}.{name}", flush=True)
+            print(f"  applied {app_label}.{name}", flush=True)  # noqa: T201 - `lianxin migrate` reports to its operator
 
     try:
         await migrate_api(config=tortoise_config(database_url), progress=progress)

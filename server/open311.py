@@ -52,7 +52,7 @@ def error(status: int, description: str) -> JSONResponse:
 async def _form(request: Request) -> dict[str, Any]:
     """A POST's fields, from application/json or a form, read once (Starlette caches the body)."""
     if hasattr(request.state, "open311_form"):
-        return request.state.open311_form  # type: ignore[no-any-return]
+        return request.state.open311_form
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise param_rules.TooLarge(f"the body is larger than {MAX_BODY_BYTES:,} bytes")

@@ -273,8 +273,7 @@ class ProposalsMutation:
     )
     async def assign_proposal(self, info: strawberry.Info, input: AssignProposalInput) -> ProposalResult:
         async def run() -> ProposalModel:
-            lead = _dept(input.lead_unit_id, "leadUnitId")
-            assert lead is not None
+            lead = decode_id(input.lead_unit_id, "Department", "leadUnitId")
             return await service.assign_proposal(
                 _pid(input.id),
                 input.version,
@@ -355,8 +354,7 @@ class ProposalsMutation:
     )
     async def record_unit_opinion(self, info: strawberry.Info, input: UnitOpinionInput) -> ProposalResult:
         async def run() -> ProposalModel:
-            unit = _dept(input.unit_id, "unitId")
-            assert unit is not None
+            unit = decode_id(input.unit_id, "Department", "unitId")
             return await handling.record_opinion(
                 _pid(input.id), input.version, unit, input.opinion, _caller(info)
             )
@@ -371,8 +369,7 @@ class ProposalsMutation:
         self, info: strawberry.Info, input: CreateHandlingTaskInput
     ) -> HandlingTaskResult:
         async def run() -> Any:
-            unit = _dept(input.responsible_unit_id, "responsibleUnitId")
-            assert unit is not None
+            unit = decode_id(input.responsible_unit_id, "Department", "responsibleUnitId")
             return await handling.create_task(
                 _pid(input.proposal_id, "proposalId"),
                 input.version,

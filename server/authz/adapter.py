@@ -21,10 +21,7 @@ def _load_tokens(tokens: list[str], model: Any) -> None:
 
 
 def _row(ptype: str, rule: list[str] | tuple[str, ...]) -> dict[str, Any]:
-    values: dict[str, Any] = {"ptype": ptype}
-    for column, value in zip(COLUMNS, rule, strict=False):
-        values[column] = value
-    return values
+    return {"ptype": ptype, **dict(zip(COLUMNS, rule, strict=False))}
 
 
 class TortoiseAdapter(AsyncAdapter):

@@ -78,7 +78,13 @@ async def locate(intake: Intake) -> tuple[int, Station | None]:
         return place.id, station
     if station is not None:
         return station.jurisdiction_id, station
-    assert intake.latitude is not None and intake.longitude is not None
+    if intake.latitude is None or intake.longitude is None:
+        # check() refuses such an intake already; locate() does not rely on having been preceded by it.
+        raise ValidationFailed(
+            problems=[
+                FieldProblem("stationId", "say where: a station, a community, or coordinates", "REQUIRED")
+            ]
+        )
     nearest = await nearest_station(intake.latitude, intake.longitude)
     if nearest is None:
         raise ValidationFailed(
