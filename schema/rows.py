@@ -23,13 +23,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from graphql import GraphQLResolveInfo
-from tortoise.models import Model
 
 
 class RowType:
     """Mixin for a strawberry object type whose values are rows of `row_model`."""
 
-    row_model: ClassVar[type[Model]]
+    # A Tortoise model class; typed as any class, since the GraphQL layer does not import Tortoise.
+    row_model: ClassVar[type]
 
     @classmethod
     def is_type_of(cls, obj: object, info: GraphQLResolveInfo) -> bool:
