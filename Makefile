@@ -44,8 +44,11 @@ schema: install
 migrations: install
 	$(BIN)/tortoise -c server.database.TORTOISE_ORM makemigrations
 
+# Lint, format and types; configuration in pyproject.toml (migrations/ruff.toml for landed migrations).
 lint: install
-	$(BIN)/ruff check lianxin server schema tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy server schema lianxin bench
 
 # Dead code in server/ schema/ bench/ (vulture; settings in pyproject.toml, framework-used names
 # with their reasons in vulture_whitelist.py).

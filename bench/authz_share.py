@@ -75,9 +75,9 @@ async def main() -> None:
 
     import httpx
 
-    import lianxin.app as app_module
     import schema.tickets.types as ticket_types
     import server.authz.authorizer as authorizer
+    import server.pipeline as pipeline
     from lianxin.app import create_app
     from server.database import apply_migrations, open_database
     from server.demo import load_demo
@@ -86,7 +86,8 @@ async def main() -> None:
     if args.database_url is None:
         await apply_migrations(quiet=True)
     authn, decide = Timer(), Timer()
-    app_module.identify = authn.wrap_async(app_module.identify)
+    # The pipeline identifies every caller through its own reference to auth.service.identify.
+    pipeline.identify = authn.wrap_async(pipeline.identify)
     for name in ("scope", "can", "visible_tickets", "require_somewhere"):
         setattr(authorizer.Authorizer, name, decide.wrap(getattr(authorizer.Authorizer, name)))
     ticket_types.personal_data = decide.wrap(ticket_types.personal_data)

@@ -53,7 +53,8 @@ async def main() -> None:
             )
             headers = {"Authorization": "Bearer " + login.json()["data"]["login"]["token"]}
             print(
-                f"{'request':18} {'status':>6} {'refused in (median ms)':>24} {'next normal request (ms)':>26}  error"
+                f"{'request':18} {'status':>6} {'refused in (median ms)':>24} "
+                f"{'next normal request (ms)':>26}  error"
             )
             for label, query in HOSTILE.items():
                 refused, after = [], []

@@ -110,7 +110,7 @@ def start(database_url: str, port: int, log_path: Path) -> subprocess.Popen[byte
             str(port),
             "-n",
             "127.0.0.1",
-        ],  # fmt: skip
+        ],
         cwd=PEER_DIR,
         env={**os.environ, "GRAPHILE_ENV": "production", "NODE_ENV": "production"},
         stdout=log,

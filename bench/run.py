@@ -38,12 +38,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.mix import BY_NAME, OPERATIONS, Operation, Params
+from server.auth.demo_accounts import DEMO_PASSWORD
 from server.clock import CITY_TZ
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:55432/lianxin_bench"
 OUT = ROOT / "var" / "bench"
-PASSWORD = "lianxin-demo"
+PASSWORD = DEMO_PASSWORD
 LOGIN = (
     "mutation($u: String!, $p: String!) { login(username: $u, password: $p) "
     "{ ... on LoginSuccess { token } } }"
@@ -329,20 +330,21 @@ def spawn(name: str, argv: list[str], env: dict[str, str], url: str, cwd: Path =
     return Process(name, proc, url)
 
 
-async def wait_ready(process: Process, probe: str, timeout: float = 60) -> None:
+async def wait_ready(process: Process, probe: str, within_seconds: float = 60) -> None:
     import httpx
 
-    deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient(timeout=2) as client:
-        while time.monotonic() < deadline:
-            if process.proc.poll() is not None:
-                raise SystemExit(f"{process.name} exited: see {OUT / (process.name + '.log')}")
-            with contextlib.suppress(httpx.HTTPError):
-                response = await client.post(probe, json={"query": "{ __typename }"})
-                if response.status_code < 500:
-                    return
-            await asyncio.sleep(0.3)
-    raise SystemExit(f"{process.name} did not become ready in {timeout:.0f} s")
+    try:
+        async with asyncio.timeout(within_seconds), httpx.AsyncClient(timeout=2) as client:
+            while True:
+                if process.proc.poll() is not None:
+                    raise SystemExit(f"{process.name} exited: see {OUT / (process.name + '.log')}")
+                with contextlib.suppress(httpx.HTTPError):
+                    response = await client.post(probe, json={"query": "{ __typename }"})
+                    if response.status_code < 500:
+                        return
+                await asyncio.sleep(0.3)
+    except TimeoutError:
+        raise SystemExit(f"{process.name} did not become ready in {within_seconds:.0f} s") from None
 
 
 # ---- load ------------------------------------------------------------------------------------------
@@ -593,7 +595,7 @@ async def main(argv: list[str] | None = None) -> None:
     results: dict[str, Any] = {
         "machine": info,
         "database": url.split("@")[-1],
-        "args": {k: v for k, v in vars(args).items()},
+        "args": dict(vars(args)),
         "load_before": loadavg(),
         "operations": {},
         "started": datetime.now(CITY_TZ).isoformat(timespec="seconds"),
@@ -637,7 +639,7 @@ async def main(argv: list[str] | None = None) -> None:
                     "--log-level",
                     "warning",
                     "--no-access-log",
-                ],  # fmt: skip
+                ],
                 {**env, "LIANXIN_BENCH_DATABASE_URL": url},
                 f"http://127.0.0.1:{fport}/floor",
             )
@@ -659,7 +661,7 @@ async def main(argv: list[str] | None = None) -> None:
             await wait_ready(floor, floor.url + "/none")
         if peer:
             try:
-                await wait_ready(peer, peer.url, timeout=120)
+                await wait_ready(peer, peer.url, within_seconds=120)
             except SystemExit as exc:
                 peer_note = f"PostGraphile skipped: {exc}"
                 peer.stop()

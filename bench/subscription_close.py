@@ -56,7 +56,7 @@ async def trial(client: Any, address: str, register: Any) -> tuple[float, int | 
     import websockets
     from websockets.typing import Subprotocol
 
-    token = login(client, "worker-xiagang")
+    token = await asyncio.to_thread(login, client, "worker-xiagang")
     ws = await websockets.connect(
         f"ws://{address}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
     )
@@ -65,9 +65,9 @@ async def trial(client: Any, address: str, register: Any) -> tuple[float, int | 
     await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
     await asyncio.sleep(random.uniform(0.3, 2.3))  # logouts fall anywhere in the re-check period
     started = time.monotonic()
-    post(client, "mutation { logout { ok } }", token)
+    await asyncio.to_thread(post, client, "mutation { logout { ok } }", token)
     if register is not None:
-        register()
+        await asyncio.to_thread(register)
     try:
         async with asyncio.timeout(30):
             while True:
@@ -77,7 +77,12 @@ async def trial(client: Any, address: str, register: Any) -> tuple[float, int | 
     return time.monotonic() - started, ws.close_code, ws.close_reason or ""
 
 
-async def main() -> None:
+async def trials(client: Any, address: str, register: Any, count: int) -> list[tuple[float, int | None, str]]:
+    return [await trial(client, address, register) for _ in range(count)]
+
+
+def main() -> None:
+    """Starts the server and waits for it (blocking), then runs each series of trials in an event loop."""
     import httpx
 
     parser = argparse.ArgumentParser()
@@ -138,7 +143,7 @@ async def main() -> None:
             recheck = env.get("LIANXIN_SUBSCRIPTION_RECHECK_SECONDS", "2")
             print(f"{args.trials} trials, LIANXIN_SUBSCRIPTION_RECHECK_SECONDS={recheck}")
             for label, then in (("logout, then nothing", None), ("logout, then a ticket event", register)):
-                results = [await trial(client, address, then) for _ in range(args.trials)]
+                results = asyncio.run(trials(client, address, then, args.trials))
                 seconds = [r[0] for r in results]
                 codes = sorted({f"{r[1]} {r[2]}" for r in results})
                 print(
@@ -151,4 +156,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

@@ -41,7 +41,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_db(coro_factory):  # type: ignore[no-untyped-def]
+def _with_db(coro_factory):
     """Run an async admin command with the database open and the policy loaded."""
     from server.authz.engine import engine
     from server.database import open_database

@@ -17,7 +17,7 @@ from server.http import describe_operation
 
 
 class Accounting(SchemaExtension):
-    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_operation(self) -> AsyncIterator[None]:
         context: Any = self.execution_context.context
         call = getattr(context, "call", None)
         if call is None:

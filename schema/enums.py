@@ -1,38 +1,89 @@
-"""The domain enums as GraphQL enums, each value described with its Chinese label."""
+"""The domain enums as GraphQL enums, each value described with its Chinese label.
+
+The names here are the domain classes of server/enums.py themselves: importing this module
+registers each with strawberry (which decorates the class in place), so an annotation such as
+`kind: StationKind` is both the GraphQL enum and a type that mypy accepts.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 import strawberry
+from strawberry.types.enum import StrawberryEnumDefinition
 
-from server import enums as domain_enums
-
-
-def _register(cls: type[StrEnum], description: str) -> type[StrEnum]:
-    wrapped = strawberry.enum(cls, description=description)
-    for value in wrapped.__strawberry_definition__.values:  # type: ignore[attr-defined]
-        value.description = domain_enums.label_zh(cls(value.value))
-    return wrapped
-
-
-JurisdictionLevel = _register(domain_enums.JurisdictionLevel, "Level in the jurisdiction tree (行政层级).")
-TownKind = _register(domain_enums.TownKind, "Kind of town-level jurisdiction (街道/镇/园区).")
-DepartmentKind = _register(domain_enums.DepartmentKind, "Kind of unit.")
-StationKind = _register(domain_enums.StationKind, "Kind of station.")
-StationLevel = _register(domain_enums.StationLevel, "Level of a station.")
-StationStatus = _register(domain_enums.StationStatus, "Lifecycle of a station.")
-StationFunction = _register(domain_enums.StationFunction, "A function a station offers (驿站功能).")
-Amenity = _register(domain_enums.Amenity, "An amenity of a station (便民设施).")
-PostingRole = _register(domain_enums.PostingRole, "Role of a staff member at a posting.")
-ProposalStatus = _register(domain_enums.ProposalStatus, "State of a deputy's proposal (建议办理状态).")
-HandlingUnitRole = _register(domain_enums.HandlingUnitRole, "Lead (牵头) or co-handling (协办) unit.")
-TaskStatus = _register(domain_enums.TaskStatus, "State of a handling task.")
-ReplyResult = _register(domain_enums.ReplyResult, "Result class of a reply.")
-Rating = _register(domain_enums.Rating, "A deputy's rating of a reply.")
-TicketSource = _register(domain_enums.TicketSource, "Where a ticket came from (工单来源).")
-TicketStatus = _register(domain_enums.TicketStatus, "State of a ticket (工单状态).")
-ResolutionMethod = _register(domain_enums.ResolutionMethod, "How a ticket was resolved: the 721 method.")
-DepartmentTicketStatus = _register(
-    domain_enums.DepartmentTicketStatus, "A department's own sub-status of a ticket."
+from server.enums import (
+    Amenity,
+    DepartmentKind,
+    DepartmentTicketStatus,
+    HandlingUnitRole,
+    JurisdictionLevel,
+    PostingRole,
+    ProposalStatus,
+    Rating,
+    ReplyResult,
+    ResolutionMethod,
+    StationFunction,
+    StationKind,
+    StationLevel,
+    StationStatus,
+    TaskStatus,
+    TicketSource,
+    TicketStatus,
+    TownKind,
+    label_zh,
 )
+
+__all__ = [
+    "Amenity",
+    "DepartmentKind",
+    "DepartmentTicketStatus",
+    "HandlingUnitRole",
+    "JurisdictionLevel",
+    "PostingRole",
+    "ProposalStatus",
+    "Rating",
+    "ReplyResult",
+    "ResolutionMethod",
+    "StationFunction",
+    "StationKind",
+    "StationLevel",
+    "StationStatus",
+    "TaskStatus",
+    "TicketSource",
+    "TicketStatus",
+    "TownKind",
+]
+
+
+def register_enum(
+    cls: type[StrEnum], description: str, label: Callable[[StrEnum], str | None] = label_zh
+) -> None:
+    """Make `cls` a GraphQL enum in place, each value described with its label."""
+    strawberry.enum(cls, description=description)
+    definition = vars(cls).get("__strawberry_definition__")
+    if not isinstance(definition, StrawberryEnumDefinition):
+        raise TypeError(f"strawberry did not register {cls.__name__} as an enum")
+    for value in definition.values:
+        value.description = label(cls(value.value))
+
+
+register_enum(JurisdictionLevel, "Level in the jurisdiction tree (行政层级).")
+register_enum(TownKind, "Kind of town-level jurisdiction (街道/镇/园区).")
+register_enum(DepartmentKind, "Kind of unit.")
+register_enum(StationKind, "Kind of station.")
+register_enum(StationLevel, "Level of a station.")
+register_enum(StationStatus, "Lifecycle of a station.")
+register_enum(StationFunction, "A function a station offers (驿站功能).")
+register_enum(Amenity, "An amenity of a station (便民设施).")
+register_enum(PostingRole, "Role of a staff member at a posting.")
+register_enum(ProposalStatus, "State of a deputy's proposal (建议办理状态).")
+register_enum(HandlingUnitRole, "Lead (牵头) or co-handling (协办) unit.")
+register_enum(TaskStatus, "State of a handling task.")
+register_enum(ReplyResult, "Result class of a reply.")
+register_enum(Rating, "A deputy's rating of a reply.")
+register_enum(TicketSource, "Where a ticket came from (工单来源).")
+register_enum(TicketStatus, "State of a ticket (工单状态).")
+register_enum(ResolutionMethod, "How a ticket was resolved: the 721 method.")
+register_enum(DepartmentTicketStatus, "A department's own sub-status of a ticket.")

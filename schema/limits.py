@@ -1,9 +1,10 @@
 """Query limits, all from settings: depth, aliases, tokens, and a cost that multiplies by page sizes.
 
 Cost: every field costs 1; a connection's selection costs its page size (`first`, or the default
-page size when absent or given by a variable, which validation cannot see) times; a plain list field's selection costs LIST_ESTIMATE times. A query over the limit is
-refused before it runs. At run time, every connection page draws on a per-request row budget
-(RowBudget): page sizes given by variables are held there.
+page size when absent or given by a variable, which validation cannot see) times; a plain list
+field's selection costs LIST_ESTIMATE times. A query over the limit is refused before it runs.
+At run time, every connection page draws on a per-request row budget (RowBudget): page sizes
+given by variables are held there.
 """
 
 from __future__ import annotations
@@ -114,7 +115,8 @@ class RowBudget:
         self.left -= rows
         if self.left < 0:
             raise GraphQLError(
-                f"This request asks for more than {self.limit:,} rows across its pages; ask for smaller pages.",
+                f"This request asks for more than {self.limit:,} rows across its pages; "
+                "ask for smaller pages.",
                 extensions={"code": "QUERY_TOO_COSTLY", "limit": self.limit},
             )
 

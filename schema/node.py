@@ -50,4 +50,4 @@ class NodeQuery:
         obj = await info.context.load(loader, pk)
         if obj is None:
             raise _not_found(id)
-        return obj  # type: ignore[no-any-return]
+        return obj

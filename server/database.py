@@ -125,7 +125,7 @@ async def open_database(database_url: str | None = None) -> AsyncIterator[None]:
 async def apply_migrations(database_url: str | None = None, *, quiet: bool = False) -> None:
     def progress(event: str, app_label: str, name: str) -> None:
         if not quiet and event == "apply_done":
-            print(f"  applied {app_label}.{name}", flush=True)
+            print(f"  applied {app_label}.{name}", flush=True)  # noqa: T201 - `lianxin migrate` reports to its operator
 
     try:
         await migrate_api(config=tortoise_config(database_url), progress=progress)
@@ -147,5 +147,7 @@ async def pending_model_changes(database_url: str | None = None) -> list[str]:
     config = tortoise_config(database_url)
     apps = {label: dict(app) for label, app in config["apps"].items()}
     async with tortoise_cli_context(config) as ctx:
+        if ctx.apps is None:
+            raise RuntimeError("Tortoise did not load the model registry; cannot compare with migrations")
         writers = await MigrationAutodetector(ctx.apps, apps).changes()
     return [w.name for w in writers]

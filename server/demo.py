@@ -85,14 +85,11 @@ _OPENED_FROM = date(2021, 4, 1)  # after the proposal was submitted in early 202
 _OPENED_DAYS = (date(2021, 12, 31) - _OPENED_FROM).days
 _CHIEFS_POSTED_ON = date(2021, 3, 1)
 
-_ALL_FUNCTIONS = [f.value for f in StationFunction]
-_WORKSTATION_FUNCTIONS = [
-    StationFunction.CITY_MANAGEMENT.value,
-    StationFunction.SERVICE_CONSULTATION.value,
-]
+_ALL_FUNCTIONS = list(StationFunction)
+_WORKSTATION_FUNCTIONS = [StationFunction.CITY_MANAGEMENT, StationFunction.SERVICE_CONSULTATION]
 # Every service station has these; the rest of the amenities vary from station to station.
-_BASIC_AMENITIES = [Amenity.KETTLE.value, Amenity.MEDICINE_KIT.value, Amenity.PHONE_CHARGING.value]
-_OPTIONAL_AMENITIES = [a.value for a in Amenity if a.value not in _BASIC_AMENITIES]
+_BASIC_AMENITIES = [Amenity.KETTLE, Amenity.MEDICINE_KIT, Amenity.PHONE_CHARGING]
+_OPTIONAL_AMENITIES = [a for a in Amenity if a not in _BASIC_AMENITIES]
 
 # Roughly how often each kind of problem is reported, for the generated tickets.
 _CATEGORY_WEIGHTS = {
@@ -130,7 +127,7 @@ async def load_demo(
     if await Jurisdiction.filter(code=data.CITY_CODE).exists():
         progress("demo data already present")
         return {}
-    loader = _Loader(random.Random(SEED), progress)
+    loader = _Loader(random.Random(SEED), progress)  # noqa: S311 - seeded on purpose: the same demo every time
     async with in_transaction():
         await loader.run()
         loader.counts["accounts"] = await create_demo_accounts(progress)
@@ -607,29 +604,29 @@ class _Loader:
             )
 
         # The 2022 programme: the first two of each town already being built, the rest planned.
-        for number in range(1, town.planned_2022 + 1):
-            stations.append(
-                (
+        stations.extend(
+            (
+                town.slug,
+                self._station(
                     town.slug,
-                    self._station(
-                        town.slug,
-                        rng.choice(communities),
-                        code=f"ss-{town.slug}-2022-{number:02d}",
-                        name=f"{town.full_name}2022年规划城市服务驿站{number:02d}",
-                        kind=StationKind.SERVICE_STATION,
-                        level=StationLevel.TOWN,
-                        status=(StationStatus.UNDER_CONSTRUCTION if number <= 2 else StationStatus.PLANNED),
-                        functions=_ALL_FUNCTIONS,
-                        amenities=[],
-                        floor_range=(30, 80),
-                        rest_share=(0.65, 0.80),
-                        opening_hours="",
-                        opened_on=None,
-                        planned_year=2022,
-                        credited=False,
-                    ),
-                )
+                    rng.choice(communities),
+                    code=f"ss-{town.slug}-2022-{number:02d}",
+                    name=f"{town.full_name}2022年规划城市服务驿站{number:02d}",
+                    kind=StationKind.SERVICE_STATION,
+                    level=StationLevel.TOWN,
+                    status=(StationStatus.UNDER_CONSTRUCTION if number <= 2 else StationStatus.PLANNED),
+                    functions=_ALL_FUNCTIONS,
+                    amenities=[],
+                    floor_range=(30, 80),
+                    rest_share=(0.65, 0.80),
+                    opening_hours="",
+                    opened_on=None,
+                    planned_year=2022,
+                    credited=False,
+                ),
             )
+            for number in range(1, town.planned_2022 + 1)
+        )
         return stations
 
     def _station(
@@ -642,8 +639,8 @@ class _Loader:
         kind: StationKind,
         level: StationLevel,
         status: StationStatus,
-        functions: Iterable[str],
-        amenities: Iterable[str],
+        functions: Iterable[StationFunction],
+        amenities: Iterable[Amenity],
         floor_range: tuple[int, int],
         rest_share: tuple[float, float],
         opening_hours: str,

@@ -51,10 +51,9 @@ class Cast:
         """The policy lines in force and the jurisdiction tree; grants only as the demo adds them
         (auto-save off: nothing of the demo's cast reaches the casbin_rule table)."""
         await self.engine.reload()
-        assert self.engine.enforcer is not None
-        self.engine.enforcer.enable_auto_save(False)
+        self.engine.loaded.enable_auto_save(False)
         for subject, _role, _code in self.engine.grant_lines():
-            await self.engine.enforcer.remove_filtered_grouping_policy(0, subject)
+            await self.engine.loaded.remove_filtered_grouping_policy(0, subject)
 
     async def add(
         self,
@@ -68,9 +67,8 @@ class Cast:
     ) -> None:
         """`name` acts with `grants` ((role, jurisdiction code) pairs) from now on."""
         subject = f"user:{name}" if account else name
-        assert self.engine.enforcer is not None
         for role, code in grants:
-            await self.engine.enforcer.add_grouping_policy(subject, role, code)
+            await self.engine.loaded.add_grouping_policy(subject, role, code)
         self.engine.scope_cache = {}
         self._viewers[name] = Viewer(
             subject=subject,

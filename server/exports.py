@@ -46,24 +46,24 @@ async def stations_csv(request: Request, call: Call) -> Response:
             "经度 long",
         ]
     ]
-    for station in stations:
-        rows.append(
-            [
-                station.code,
-                station.name,
-                station.kind.value,
-                label_zh(station.kind),
-                station.status.value,
-                label_zh(station.status),
-                names.get(station.jurisdiction_id, ""),
-                station.address,
-                station.floor_area,
-                station.rest_area,
-                station.opening_hours,
-                station.latitude,
-                station.longitude,
-            ]
-        )
+    rows.extend(
+        [
+            station.code,
+            station.name,
+            station.kind.value,
+            label_zh(station.kind),
+            station.status.value,
+            label_zh(station.status),
+            names.get(station.jurisdiction_id, ""),
+            station.address,
+            station.floor_area,
+            station.rest_area,
+            station.opening_hours,
+            station.latitude,
+            station.longitude,
+        ]
+        for station in stations
+    )
     return csv_response(rows, "stations.csv")
 
 
@@ -82,8 +82,10 @@ async def scorecard_csv(request: Request, call: Call) -> Response:
         ["辖区 jurisdiction", engine.tree.code(place)],
         ["期间 period", f"{period_from} – {period_to}"],
     ]
-    for station in sorted(card.stations, key=lambda station: (station.kind, station.status)):
-        rows.append([f"驿站 stations {station.kind} {station.status}", station.count])
+    rows.extend(
+        [f"驿站 stations {station.kind} {station.status}", station.count]
+        for station in sorted(card.stations, key=lambda station: (station.kind, station.status))
+    )
     for target in card.targets:
         rows.append([f"目标 target {target.year} {target.kind}", target.target])
         rows.append([f"计划 planned {target.year} {target.kind}", target.planned])

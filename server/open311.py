@@ -21,6 +21,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from tortoise.expressions import Q
 
 from server import clock
 from server import params as param_rules
@@ -51,7 +52,7 @@ def error(status: int, description: str) -> JSONResponse:
 async def _form(request: Request) -> dict[str, Any]:
     """A POST's fields, from application/json or a form, read once (Starlette caches the body)."""
     if hasattr(request.state, "open311_form"):
-        return request.state.open311_form  # type: ignore[no-any-return]
+        return request.state.open311_form
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise param_rules.TooLarge(f"the body is larger than {MAX_BODY_BYTES:,} bytes")
@@ -120,11 +121,13 @@ async def service_definition(request: Request, call: Call) -> JSONResponse:
     return JSONResponse({"service_code": category.code, "attributes": []})
 
 
-def _reader(call: Call) -> Authorizer | JSONResponse:
+def _reader(call: Call) -> tuple[Authorizer, Q] | JSONResponse:
+    """The caller's authorizer and the tickets it may read, or 403 when it may read none."""
     authz = call.authorizer()
-    if authz.visible_tickets() is None:
+    visible = authz.visible_tickets()
+    if visible is None:
         return error(403, "this api_key may not read service requests")
-    return authz
+    return authz, visible
 
 
 def _free_text(text: str | None, ticket: Ticket, personal: bool, call: Call) -> str | None:
@@ -168,10 +171,10 @@ def _date(value: str | None, name: str) -> datetime | None:
 async def requests_list(request: Request, call: Call) -> JSONResponse:
     if request.method == "POST":
         return await create_request(request, call)
-    authz = _reader(call)
-    if isinstance(authz, JSONResponse):
-        return authz
-    visible = authz.visible_tickets()
+    reader = _reader(call)
+    if isinstance(reader, JSONResponse):
+        return reader
+    authz, visible = reader
     params = request.query_params
     start, end = _date(params.get("start_date"), "start_date"), _date(params.get("end_date"), "end_date")
     if start and end and start > end:
@@ -214,11 +217,12 @@ async def requests_list(request: Request, call: Call) -> JSONResponse:
 
 
 async def request_detail(request: Request, call: Call) -> JSONResponse:
-    authz = _reader(call)
-    if isinstance(authz, JSONResponse):
-        return authz
+    reader = _reader(call)
+    if isinstance(reader, JSONResponse):
+        return reader
+    authz, visible = reader
     number = param_rules.text(request.path_params["id"], "service_request_id", max_length=MAX_REQUEST_ID)
-    ticket = await Ticket.filter(authz.visible_tickets(), number=number).first()
+    ticket = await Ticket.filter(visible, number=number).first()
     if ticket is None:
         return error(404, f"no service request {number!r}")
     category = await TicketCategory.get(id=ticket.category_id)

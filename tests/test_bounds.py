@@ -64,7 +64,7 @@ async def test_search_wildcards_match_themselves(gql: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "query, variables",
+    ("query", "variables"),
     [
         ("query($v: String) { auditTrail(actor: $v) { totalCount } }", {"v": LONG}),
         ("query($v: String) { auditTrail(objectType: $v) { totalCount } }", {"v": "Ticket\x00"}),
@@ -75,7 +75,7 @@ async def test_search_wildcards_match_themselves(gql: Any) -> None:
 )
 async def test_admin_filters_are_bounded(gql: Any, query: str, variables: dict[str, Any]) -> None:
     result = await gql(query, variables, as_user="admin")
-    [(field, code)] = _refused(result, "")
+    [(_field, code)] = _refused(result, "")
     assert code in {"TOO_LONG", "CONTROL_CHARACTER"}
 
 
@@ -112,7 +112,7 @@ async def test_the_cursors_we_issue_still_work(gql: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "query, variables, problem",
+    ("query", "variables", "problem"),
     [
         (
             "query($d: DateTime) { tickets(filter: {registeredFrom: $d}) { totalCount } }",
@@ -316,9 +316,9 @@ def _positions(type_: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, 
     while isinstance(type_, GraphQLNonNull):
         type_ = type_.of_type
     if isinstance(type_, GraphQLList):
-        return [(path + ("LIST",), "LIST")] + _positions(type_.of_type, path + (0,))
+        return [((*path, "LIST"), "LIST"), *_positions(type_.of_type, (*path, 0))]
     if isinstance(type_, GraphQLInputObjectType):
-        return [p for n, f in type_.fields.items() for p in _positions(f.type, path + (n,))]
+        return [p for n, f in type_.fields.items() for p in _positions(f.type, (*path, n))]
     if isinstance(type_, GraphQLScalarType) and type_.name in EXTREMES:
         return [(path, type_.name)]
     return []
@@ -369,7 +369,7 @@ def _cases() -> list[Any]:
     return cases
 
 
-@pytest.mark.parametrize("root, field_name, arg_name, path, extreme", _cases())
+@pytest.mark.parametrize(("root", "field_name", "arg_name", "path", "extreme"), _cases())
 async def test_every_argument_is_bounded(
     gql: Any, root: str, field_name: str, arg_name: str, path: tuple[Any, ...], extreme: Any
 ) -> None:

@@ -7,7 +7,7 @@ from schema.enums import JurisdictionLevel
 
 @strawberry.input(description="Filter for jurisdictions. All given conditions must hold.")
 class JurisdictionFilter:
-    level: JurisdictionLevel | None = None  # type: ignore[valid-type]
+    level: JurisdictionLevel | None = None
     parent_id: strawberry.ID | None = strawberry.field(default=None, description="Direct children of")
     within_id: strawberry.ID | None = strawberry.field(
         default=None, description="This jurisdiction and everything beneath it"

@@ -1,39 +1,38 @@
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 from strawberry import relay
 
 from schema.enums import JurisdictionLevel, TownKind
 from schema.geo.loaders import JurisdictionByIdLoader, JurisdictionsByParentLoader
+from schema.rows import RowType
 from server.enums import label_zh
 from server.geo.models import Jurisdiction as JurisdictionModel
 
 
 @strawberry.type(description="A jurisdiction: the city, a town/street/park, or a village/community.")
-class Jurisdiction(relay.Node):
+class Jurisdiction(RowType, relay.Node):
+    row_model = JurisdictionModel
+
     id: relay.NodeID[int]
     code: str = strawberry.field(description="Path from the city down, e.g. dongguan/changan/xiagang")
     name: str = strawberry.field(description="Chinese name, e.g. 长安镇")
     name_en: str
-    level: JurisdictionLevel  # type: ignore[valid-type]
-    town_kind: TownKind | None  # type: ignore[valid-type]
+    level: JurisdictionLevel
+    town_kind: TownKind | None
     generated_name: bool = strawberry.field(
         description="True when the name is a plainly generated demo name, not a real one."
     )
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, (cls, JurisdictionModel))
 
     @strawberry.field(description="Chinese label of the level, e.g. 镇街/园区.")
     def level_label(self) -> str | None:
         return label_zh(self.level)
 
     @strawberry.field
-    def parent(self, info: strawberry.Info) -> Jurisdiction | None:
-        parent_id = self.parent_id  # type: ignore[attr-defined]
+    def parent(
+        self, root: strawberry.Parent[JurisdictionModel], info: strawberry.Info
+    ) -> Jurisdiction | None:
+        parent_id = root.parent_id
         if parent_id is None:
             return None
         return info.context.load(JurisdictionByIdLoader, parent_id)

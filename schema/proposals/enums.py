@@ -1,21 +1,13 @@
 """GraphQL enums of the proposal workflow's own words (server/proposals/vocabulary.py), each value
-described with its Chinese label."""
+described with its Chinese label. As in schema/enums.py, the names are the domain classes
+themselves, registered with strawberry in place."""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from schema.enums import register_enum
+from server.proposals.vocabulary import ContactPhase, Timeliness, label
 
-import strawberry
+__all__ = ["ContactPhase", "Timeliness"]
 
-from server.proposals import vocabulary
-
-
-def _register(cls: type[StrEnum], description: str) -> type[StrEnum]:
-    wrapped = strawberry.enum(cls, description=description)
-    for value in wrapped.__strawberry_definition__.values:  # type: ignore[attr-defined]
-        value.description = vocabulary.label(cls(value.value))
-    return wrapped
-
-
-ContactPhase = _register(vocabulary.ContactPhase, "When the deputy was contacted (办理前/中/后沟通).")
-Timeliness = _register(vocabulary.Timeliness, "Whether a unit answered by its due date (按时/逾期).")
+register_enum(ContactPhase, "When the deputy was contacted (办理前/中/后沟通).", label)
+register_enum(Timeliness, "Whether a unit answered by its due date (按时/逾期).", label)

@@ -162,7 +162,7 @@ class UpdateHandlingTaskInput:
 class RecordProposalContactInput:
     id: strawberry.ID
     version: int = strawberry.field(description=VERSION)
-    phase: ContactPhase  # type: ignore[valid-type]
+    phase: ContactPhase
     channel: str = strawberry.field(description="e.g. phone, visit, meeting")
     summary: str
     contacted_at: datetime | None = strawberry.field(default=None, description="Defaults to now.")
@@ -172,7 +172,7 @@ class RecordProposalContactInput:
 class ReplyToProposalInput:
     id: strawberry.ID
     version: int = strawberry.field(description=VERSION)
-    result: ReplyResult  # type: ignore[valid-type]
+    result: ReplyResult
     body: str
     reason: str = strawberry.field(default="", description="Required for CANNOT_BE_SOLVED.")
 
@@ -181,7 +181,7 @@ class ReplyToProposalInput:
 class RateProposalReplyInput:
     id: strawberry.ID
     version: int = strawberry.field(description=VERSION)
-    rating: Rating  # type: ignore[valid-type]
+    rating: Rating
     comment: str = strawberry.field(default="", description="Required when DISSATISFIED.")
 
 
@@ -273,8 +273,7 @@ class ProposalsMutation:
     )
     async def assign_proposal(self, info: strawberry.Info, input: AssignProposalInput) -> ProposalResult:
         async def run() -> ProposalModel:
-            lead = _dept(input.lead_unit_id, "leadUnitId")
-            assert lead is not None
+            lead = decode_id(input.lead_unit_id, "Department", "leadUnitId")
             return await service.assign_proposal(
                 _pid(input.id),
                 input.version,
@@ -355,8 +354,7 @@ class ProposalsMutation:
     )
     async def record_unit_opinion(self, info: strawberry.Info, input: UnitOpinionInput) -> ProposalResult:
         async def run() -> ProposalModel:
-            unit = _dept(input.unit_id, "unitId")
-            assert unit is not None
+            unit = decode_id(input.unit_id, "Department", "unitId")
             return await handling.record_opinion(
                 _pid(input.id), input.version, unit, input.opinion, _caller(info)
             )
@@ -371,8 +369,7 @@ class ProposalsMutation:
         self, info: strawberry.Info, input: CreateHandlingTaskInput
     ) -> HandlingTaskResult:
         async def run() -> Any:
-            unit = _dept(input.responsible_unit_id, "responsibleUnitId")
-            assert unit is not None
+            unit = decode_id(input.responsible_unit_id, "Department", "responsibleUnitId")
             return await handling.create_task(
                 _pid(input.proposal_id, "proposalId"),
                 input.version,

@@ -7,7 +7,7 @@ from schema.enums import DepartmentKind
 
 @strawberry.input
 class DepartmentFilter:
-    kind: DepartmentKind | None = None  # type: ignore[valid-type]
+    kind: DepartmentKind | None = None
     search: str | None = None
 
 

@@ -16,7 +16,7 @@ from server.staff import service
 @strawberry.input(description="Post a staff member to a station and/or a patch.")
 class CreatePostingInput:
     staff_id: strawberry.ID
-    role: PostingRole  # type: ignore[valid-type]
+    role: PostingRole
     started_on: date
     station_id: strawberry.ID | None = None
     jurisdiction_id: strawberry.ID | None = strawberry.field(
@@ -32,7 +32,7 @@ class UpdatePostingInput:
     version: int
     ended_on: date | None = None
     note: str | None = None
-    role: PostingRole | None = None  # type: ignore[valid-type]
+    role: PostingRole | None = None
 
 
 @strawberry.type

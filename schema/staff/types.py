@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -9,6 +9,7 @@ from strawberry import relay
 from schema.enums import DepartmentKind, PostingRole
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
+from schema.rows import RowType
 from schema.staff.loaders import DepartmentByIdLoader, PostingsByStaffLoader, StaffByIdLoader
 from schema.stations.loaders import StationByIdLoader
 from server.enums import label_zh
@@ -23,47 +24,43 @@ StationRef = Annotated["Station", strawberry.lazy("schema.stations.types")]
 @strawberry.type(
     description="A unit: congress standing committee, the bureau, a town government, an N department."
 )
-class Department(relay.Node):
+class Department(RowType, relay.Node):
+    row_model = models.Department
+
     id: relay.NodeID[int]
     code: str
     name: str
     name_en: str
-    kind: DepartmentKind  # type: ignore[valid-type]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, (cls, models.Department))
+    kind: DepartmentKind
 
     @strawberry.field
     def kind_label(self) -> str | None:
         return label_zh(self.kind)
 
     @strawberry.field
-    def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
-        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
+    def jurisdiction(self, root: strawberry.Parent[models.Department], info: strawberry.Info) -> Jurisdiction:
+        return info.context.load(JurisdictionByIdLoader, root.jurisdiction_id)
 
 
 @strawberry.type(
     description="A staff member: bureau staff, area chief, team member, community worker, liaison."
 )
-class Staff(relay.Node):
+class Staff(RowType, relay.Node):
+    row_model = models.Staff
+
     id: relay.NodeID[int]
     name: str
     title: str
     active: bool
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, (cls, models.Staff))
-
     @strawberry.field
-    def department(self, info: strawberry.Info) -> Department | None:
-        dep_id = self.department_id  # type: ignore[attr-defined]
+    def department(self, root: strawberry.Parent[models.Staff], info: strawberry.Info) -> Department | None:
+        dep_id = root.department_id
         return None if dep_id is None else info.context.load(DepartmentByIdLoader, dep_id)
 
     @strawberry.field(description="Home jurisdiction of the staff member.")
-    def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
-        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
+    def jurisdiction(self, root: strawberry.Parent[models.Staff], info: strawberry.Info) -> Jurisdiction:
+        return info.context.load(JurisdictionByIdLoader, root.jurisdiction_id)
 
     @strawberry.field
     def postings(self, info: strawberry.Info) -> list[Posting]:
@@ -71,17 +68,15 @@ class Staff(relay.Node):
 
 
 @strawberry.type(description="A staff member posted to a patch and usually a station, in one role.")
-class Posting(relay.Node):
+class Posting(RowType, relay.Node):
+    row_model = models.Posting
+
     id: relay.NodeID[int]
-    role: PostingRole  # type: ignore[valid-type]
+    role: PostingRole
     started_on: date
     ended_on: date | None
     note: str
     version: int
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, (cls, models.Posting))
 
     @strawberry.field(description="Chinese label of the role, e.g. 城管片长.")
     def role_label(self) -> str | None:
@@ -92,19 +87,19 @@ class Posting(relay.Node):
         return self.ended_on is None or self.ended_on >= date.today()
 
     @strawberry.field(description="Null when the staff record lies outside what you may read.")
-    def staff(self, info: strawberry.Info) -> Staff | None:
-        return info.context.load(StaffByIdLoader, self.staff_id)  # type: ignore[attr-defined]
+    def staff(self, root: strawberry.Parent[models.Posting], info: strawberry.Info) -> Staff | None:
+        return info.context.load(StaffByIdLoader, root.staff_id)
 
     @strawberry.field
-    def station(self, info: strawberry.Info) -> StationRef | None:
-        sid = self.station_id  # type: ignore[attr-defined]
+    def station(self, root: strawberry.Parent[models.Posting], info: strawberry.Info) -> StationRef | None:
+        sid = root.station_id
         return None if sid is None else info.context.load(StationByIdLoader, sid)
 
     @strawberry.field(description="The patch (片区) this posting covers.")
-    def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
-        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
+    def jurisdiction(self, root: strawberry.Parent[models.Posting], info: strawberry.Info) -> Jurisdiction:
+        return info.context.load(JurisdictionByIdLoader, root.jurisdiction_id)
 
     @strawberry.field(description="For a department liaison: the department whose service it brings.")
-    def department(self, info: strawberry.Info) -> Department | None:
-        dep_id = self.department_id  # type: ignore[attr-defined]
+    def department(self, root: strawberry.Parent[models.Posting], info: strawberry.Info) -> Department | None:
+        dep_id = root.department_id
         return None if dep_id is None else info.context.load(DepartmentByIdLoader, dep_id)

@@ -9,14 +9,14 @@ from schema.enums import Amenity, StationFunction, StationKind, StationLevel, St
 
 @strawberry.input(description="Filter for stations. All given conditions must hold.")
 class StationFilter:
-    kind: StationKind | None = None  # type: ignore[valid-type]
-    status: StationStatus | None = None  # type: ignore[valid-type]
-    level: StationLevel | None = None  # type: ignore[valid-type]
+    kind: StationKind | None = None
+    status: StationStatus | None = None
+    level: StationLevel | None = None
     jurisdiction_id: strawberry.ID | None = strawberry.field(
         default=None, description="Stations in this jurisdiction or anywhere beneath it."
     )
-    amenity: Amenity | None = None  # type: ignore[valid-type]
-    function: StationFunction | None = None  # type: ignore[valid-type]
+    amenity: Amenity | None = None
+    function: StationFunction | None = None
     search: str | None = strawberry.field(default=None, description="Text in the name or address.")
     proposal_id: strawberry.ID | None = strawberry.field(
         default=None, description="Stations credited to this proposal."

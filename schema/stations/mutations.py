@@ -23,15 +23,15 @@ from server.stations import service
 class CreateStationInput:
     code: str
     name: str
-    kind: StationKind  # type: ignore[valid-type]
-    level: StationLevel  # type: ignore[valid-type]
+    kind: StationKind
+    level: StationLevel
     floor_area: float
     rest_area: float
     address: str
     jurisdiction_id: strawberry.ID
-    status: StationStatus | None = None  # type: ignore[valid-type]
-    functions: list[StationFunction] | None = None  # type: ignore[valid-type]
-    amenities: list[Amenity] | None = None  # type: ignore[valid-type]
+    status: StationStatus | None = None
+    functions: list[StationFunction] | None = None
+    amenities: list[Amenity] | None = None
     opening_hours: str | None = None
     latitude: float | None = None
     longitude: float | None = None
@@ -46,10 +46,10 @@ class UpdateStationInput:
     version: int = strawberry.field(description="The version you last read; a stale one is a CONFLICT.")
     code: str | None = None
     name: str | None = None
-    level: StationLevel | None = None  # type: ignore[valid-type]
-    status: StationStatus | None = None  # type: ignore[valid-type]
-    functions: list[StationFunction] | None = None  # type: ignore[valid-type]
-    amenities: list[Amenity] | None = None  # type: ignore[valid-type]
+    level: StationLevel | None = None
+    status: StationStatus | None = None
+    functions: list[StationFunction] | None = None
+    amenities: list[Amenity] | None = None
     floor_area: float | None = None
     rest_area: float | None = None
     opening_hours: str | None = None

@@ -10,8 +10,8 @@ from schema.enums import TicketSource, TicketStatus
 
 @strawberry.input(description="Filter for tickets. All given conditions must hold.")
 class TicketFilter:
-    status: TicketStatus | None = None  # type: ignore[valid-type]
-    source: TicketSource | None = None  # type: ignore[valid-type]
+    status: TicketStatus | None = None
+    source: TicketSource | None = None
     jurisdiction_id: strawberry.ID | None = strawberry.field(
         default=None, description="Tickets in this jurisdiction or anywhere beneath it."
     )

@@ -21,13 +21,13 @@ class AuditEntry(Model):
     operation = fields.CharField(max_length=64)
     object_type = fields.CharField(max_length=48)
     object_id = fields.CharField(max_length=64)
-    before = fields.JSONField(null=True)
-    after = fields.JSONField(null=True)
+    before: fields.JSONField[Any] = fields.JSONField(null=True)
+    after: fields.JSONField[Any] = fields.JSONField(null=True)
     request_id = fields.CharField(max_length=64, default="")
 
     class Meta:
         table = "audit_entry"
-        ordering = ["id"]
+        ordering = ("id",)
 
     async def save(self, *args: Any, **kwargs: Any) -> None:
         self.before, self.after = redact_snapshots(self.object_type, self.before, self.after)
@@ -47,7 +47,7 @@ class ApiKeyUse(Model):
 
     class Meta:
         table = "api_key_use"
-        ordering = ["-id"]
+        ordering = ("-id",)
 
 
 class PersonalDataAccess(Model):
@@ -64,4 +64,4 @@ class PersonalDataAccess(Model):
 
     class Meta:
         table = "personal_data_access"
-        ordering = ["-id"]
+        ordering = ("-id",)

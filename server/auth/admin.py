@@ -9,6 +9,7 @@ calls directly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -129,7 +130,11 @@ async def create_user(caller: Caller, data: NewUser, problems: Problems | None =
         problems.add("username", f"{data.username!r} is taken", "DUPLICATE")
     if problems:
         raise ValidationFailed(problems=list(problems))
-    refs = {"staff_id": data.staff_id, "deputy_id": data.deputy_id, "department_id": data.department_id}
+    refs: dict[str, Any] = {
+        "staff_id": data.staff_id,
+        "deputy_id": data.deputy_id,
+        "department_id": data.department_id,
+    }
     password_hash = await auth.hash_password(data.password)  # before the transaction: slow
     async with in_transaction():
         user = await User.create(

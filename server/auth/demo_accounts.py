@@ -11,7 +11,7 @@ from server.authz.models import CasbinRule
 from server.proposals.models import Deputy
 from server.staff.models import Department, Staff
 
-DEMO_PASSWORD = "lianxin-demo"
+DEMO_PASSWORD = "lianxin-demo"  # noqa: S105 - public and documented; only demo data has these accounts
 
 # account: (display name, role, jurisdiction code, staff name, deputy name, department code)
 DEMO_ACCOUNTS: dict[str, tuple[str, str, str, str | None, str | None, str | None]] = {

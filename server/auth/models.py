@@ -1,9 +1,14 @@
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from server.geo.models import Jurisdiction
+    from server.proposals.models import Deputy
+    from server.staff.models import Department, Staff
 
 
 class User(Model):
@@ -16,15 +21,15 @@ class User(Model):
     username = fields.CharField(max_length=64, unique=True)
     display_name = fields.CharField(max_length=100)
     password_hash = fields.CharField(max_length=200, description="argon2id")
-    staff = fields.ForeignKeyField(
+    staff: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
         "lianxin.Staff", related_name="users", null=True, on_delete=fields.RESTRICT
     )
     staff_id: int | None
-    deputy = fields.ForeignKeyField(
+    deputy: fields.ForeignKeyNullableRelation[Deputy] = fields.ForeignKeyField(
         "lianxin.Deputy", related_name="users", null=True, on_delete=fields.RESTRICT
     )
     deputy_id: int | None
-    department = fields.ForeignKeyField(
+    department: fields.ForeignKeyNullableRelation[Department] = fields.ForeignKeyField(
         "lianxin.Department", related_name="users", null=True, on_delete=fields.RESTRICT
     )
     department_id: int | None
@@ -36,14 +41,16 @@ class User(Model):
 
     class Meta:
         table = "app_user"
-        ordering = ["id"]
+        ordering = ("id",)
 
 
 class AuthSession(Model):
     """One login. The access token names it (jti), so logging out or deactivating revokes it."""
 
     id = fields.CharField(max_length=32, primary_key=True)
-    user = fields.ForeignKeyField("lianxin.User", related_name="sessions", on_delete=fields.RESTRICT)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "lianxin.User", related_name="sessions", on_delete=fields.RESTRICT
+    )
     user_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()
@@ -72,12 +79,14 @@ class ApiKey(Model):
     prefix = fields.CharField(max_length=16, unique=True, description="public part, shown in lists")
     secret_hash = fields.CharField(max_length=64, description="sha256 of the secret part")
     name = fields.CharField(max_length=100)
-    scopes = fields.JSONField(description="objects it may read, e.g. ['station', 'stats']")
-    jurisdiction = fields.ForeignKeyField(
+    scopes: fields.JSONField[list[str]] = fields.JSONField(
+        description="objects it may read, e.g. ['station', 'stats']"
+    )
+    jurisdiction: fields.ForeignKeyRelation[Jurisdiction] = fields.ForeignKeyField(
         "lianxin.Jurisdiction", related_name="api_keys", on_delete=fields.RESTRICT
     )
     jurisdiction_id: int
-    department = fields.ForeignKeyField(
+    department: fields.ForeignKeyNullableRelation[Department] = fields.ForeignKeyField(
         "lianxin.Department", related_name="api_keys", null=True, on_delete=fields.RESTRICT
     )
     department_id: int | None
@@ -88,4 +97,4 @@ class ApiKey(Model):
 
     class Meta:
         table = "api_key"
-        ordering = ["id"]
+        ordering = ("id",)

@@ -20,11 +20,8 @@ def _load_tokens(tokens: list[str], model: Any) -> None:
         model.model[sec][key].policy.append(tokens[1:])
 
 
-def _row(ptype: str, rule: list[str] | tuple[str, ...]) -> dict[str, str]:
-    values = {"ptype": ptype}
-    for column, value in zip(COLUMNS, rule, strict=False):
-        values[column] = value
-    return values
+def _row(ptype: str, rule: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    return {"ptype": ptype, **dict(zip(COLUMNS, rule, strict=False))}
 
 
 class TortoiseAdapter(AsyncAdapter):

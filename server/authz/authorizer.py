@@ -53,7 +53,8 @@ class Scope:
             return Q()
         if not self.ids:
             return Q(pk__in=[])
-        return Q(**{f"{field}_id__in": sorted(self.ids)})
+        condition: dict[str, Any] = {f"{field}_id__in": sorted(self.ids)}
+        return Q(**condition)
 
     def contains(self, jurisdiction_id: int | None) -> bool:
         return self.everywhere or (jurisdiction_id is not None and jurisdiction_id in self.ids)

@@ -39,11 +39,9 @@ def beneath(request_domain: str, grant_domain: str) -> bool:
 
 def read_policy_file(path: Path = POLICY_PATH) -> list[list[str]]:
     """The p lines of policy.csv as [ptype, v0, v1, …]; comments and blank lines skipped."""
-    lines: list[list[str]] = []
     with path.open(encoding="utf-8") as handle:
-        for raw in csv.reader(line for line in handle if line.strip() and not line.lstrip().startswith("#")):
-            lines.append([cell.strip() for cell in raw])
-    return lines
+        content = (line for line in handle if line.strip() and not line.lstrip().startswith("#"))
+        return [[cell.strip() for cell in raw] for raw in csv.reader(content)]
 
 
 class PolicyEngine:
@@ -83,34 +81,36 @@ class PolicyEngine:
             if self.enforcer is None or version != self.version:
                 await self._reload()
 
+    @property
+    def loaded(self) -> casbin.AsyncEnforcer:
+        """The enforcer; an error before the policy was first loaded (reload / ensure_version)."""
+        if self.enforcer is None:
+            raise RuntimeError("policy not loaded")
+        return self.enforcer
+
     def enforce(self, subject: str, domain: str, obj: str, act: str) -> bool:
-        assert self.enforcer is not None, "policy not loaded"
-        return bool(self.enforcer.enforce(subject, domain, obj, act))
+        return bool(self.loaded.enforce(subject, domain, obj, act))
 
     def grants(self, subject: str) -> list[tuple[str, str]]:
         """(role, jurisdiction code) pairs granted to `subject`."""
-        assert self.enforcer is not None
-        return [(g[1], g[2]) for g in self.enforcer.get_filtered_grouping_policy(0, subject)]
+        return [(g[1], g[2]) for g in self.loaded.get_filtered_grouping_policy(0, subject)]
 
     def role_permissions(self, role: str) -> list[tuple[str, str]]:
-        assert self.enforcer is not None
-        return [(p[1], p[2]) for p in self.enforcer.get_filtered_policy(0, role)]
+        return [(p[1], p[2]) for p in self.loaded.get_filtered_policy(0, role)]
 
     def policy_lines(self) -> list[list[str]]:
-        assert self.enforcer is not None
-        return [list(p) for p in self.enforcer.get_policy()]
+        return [list(p) for p in self.loaded.get_policy()]
 
     def grant_lines(self) -> list[list[str]]:
-        assert self.enforcer is not None
-        return [list(g) for g in self.enforcer.get_grouping_policy()]
+        return [list(g) for g in self.loaded.get_grouping_policy()]
 
 
 engine = PolicyEngine()
 
 
 async def current_version() -> int:
-    row = await PolicyState.filter(id=1).values_list("version", flat=True)
-    return int(row[0]) if row else 0
+    rows = await PolicyState.filter(id=1).values("version")
+    return int(rows[0]["version"]) if rows else 0
 
 
 async def bump_version() -> int:
@@ -133,7 +133,7 @@ async def lock_policy() -> None:
         await PolicyState.create(id=1, version=0)
 
 
-async def load_policy_file_if_empty(progress=print) -> int:  # type: ignore[no-untyped-def]
+async def load_policy_file_if_empty(progress=print) -> int:
     """At migrate time: put policy.csv's lines into the database unless policy lines exist."""
     if await CasbinRule.filter(ptype="p").exists():
         return 0

@@ -20,7 +20,7 @@ class CasbinRule(Model):
 
     class Meta:
         table = "casbin_rule"
-        ordering = ["id"]
+        ordering = ("id",)
         unique_together = (("ptype", "v0", "v1", "v2", "v3", "v4", "v5"),)
 
 

@@ -29,4 +29,4 @@ class Jurisdiction(Model):
 
     class Meta:
         table = "jurisdiction"
-        ordering = ["code"]
+        ordering = ("code",)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
@@ -18,7 +20,8 @@ def subtree_ids(jurisdiction_id: int) -> frozenset[int]:
 
 def within(field: str, jurisdiction_id: int) -> Q:
     """Rows whose `field` (a jurisdiction foreign key) lies at or beneath the jurisdiction."""
-    return Q(**{f"{field}_id__in": sorted(subtree_ids(jurisdiction_id))})
+    condition: dict[str, Any] = {f"{field}_id__in": sorted(subtree_ids(jurisdiction_id))}
+    return Q(**condition)
 
 
 def list_jurisdictions(

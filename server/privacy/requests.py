@@ -85,7 +85,7 @@ async def _matching_ids(digits: str) -> list[int]:
     conn = connections.get("default")
     ph = placeholders(conn)
     rows = await conn.execute_query_dict(
-        f"SELECT id FROM ticket WHERE reporter_phone <> '' "
+        f"SELECT id FROM ticket WHERE reporter_phone <> '' "  # noqa: S608 - fixed expression; the digits are bound
         f"AND {STORED_DIGITS} IN ({ph(1)}, {ph(2)}, {ph(3)}) ORDER BY id",
         [digits, "86" + digits, "0086" + digits],
     )
@@ -104,7 +104,7 @@ async def _mentioning_ids(digits: str, reporters: list[int]) -> list[int]:
     wide = "%".join(chr(0xFF10 + int(d)) for d in digits[-3:])
     likes = " OR ".join(f"{c} LIKE {ph(1)} OR {c} LIKE {ph(2)}" for c in FREE_TEXT)
     rows = await conn.execute_query_dict(
-        f"SELECT id, {', '.join(FREE_TEXT)} FROM ticket WHERE {likes} ORDER BY id",
+        f"SELECT id, {', '.join(FREE_TEXT)} FROM ticket WHERE {likes} ORDER BY id",  # noqa: S608 - column names; the patterns are bound
         [f"%{tail}%", f"%{wide}%"] * (1 if conn.capabilities.dialect == "postgres" else len(FREE_TEXT)),
     )
     skip = set(reporters)
@@ -310,7 +310,7 @@ async def _locked_rows(conn: Any, ids: list[int]) -> list[dict[str, Any]]:
     marks = ", ".join(ph(i + 1) for i in range(len(ids)))
     return list(
         await conn.execute_query_dict(
-            f"SELECT {', '.join(COLUMNS)}, number, status, {FINAL_AT} AS final_at FROM ticket "
+            f"SELECT {', '.join(COLUMNS)}, number, status, {FINAL_AT} AS final_at FROM ticket "  # noqa: S608 - column names and placeholders only
             f"WHERE id IN ({marks}) ORDER BY id{lock}",
             ids,
         )

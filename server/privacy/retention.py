@@ -117,7 +117,7 @@ async def anonymise_rows(
         stamp, first = ("", 1) if mentioning else (", anonymised_at = $1", 2)
         unnest = ", ".join(f"${i + first}::{t}" for i, t in enumerate(types))
         written = await conn.execute_query_dict(
-            "UPDATE ticket AS t SET "
+            "UPDATE ticket AS t SET "  # noqa: S608 - column names and placeholders only
             + ", ".join(f"{c} = v.{c}" for c in sets)
             + f"{stamp}, version = t.version + 1"
             + f" FROM unnest({unnest}) AS v(id, version, {', '.join(sets)})"
@@ -129,19 +129,19 @@ async def anonymise_rows(
     columns = len(sets)
     if mentioning:  # an erasure's few tickets: one statement each, counted by RETURNING
         sql = (
-            "UPDATE ticket SET "
+            "UPDATE ticket SET "  # noqa: S608 - column names and placeholders only
             + ", ".join(f"{c} = {ph(i + 1)}" for i, c in enumerate(sets))
             + f", version = version + 1 WHERE id = {ph(columns + 1)}"
             + f" AND version = {ph(columns + 2)} RETURNING id"
         )
-        written = 0
+        updated = 0
         for row in rows:
             values = values_of(row)
             done = await conn.execute_query_dict(sql, [*(values[c] for c in sets), row["id"], row["version"]])
-            written += len(done)
-        return written
+            updated += len(done)
+        return updated
     sql = (
-        "UPDATE ticket SET "
+        "UPDATE ticket SET "  # noqa: S608 - column names and placeholders only
         + ", ".join(f"{c} = {ph(i + 1)}" for i, c in enumerate(sets))
         + f", anonymised_at = {ph(columns + 1)}, version = version + 1"
         + f" WHERE id = {ph(columns + 2)} AND version = {ph(columns + 3)}"
@@ -155,7 +155,8 @@ async def anonymise_rows(
     ids = [row["id"] for row in rows]
     marks = ", ".join(ph(i + 2) for i in range(len(ids)))
     done = await conn.execute_query_dict(
-        f"SELECT COUNT(*) AS n FROM ticket WHERE anonymised_at = {ph(1)} AND id IN ({marks})", [at, *ids]
+        f"SELECT COUNT(*) AS n FROM ticket WHERE anonymised_at = {ph(1)} AND id IN ({marks})",  # noqa: S608 - placeholders only
+        [at, *ids],
     )
     return int(done[0]["n"])
 
@@ -189,7 +190,8 @@ async def count_due(cutoff: datetime) -> int:
     conn = connections.get("default")
     ph = placeholders(conn)
     rows = await conn.execute_query_dict(
-        f"SELECT COUNT(*) AS n FROM ticket WHERE {_due_condition(ph, 1)}", [db_time(conn, cutoff)]
+        f"SELECT COUNT(*) AS n FROM ticket WHERE {_due_condition(ph, 1)}",  # noqa: S608 - fixed condition; cutoff bound
+        [db_time(conn, cutoff)],
     )
     return int(rows[0]["n"])
 
@@ -224,9 +226,9 @@ async def run(
             ph = placeholders(conn)
             lock = " FOR UPDATE" if conn.capabilities.dialect == "postgres" else ""
             rows = await conn.execute_query_dict(
-                f"SELECT {', '.join(COLUMNS)} FROM ticket WHERE id > {ph(1)} AND {_due_condition(ph, 2)} "
-                f"ORDER BY id LIMIT {int(batch_size)}{lock}",
-                [last_id, db_time(conn, cutoff)],
+                f"SELECT {', '.join(COLUMNS)} FROM ticket WHERE id > {ph(1)} AND {_due_condition(ph, 2)} "  # noqa: S608 - fixed columns and condition; values bound
+                f"ORDER BY id LIMIT {ph(3)}{lock}",
+                [last_id, db_time(conn, cutoff), batch_size],
             )
             if not rows:
                 break

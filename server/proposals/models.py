@@ -1,12 +1,16 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
 
 from server.enums import HandlingUnitRole, ProposalStatus, Rating, ReplyResult, TaskStatus
 from server.privacy.redaction import redact_json, redact_text
+
+if TYPE_CHECKING:
+    from server.geo.models import Jurisdiction
+    from server.staff.models import Department
 
 
 class Deputy(Model):
@@ -15,14 +19,14 @@ class Deputy(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=64)
     delegation = fields.CharField(max_length=100, default="", description="代表团, e.g. 长安镇代表团")
-    jurisdiction = fields.ForeignKeyField(
+    jurisdiction: fields.ForeignKeyRelation[Jurisdiction] = fields.ForeignKeyField(
         "lianxin.Jurisdiction", related_name="deputies", on_delete=fields.RESTRICT
     )
     jurisdiction_id: int
 
     class Meta:
         table = "deputy"
-        ordering = ["id"]
+        ordering = ("id",)
 
 
 class Proposal(Model):
@@ -35,11 +39,13 @@ class Proposal(Model):
     body = fields.TextField(default="")
     internal_notes = fields.TextField(default="")
     status = fields.CharEnumField(ProposalStatus, max_length=16, db_index=True)
-    jurisdiction = fields.ForeignKeyField(
+    jurisdiction: fields.ForeignKeyRelation[Jurisdiction] = fields.ForeignKeyField(
         "lianxin.Jurisdiction", related_name="proposals", on_delete=fields.RESTRICT
     )
     jurisdiction_id: int
-    author = fields.ForeignKeyField("lianxin.Deputy", related_name="proposals", on_delete=fields.RESTRICT)
+    author: fields.ForeignKeyRelation[Deputy] = fields.ForeignKeyField(
+        "lianxin.Deputy", related_name="proposals", on_delete=fields.RESTRICT
+    )
     author_id: int
     category = fields.CharField(max_length=64, default="")
     key_supervision = fields.BooleanField(default=False)
@@ -56,13 +62,17 @@ class Proposal(Model):
 
     class Meta:
         table = "proposal"
-        ordering = ["id"]
+        ordering = ("id",)
 
 
 class ProposalCosigner(Model):
     id = fields.IntField(primary_key=True)
-    proposal = fields.ForeignKeyField("lianxin.Proposal", related_name="cosigners", on_delete=fields.RESTRICT)
-    deputy = fields.ForeignKeyField("lianxin.Deputy", related_name="cosigned", on_delete=fields.RESTRICT)
+    proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField(
+        "lianxin.Proposal", related_name="cosigners", on_delete=fields.RESTRICT
+    )
+    deputy: fields.ForeignKeyRelation[Deputy] = fields.ForeignKeyField(
+        "lianxin.Deputy", related_name="cosigned", on_delete=fields.RESTRICT
+    )
 
     class Meta:
         table = "proposal_cosigner"
@@ -73,9 +83,11 @@ class ProposalUnit(Model):
     """Lead unit (牵头单位) or co-handling unit (协办单位) of a proposal."""
 
     id = fields.IntField(primary_key=True)
-    proposal = fields.ForeignKeyField("lianxin.Proposal", related_name="units", on_delete=fields.RESTRICT)
+    proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField(
+        "lianxin.Proposal", related_name="units", on_delete=fields.RESTRICT
+    )
     proposal_id: int
-    department = fields.ForeignKeyField(
+    department: fields.ForeignKeyRelation[Department] = fields.ForeignKeyField(
         "lianxin.Department", related_name="proposal_units", on_delete=fields.RESTRICT
     )
     department_id: int
@@ -93,10 +105,12 @@ class HandlingTask(Model):
     """A row of the task breakdown table (任务分解表)."""
 
     id = fields.IntField(primary_key=True)
-    proposal = fields.ForeignKeyField("lianxin.Proposal", related_name="tasks", on_delete=fields.RESTRICT)
+    proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField(
+        "lianxin.Proposal", related_name="tasks", on_delete=fields.RESTRICT
+    )
     proposal_id: int
     title = fields.CharField(max_length=300)
-    responsible_unit = fields.ForeignKeyField(
+    responsible_unit: fields.ForeignKeyRelation[Department] = fields.ForeignKeyField(
         "lianxin.Department", related_name="tasks", on_delete=fields.RESTRICT
     )
     responsible_unit_id: int
@@ -111,12 +125,14 @@ class HandlingTask(Model):
 
     class Meta:
         table = "handling_task"
-        ordering = ["id"]
+        ordering = ("id",)
 
 
 class ProposalReply(Model):
     id = fields.IntField(primary_key=True)
-    proposal = fields.ForeignKeyField("lianxin.Proposal", related_name="replies", on_delete=fields.RESTRICT)
+    proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField(
+        "lianxin.Proposal", related_name="replies", on_delete=fields.RESTRICT
+    )
     proposal_id: int
     result = fields.CharEnumField(ReplyResult, max_length=24)
     body = fields.TextField()
@@ -127,29 +143,37 @@ class ProposalReply(Model):
 
     class Meta:
         table = "proposal_reply"
-        ordering = ["id"]
+        ordering = ("id",)
 
 
 class ProposalRating(Model):
     id = fields.IntField(primary_key=True)
-    proposal = fields.ForeignKeyField("lianxin.Proposal", related_name="ratings", on_delete=fields.RESTRICT)
+    proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField(
+        "lianxin.Proposal", related_name="ratings", on_delete=fields.RESTRICT
+    )
     proposal_id: int
-    reply = fields.ForeignKeyField("lianxin.ProposalReply", related_name="ratings", on_delete=fields.RESTRICT)
-    deputy = fields.ForeignKeyField("lianxin.Deputy", related_name="ratings", on_delete=fields.RESTRICT)
+    reply: fields.ForeignKeyRelation[ProposalReply] = fields.ForeignKeyField(
+        "lianxin.ProposalReply", related_name="ratings", on_delete=fields.RESTRICT
+    )
+    deputy: fields.ForeignKeyRelation[Deputy] = fields.ForeignKeyField(
+        "lianxin.Deputy", related_name="ratings", on_delete=fields.RESTRICT
+    )
     rating = fields.CharEnumField(Rating, max_length=24)
     comment = fields.TextField(default="")
     rated_at = fields.DatetimeField()
 
     class Meta:
         table = "proposal_rating"
-        ordering = ["id"]
+        ordering = ("id",)
 
 
 class ContactLog(Model):
     """Contacts with the deputy before, during and after handling."""
 
     id = fields.IntField(primary_key=True)
-    proposal = fields.ForeignKeyField("lianxin.Proposal", related_name="contacts", on_delete=fields.RESTRICT)
+    proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField(
+        "lianxin.Proposal", related_name="contacts", on_delete=fields.RESTRICT
+    )
     proposal_id: int
     phase = fields.CharField(max_length=16, description="BEFORE, DURING or AFTER")
     channel = fields.CharField(max_length=32)
@@ -159,7 +183,7 @@ class ContactLog(Model):
 
     class Meta:
         table = "proposal_contact"
-        ordering = ["id"]
+        ordering = ("id",)
 
 
 class ProposalEvent(Model):
@@ -168,9 +192,11 @@ class ProposalEvent(Model):
     Never erased either: its comment and data are stored with phone and ID numbers masked."""
 
     id = fields.BigIntField(primary_key=True)
-    proposal = fields.ForeignKeyField("lianxin.Proposal", related_name="events", on_delete=fields.RESTRICT)
+    proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField(
+        "lianxin.Proposal", related_name="events", on_delete=fields.RESTRICT
+    )
     proposal_id: int
-    task = fields.ForeignKeyField(
+    task: fields.ForeignKeyNullableRelation[HandlingTask] = fields.ForeignKeyField(
         "lianxin.HandlingTask", related_name="events", null=True, on_delete=fields.RESTRICT
     )
     task_id: int | None
@@ -179,12 +205,12 @@ class ProposalEvent(Model):
     from_status = fields.CharField(max_length=24, null=True)
     to_status = fields.CharField(max_length=24, null=True)
     comment = fields.TextField(default="")
-    data = fields.JSONField(null=True)
+    data: fields.JSONField[Any] = fields.JSONField(null=True)
     at = fields.DatetimeField()
 
     class Meta:
         table = "proposal_event"
-        ordering = ["id"]
+        ordering = ("id",)
 
     async def save(self, *args: Any, **kwargs: Any) -> None:
         self.comment = redact_text(self.comment)

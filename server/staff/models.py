@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from server.enums import DepartmentKind, PostingRole
+
+if TYPE_CHECKING:
+    from server.geo.models import Jurisdiction
+    from server.stations.models import Station
 
 
 class Department(Model):
@@ -14,14 +20,14 @@ class Department(Model):
     name = fields.CharField(max_length=100)
     name_en = fields.CharField(max_length=200)
     kind = fields.CharEnumField(DepartmentKind, max_length=24)
-    jurisdiction = fields.ForeignKeyField(
+    jurisdiction: fields.ForeignKeyRelation[Jurisdiction] = fields.ForeignKeyField(
         "lianxin.Jurisdiction", related_name="departments", on_delete=fields.RESTRICT
     )
     jurisdiction_id: int
 
     class Meta:
         table = "department"
-        ordering = ["code"]
+        ordering = ("code",)
 
 
 class Staff(Model):
@@ -29,11 +35,11 @@ class Staff(Model):
     name = fields.CharField(max_length=64)
     title = fields.CharField(max_length=100, default="")
     work_phone = fields.CharField(max_length=32, default="")
-    department = fields.ForeignKeyField(
+    department: fields.ForeignKeyNullableRelation[Department] = fields.ForeignKeyField(
         "lianxin.Department", related_name="staff", null=True, on_delete=fields.RESTRICT
     )
     department_id: int | None
-    jurisdiction = fields.ForeignKeyField(
+    jurisdiction: fields.ForeignKeyRelation[Jurisdiction] = fields.ForeignKeyField(
         "lianxin.Jurisdiction", related_name="staff", on_delete=fields.RESTRICT
     )
     jurisdiction_id: int
@@ -44,25 +50,27 @@ class Staff(Model):
 
     class Meta:
         table = "staff"
-        ordering = ["id"]
+        ordering = ("id",)
 
 
 class Posting(Model):
     """A staff member posted to a patch (jurisdiction) and usually a station, in one role."""
 
     id = fields.IntField(primary_key=True)
-    staff = fields.ForeignKeyField("lianxin.Staff", related_name="postings", on_delete=fields.RESTRICT)
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "lianxin.Staff", related_name="postings", on_delete=fields.RESTRICT
+    )
     staff_id: int
-    station = fields.ForeignKeyField(
+    station: fields.ForeignKeyNullableRelation[Station] = fields.ForeignKeyField(
         "lianxin.Station", related_name="postings", null=True, on_delete=fields.RESTRICT
     )
     station_id: int | None
-    jurisdiction = fields.ForeignKeyField(
+    jurisdiction: fields.ForeignKeyRelation[Jurisdiction] = fields.ForeignKeyField(
         "lianxin.Jurisdiction", related_name="postings", on_delete=fields.RESTRICT
     )
     jurisdiction_id: int
     role = fields.CharEnumField(PostingRole, max_length=24)
-    department = fields.ForeignKeyField(
+    department: fields.ForeignKeyNullableRelation[Department] = fields.ForeignKeyField(
         "lianxin.Department", related_name="postings", null=True, on_delete=fields.RESTRICT
     )
     department_id: int | None
@@ -75,4 +83,4 @@ class Posting(Model):
 
     class Meta:
         table = "posting"
-        ordering = ["id"]
+        ordering = ("id",)

@@ -78,8 +78,8 @@ async def create_posting(data: PostingData, *, caller: Caller) -> Posting:
         if patch is None:
             raise NotFound("Jurisdiction", jurisdiction_id)
         if station is not None:
-            codes = await Jurisdiction.filter(id=station.jurisdiction_id).values_list("code", flat=True)
-            station_code = codes[0] if codes else ""
+            rows = await Jurisdiction.filter(id=station.jurisdiction_id).values("code")
+            station_code = str(rows[0]["code"]) if rows else ""
             if not (station_code == patch.code or station_code.startswith(patch.code + "/")):
                 raise ValidationFailed(
                     problems=[

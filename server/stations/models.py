@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from server.enums import StationKind, StationLevel, StationStatus
+
+if TYPE_CHECKING:
+    from server.geo.models import Jurisdiction
+    from server.proposals.models import Proposal
 
 
 class Station(Model):
@@ -23,11 +29,11 @@ class Station(Model):
     address = fields.CharField(max_length=300)
     latitude = fields.FloatField(null=True)
     longitude = fields.FloatField(null=True)
-    jurisdiction = fields.ForeignKeyField(
+    jurisdiction: fields.ForeignKeyRelation[Jurisdiction] = fields.ForeignKeyField(
         "lianxin.Jurisdiction", related_name="stations", on_delete=fields.RESTRICT
     )
     jurisdiction_id: int
-    proposal = fields.ForeignKeyField(
+    proposal: fields.ForeignKeyNullableRelation[Proposal] = fields.ForeignKeyField(
         "lianxin.Proposal", related_name="stations", null=True, on_delete=fields.SET_NULL
     )
     proposal_id: int | None
@@ -39,7 +45,7 @@ class Station(Model):
 
     class Meta:
         table = "station"
-        ordering = ["id"]
+        ordering = ("id",)
 
 
 class StationTarget(Model):
@@ -47,7 +53,7 @@ class StationTarget(Model):
 
     id = fields.IntField(primary_key=True)
     year = fields.IntField()
-    jurisdiction = fields.ForeignKeyField(
+    jurisdiction: fields.ForeignKeyRelation[Jurisdiction] = fields.ForeignKeyField(
         "lianxin.Jurisdiction", related_name="station_targets", on_delete=fields.RESTRICT
     )
     jurisdiction_id: int

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from server.geo.models import Jurisdiction
 
 
 class TicketRollup(Model):
@@ -16,7 +21,7 @@ class TicketRollup(Model):
 
     id = fields.BigIntField(primary_key=True)
     day = fields.DateField()
-    jurisdiction = fields.ForeignKeyField(
+    jurisdiction: fields.ForeignKeyRelation[Jurisdiction] = fields.ForeignKeyField(
         "lianxin.Jurisdiction", related_name="ticket_rollups", on_delete=fields.RESTRICT
     )
     jurisdiction_id: int

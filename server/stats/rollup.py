@@ -112,8 +112,9 @@ async def apply(deltas: Iterable[Delta]) -> None:
             values.append("(?, ?, ?, ?)")
         params += [day if postgres else day.isoformat(), jurisdiction_id, metric, count]
     # Sorted keys: concurrent transactions lock rows in the same order, so they cannot deadlock.
+    # Only placeholders are joined into the statement; every value is a bound parameter.
     sql = (
-        "INSERT INTO ticket_rollup (day, jurisdiction_id, metric, count) VALUES "
+        "INSERT INTO ticket_rollup (day, jurisdiction_id, metric, count) VALUES "  # noqa: S608
         + ", ".join(values)
         + " ON CONFLICT (day, jurisdiction_id, metric)"
         + " DO UPDATE SET count = ticket_rollup.count + excluded.count"
@@ -181,26 +182,39 @@ async def recompute() -> dict[tuple[date, int, str], int]:
     then added up to towns and the city."""
     conn = connections.get("default")
     dialect = conn.capabilities.dialect
-    day = _day_sql(dialect)
+    day_sql = _day_sql(dialect)
     resp = _bucket_sql(_minutes_sql(dialect, "registered_at", "dispatched_at"))
     reso = _bucket_sql(_minutes_sql(dialect, "registered_at", "resolved_at"))
+    # Each statement is built from fixed SQL fragments (the dialect's day and bucket expressions);
+    # nothing from a request is interpolated and none takes a parameter.
     queries = [
-        f"SELECT {day} AS d, jurisdiction_id AS j, 'received' AS m, COUNT(*) AS n FROM ticket GROUP BY 1, 2",
-        f"SELECT {day}, jurisdiction_id, 'resolved', COUNT(*) FROM ticket "
-        "WHERE resolved_at IS NOT NULL GROUP BY 1, 2",
-        f"SELECT {day}, jurisdiction_id, resolution_method, COUNT(*) FROM ticket "
-        "WHERE resolved_at IS NOT NULL AND resolution_method IS NOT NULL GROUP BY 1, 2, 3",
-        f"SELECT {day}, jurisdiction_id, 'resp:' || {resp}, COUNT(*) FROM ticket "
-        "WHERE dispatched_at IS NOT NULL GROUP BY 1, 2, 3",
-        f"SELECT {day}, jurisdiction_id, 'reso:' || {reso}, COUNT(*) FROM ticket "
-        "WHERE resolved_at IS NOT NULL GROUP BY 1, 2, 3",
+        (
+            f"SELECT {day_sql} AS d, jurisdiction_id AS j, 'received' AS m, COUNT(*) AS n "  # noqa: S608
+            "FROM ticket GROUP BY 1, 2"
+        ),
+        (
+            f"SELECT {day_sql}, jurisdiction_id, 'resolved', COUNT(*) FROM ticket "  # noqa: S608
+            "WHERE resolved_at IS NOT NULL GROUP BY 1, 2"
+        ),
+        (
+            f"SELECT {day_sql}, jurisdiction_id, resolution_method, COUNT(*) FROM ticket "  # noqa: S608
+            "WHERE resolved_at IS NOT NULL AND resolution_method IS NOT NULL GROUP BY 1, 2, 3"
+        ),
+        (
+            f"SELECT {day_sql}, jurisdiction_id, 'resp:' || {resp}, COUNT(*) FROM ticket "  # noqa: S608
+            "WHERE dispatched_at IS NOT NULL GROUP BY 1, 2, 3"
+        ),
+        (
+            f"SELECT {day_sql}, jurisdiction_id, 'reso:' || {reso}, COUNT(*) FROM ticket "  # noqa: S608
+            "WHERE resolved_at IS NOT NULL GROUP BY 1, 2, 3"
+        ),
     ]
     await ensure_tree()
     totals: dict[tuple[date, int, str], int] = defaultdict(int)
     for sql in queries:
         for row in await conn.execute_query_dict(sql):
-            day, jurisdiction, metric, count = (row[k] for k in row)
-            day = day if isinstance(day, date) else date.fromisoformat(str(day))
+            raw_day, jurisdiction, metric, count = (row[k] for k in row)
+            day = raw_day if isinstance(raw_day, date) else date.fromisoformat(str(raw_day))
             for jurisdiction_id in levels(int(jurisdiction)):
                 totals[(day, jurisdiction_id, str(metric))] += int(count)
     return dict(totals)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from tortoise.expressions import Q
 from tortoise.functions import Count, Sum
@@ -106,7 +107,10 @@ async def scorecard(
 
     def place(field: str = "jurisdiction_id") -> Q:
         # The whole city: no condition at all, rather than an IN list of every jurisdiction.
-        return Q() if "/" not in code else Q(**{f"{field}__in": within_ids})
+        if "/" not in code:
+            return Q()
+        condition: dict[str, Any] = {f"{field}__in": within_ids}
+        return Q(**condition)
 
     rows = (
         await Station.filter(place())

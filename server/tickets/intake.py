@@ -78,7 +78,13 @@ async def locate(intake: Intake) -> tuple[int, Station | None]:
         return place.id, station
     if station is not None:
         return station.jurisdiction_id, station
-    assert intake.latitude is not None and intake.longitude is not None
+    if intake.latitude is None or intake.longitude is None:
+        # check() refuses such an intake already; locate() does not rely on having been preceded by it.
+        raise ValidationFailed(
+            problems=[
+                FieldProblem("stationId", "say where: a station, a community, or coordinates", "REQUIRED")
+            ]
+        )
     nearest = await nearest_station(intake.latitude, intake.longitude)
     if nearest is None:
         raise ValidationFailed(
@@ -104,7 +110,11 @@ async def nearest_station(lat: float, lon: float, max_metres: float = 3000.0) ->
         longitude__gte=lon - box * 1.1,
         longitude__lte=lon + box * 1.1,
     )
-    scored = [(metres(lat, lon, s.latitude, s.longitude), s) for s in candidates if s.latitude is not None]
+    scored = [
+        (metres(lat, lon, s.latitude, s.longitude), s)
+        for s in candidates
+        if s.latitude is not None and s.longitude is not None
+    ]
     scored = [pair for pair in scored if pair[0] <= max_metres]
     return min(scored, key=lambda pair: pair[0])[1] if scored else None
 
@@ -120,8 +130,8 @@ async def next_number(key: str) -> str:
     """DG-YYYYMMDD-NNNNNN. Call inside the intake transaction: the UPDATE holds the counter row's
     lock until commit, so concurrent intakes take turns and never share a number."""
     await TicketCounter.filter(day=key).update(last_number=F("last_number") + 1)
-    value = await TicketCounter.filter(day=key).values_list("last_number", flat=True)
-    return f"DG-{key}-{int(value[0]):06d}"
+    rows = await TicketCounter.filter(day=key).values("last_number")
+    return f"DG-{key}-{int(rows[0]['last_number']):06d}"
 
 
 async def _ensure_counter(key: str) -> None:
@@ -186,6 +196,7 @@ async def possible_duplicates(
             if (t.station_id is not None and t.station_id == station_id)
             or (
                 t.latitude is not None
+                and t.longitude is not None
                 and metres(latitude, longitude, t.latitude, t.longitude) <= within_metres
             )
         ][:20]

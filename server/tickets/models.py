@@ -1,12 +1,17 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
 
 from server.enums import ResolutionMethod, TicketSource, TicketStatus
 from server.privacy.redaction import redact_json, redact_text
+
+if TYPE_CHECKING:
+    from server.geo.models import Jurisdiction
+    from server.staff.models import Department, Staff
+    from server.stations.models import Station
 
 
 class TicketCategory(Model):
@@ -19,7 +24,7 @@ class TicketCategory(Model):
 
     class Meta:
         table = "ticket_category"
-        ordering = ["id"]
+        ordering = ("id",)
 
 
 class Ticket(Model):
@@ -28,7 +33,7 @@ class Ticket(Model):
     id = fields.BigIntField(primary_key=True)
     number = fields.CharField(max_length=32, unique=True, description="e.g. DG-20261126-000123")
     source = fields.CharEnumField(TicketSource, max_length=16)
-    category = fields.ForeignKeyField(
+    category: fields.ForeignKeyRelation[TicketCategory] = fields.ForeignKeyField(
         "lianxin.TicketCategory", related_name="tickets", on_delete=fields.RESTRICT
     )
     category_id: int
@@ -36,25 +41,25 @@ class Ticket(Model):
     address = fields.CharField(max_length=300, default="")
     latitude = fields.FloatField(null=True)
     longitude = fields.FloatField(null=True)
-    jurisdiction = fields.ForeignKeyField(
+    jurisdiction: fields.ForeignKeyRelation[Jurisdiction] = fields.ForeignKeyField(
         "lianxin.Jurisdiction", related_name="tickets", on_delete=fields.RESTRICT
     )
     jurisdiction_id: int
-    station = fields.ForeignKeyField(
+    station: fields.ForeignKeyNullableRelation[Station] = fields.ForeignKeyField(
         "lianxin.Station", related_name="tickets", null=True, on_delete=fields.RESTRICT
     )
     station_id: int | None
     reporter_name = fields.CharField(max_length=64, default="")
     reporter_phone = fields.CharField(max_length=32, default="")
-    registered_by = fields.ForeignKeyField(
+    registered_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
         "lianxin.Staff", related_name="registered_tickets", null=True, on_delete=fields.RESTRICT
     )
     registered_by_id: int | None
-    assignee = fields.ForeignKeyField(
+    assignee: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
         "lianxin.Staff", related_name="assigned_tickets", null=True, on_delete=fields.RESTRICT
     )
     assignee_id: int | None
-    department = fields.ForeignKeyField(
+    department: fields.ForeignKeyNullableRelation[Department] = fields.ForeignKeyField(
         "lianxin.Department", related_name="tickets", null=True, on_delete=fields.RESTRICT
     )
     department_id: int | None
@@ -63,7 +68,7 @@ class Ticket(Model):
     resolution_method = fields.CharEnumField(ResolutionMethod, max_length=16, null=True)
     resolution_note = fields.TextField(default="")
     reject_reason = fields.TextField(default="")
-    duplicate_of = fields.ForeignKeyField(
+    duplicate_of: fields.ForeignKeyNullableRelation[Ticket] = fields.ForeignKeyField(
         "lianxin.Ticket", related_name="duplicates", null=True, on_delete=fields.RESTRICT
     )
     duplicate_of_id: int | None
@@ -88,7 +93,7 @@ class Ticket(Model):
 
     class Meta:
         table = "ticket"
-        ordering = ["-registered_at", "-id"]
+        ordering = ("-registered_at", "-id")
         indexes = (
             ("jurisdiction_id", "registered_at"),
             ("status", "resolution_due"),
@@ -116,19 +121,21 @@ class TicketEvent(Model):
     caller masks the reporter's own name as well, see workflow_service)."""
 
     id = fields.BigIntField(primary_key=True)
-    ticket = fields.ForeignKeyField("lianxin.Ticket", related_name="events", on_delete=fields.RESTRICT)
+    ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
+        "lianxin.Ticket", related_name="events", on_delete=fields.RESTRICT
+    )
     ticket_id: int
     actor = fields.CharField(max_length=64)
     action = fields.CharField(max_length=48)
     from_status = fields.CharField(max_length=24, null=True)
     to_status = fields.CharField(max_length=24, null=True)
     comment = fields.TextField(default="")
-    data = fields.JSONField(null=True)
+    data: fields.JSONField[Any] = fields.JSONField(null=True)
     at = fields.DatetimeField()
 
     class Meta:
         table = "ticket_event"
-        ordering = ["id"]
+        ordering = ("id",)
         indexes = (("ticket_id", "id"),)
 
     async def save(self, *args: Any, **kwargs: Any) -> None:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -28,10 +27,10 @@ class Clock:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     from server import clock as module
 
     real_now = module.now
     fake = Clock()
     monkeypatch.setattr(module, "now", lambda: real_now() + fake.offset)
-    yield fake
+    return fake
