@@ -1,9 +1,8 @@
 """Accounts are versioned rows like stations and postings: activation goes through the same
 workflow step (version guard, audit entry) as every other change."""
 
-from tortoise import migrations
+from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
-from tortoise import fields
 
 
 class Migration(migrations.Migration):

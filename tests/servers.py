@@ -78,7 +78,8 @@ def post(address: str, query: str, token: str | None = None, variables: dict[str
 def login(address: str, user: str) -> str:
     result = post(
         address,
-        'mutation($u: String!) { login(username: $u, password: "lianxin-demo") { ... on LoginSuccess { token } } }',
+        'mutation($u: String!) { login(username: $u, password: "lianxin-demo") '
+        "{ ... on LoginSuccess { token } } }",
         variables={"u": user},
     )
     return str(result["data"]["login"]["token"])

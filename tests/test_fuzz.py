@@ -149,7 +149,8 @@ def _internal(result: dict[str, Any]) -> list[dict[str, Any]]:
 async def _own_session(gql: Any, user: str) -> str:
     """A login of the fuzzer's own: a fuzzed `logout` must not end the suite's cached session."""
     result = await gql.raw(
-        'mutation($u: String!) { login(username: $u, password: "lianxin-demo") { ... on LoginSuccess { token } } }',
+        'mutation($u: String!) { login(username: $u, password: "lianxin-demo") '
+        "{ ... on LoginSuccess { token } } }",
         {"u": user},
     )
     return str(result["data"]["login"]["token"])

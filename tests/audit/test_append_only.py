@@ -95,19 +95,19 @@ REWRITES = {
     "update_or_replace": (("sqlite",), "UPDATE OR REPLACE {t} SET {c} = 'rewritten' WHERE id = {id}"),
     "recursive_triggers_off_then_replace": (
         ("sqlite",),
-        "PRAGMA recursive_triggers = OFF; "
-        "INSERT OR REPLACE INTO {t} ({cols}) SELECT {rewritten} FROM {t} WHERE id = {id}",
+        ("PRAGMA recursive_triggers = OFF; "
+        "INSERT OR REPLACE INTO {t} ({cols}) SELECT {rewritten} FROM {t} WHERE id = {id}"),
     ),
     "on_conflict_do_update": (
         ("sqlite", "postgres"),
-        "INSERT INTO {t} ({cols}) SELECT {rewritten} FROM {t} WHERE id = {id} "
-        "ON CONFLICT (id) DO UPDATE SET {c} = excluded.{c}",
+        ("INSERT INTO {t} ({cols}) SELECT {rewritten} FROM {t} WHERE id = {id} "
+        "ON CONFLICT (id) DO UPDATE SET {c} = excluded.{c}"),
     ),
     "truncate": (("postgres",), "TRUNCATE {t}"),
     "merge_update": (
         ("postgres",),
-        "MERGE INTO {t} USING (SELECT {id} AS id) AS s ON {t}.id = s.id "
-        "WHEN MATCHED THEN UPDATE SET {c} = 'rewritten'",
+        ("MERGE INTO {t} USING (SELECT {id} AS id) AS s ON {t}.id = s.id "
+        "WHEN MATCHED THEN UPDATE SET {c} = 'rewritten'"),
     ),
     "merge_delete": (
         ("postgres",),
@@ -324,6 +324,6 @@ async def test_removing_the_parent_does_not_take_the_history_with_it(
     if _dialect() == "sqlite":
         ways.append(f"REPLACE INTO {parent} SELECT * FROM {parent} WHERE id = {parent_id}")
     for sql in ways:
-        with pytest.raises(Exception, match="(?i)foreign key"):
+        with pytest.raises(Exception, match=r"(?i)foreign key"):
             await _attempt(sql)
     assert await _snapshot(child) == before

@@ -17,7 +17,10 @@ LOGIN = """mutation($u: String!, $p: String!) { login(username: $u, password: $p
   __typename ... on LoginSuccess { token expiresAt me { username roles { role jurisdictionCode } } }
   ... on LoginError { message code retryAfterSeconds } } }"""
 
-ME = "{ me { username kind roles { role roleLabel jurisdiction { name } } permissions { object action everywhere jurisdictionCodes } } }"
+ME = (
+    "{ me { username kind roles { role roleLabel jurisdiction { name } } "
+    "permissions { object action everywhere jurisdictionCodes } } }"
+)
 
 
 async def test_login_and_me(gql: Any) -> None:

@@ -24,7 +24,8 @@ async def test_concurrent_adds_and_removes_agree_with_the_table(gql: Any) -> Non
     lines = [
         line for line in lines if [line["role"], line["object"], line["action"]] not in engine.policy_lines()
     ]
-    # each line added twice at once (one must be refused as a duplicate, or land once), then removed twice at once
+    # each line added twice at once (one must be refused as a duplicate, or land once), then removed
+    # twice at once
     adds = await asyncio.gather(*(gql(ADD, {"i": line}, as_user="admin") for line in lines for _ in range(2)))
     kinds = [data(r)["addPolicyLine"]["__typename"] for r in adds]
     assert set(kinds) <= {"PolicyLinePayload", "ValidationError"}

@@ -102,7 +102,8 @@ async def test_a_change_that_would_leave_no_admin_is_refused(gql: Any) -> None:
     assert remove["__typename"] == "ValidationError" and remove["fields"][0]["code"] == "LAST_ADMIN"
     deactivate = data(
         await gql(
-            'mutation { setUserActive(username: "admin", active: false) { __typename ... on ValidationError { fields { code } } } }',
+            'mutation { setUserActive(username: "admin", active: false) { __typename '
+            "... on ValidationError { fields { code } } } }",
             as_user="admin",
         )
     )["setUserActive"]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from typing import Any
 
@@ -193,7 +194,7 @@ async def test_the_closed_proposal_has_units_tasks_and_a_full_history(gql: Any) 
     assert history[-1]["toStatus"] == "CLOSED"
     times = [_at(e["at"]) for e in history]
     assert times == sorted(times)
-    for before, after in zip(history, history[1:], strict=False):
+    for before, after in itertools.pairwise(history):
         assert after["fromStatus"] == before["toStatus"], (before, after)
     assert _at(p["submittedAt"]) <= _at(p["repliedAt"]) <= _at(p["closedAt"]) == times[-1]
 

@@ -40,7 +40,8 @@ async def test_key_use_is_logged_and_rate_limited(gql: Any, monkeypatch: Any) ->
     ][0]
     created = data(
         await gql(
-            """mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { ... on ApiKeyCreated { key apiKey { prefix } } } }""",
+            """mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) {
+              ... on ApiKeyCreated { key apiKey { prefix } } } }""",
             {"i": {"name": "rate test", "scopes": ["station"], "jurisdictionId": city["id"]}},
             as_user="admin",
         )

@@ -11,7 +11,8 @@ CARD = """query($f: Date!, $t: Date!, $j: ID) { scorecard(periodFrom: $f, period
   stationTargets { year kind target planned operating }
   ticketsReceived ticketsResolved ticketsOverdue
   responseTime { count medianMinutes p90Minutes } resolutionTime { count medianMinutes p90Minutes }
-  methodSplit { service management enforcement serviceShare managementShare enforcementShare targetServiceShare }
+  methodSplit { service management enforcement serviceShare managementShare enforcementShare
+    targetServiceShare }
   proposalsReplied proposalsRepliedOnTime ratings { rating count } } }"""
 PERIOD = {"f": "2021-01-01", "t": "2022-12-31"}
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from tests.helpers import data, error_codes
 
-FIGURES = """query($g: FigureGrouping!) { ticketFigures(groupBy: $g) { label received resolved service management
+FIGURES = """query($g: FigureGrouping!) { ticketFigures(groupBy: $g) {
+  label received resolved service management
   enforcement serviceShare managementShare enforcementShare deviationFromTarget targetServiceShare } }"""
 
 

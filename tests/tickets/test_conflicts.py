@@ -14,7 +14,8 @@ async def test_50_concurrent_conflicting_transitions(gql: Any) -> None:
     refs = await ids(gql)
     await gql.token("chief-changan")
     ticket = (await register(gql, refs))["ticket"]
-    mutation = f"""mutation($t: TicketVersion!, $a: ID!) {{ dispatchTicket(ticket: $t, assigneeId: $a) {{ {RESULT} }} }}"""
+    mutation = f"""mutation($t: TicketVersion!, $a: ID!) {{
+      dispatchTicket(ticket: $t, assigneeId: $a) {{ {RESULT} }} }}"""
     variables = {"t": {"id": ticket["id"], "version": ticket["version"]}, "a": refs["chief"]}
     results = await asyncio.gather(*(gql(mutation, variables, as_user="chief-changan") for _ in range(50)))
     kinds = [data(r)["dispatchTicket"]["__typename"] for r in results]

@@ -23,7 +23,7 @@ async def _dispatched(gql: Any) -> tuple[dict[str, str], dict[str, Any]]:
 
 
 async def test_errors_name_objects_by_global_id(gql: Any) -> None:
-    refs, ticket = await _dispatched(gql)
+    _refs, ticket = await _dispatched(gql)
     t = {"id": ticket["id"], "version": ticket["version"]}
     nobody = gid("Staff", 987654)
     missing = await gql(
@@ -56,7 +56,7 @@ async def test_errors_name_objects_by_global_id(gql: Any) -> None:
 
 
 async def test_a_refused_precondition_says_why(gql: Any) -> None:
-    refs, ticket = await _dispatched(gql)
+    _refs, ticket = await _dispatched(gql)
     t = {"id": ticket["id"], "version": ticket["version"]}
     outside = await step(
         gql,
@@ -83,7 +83,7 @@ async def test_a_refused_precondition_says_why(gql: Any) -> None:
 
 
 async def test_ticket_by_number_not_visible_is_not_found(gql: Any) -> None:
-    refs, ticket = await _dispatched(gql)
+    _refs, ticket = await _dispatched(gql)
     query = "query($n: String!) { ticket(number: $n) { number } }"
     seen = await gql(query, {"n": ticket["number"]}, as_user="chief-changan")
     assert data(seen)["ticket"] == {"number": ticket["number"]}
@@ -115,7 +115,7 @@ async def test_lists_not_readable_are_forbidden_at_their_path(gql: Any) -> None:
 
 
 async def test_staff_names_are_readable_or_forbidden_never_silently_null(gql: Any) -> None:
-    refs, ticket = await _dispatched(gql)
+    _refs, ticket = await _dispatched(gql)
     query = """query($id: ID!) { node(id: $id) { ... on Ticket { assignee { name } registeredBy { name }
       history { fromStatus fromStatusLabel toStatus toStatusLabel } } } }"""
     chief = data(await gql(query, {"id": ticket["id"]}, as_user="chief-changan"))["node"]

@@ -67,7 +67,8 @@ def _ids(address: str, token: str) -> dict[str, str]:
         address,
         """{ x: stations(filter: {search: "长安镇厦岗社区城市服务驿站"}) { nodes { id } }
         s: stations(filter: {search: "沙头"}) { nodes { id name } }
-        c: ticketCategories { id code } chief: staff(filter: {search: "长安镇城管片长"}) { nodes { id } } }""",
+        c: ticketCategories { id code }
+        chief: staff(filter: {search: "长安镇城管片长"}) { nodes { id } } }""",
         token,
     )["data"]
     return {
@@ -103,7 +104,10 @@ def _step(
     address: str, token: str, mutation: str, args: str, t: dict[str, Any], extra: dict[str, Any]
 ) -> int:
     types = "".join(f", ${k}: {v[1]}" for k, v in extra.items())
-    query = f"mutation($t: TicketVersion!{types}) {{ {mutation}(ticket: $t{args}) {{ ... on TicketPayload {{ ticket {{ version }} }} }} }}"
+    query = (
+        f"mutation($t: TicketVersion!{types}) {{ {mutation}(ticket: $t{args}) "
+        "{ ... on TicketPayload { ticket { version } } } }"
+    )
     variables = {"t": {"id": t["id"], "version": t["version"]}, **{k: v[0] for k, v in extra.items()}}
     result = post(address, query, token, variables)
     return int(result["data"][mutation]["ticket"]["version"])

@@ -241,7 +241,8 @@ async def test_overdue_queue_and_escalation_to_town_then_city(gql: Any, monkeypa
     clock = Clock(monkeypatch, at(2026, 4, 1, 9, 0))
     refs = await ids(gql)
     t = await _new(gql, refs)  # 占道经营: resolution due in 120 minutes
-    queue = """{ tickets(filter: {overdue: true}, order: DUE_FIRST, first: 500) { nodes { id overdue escalationLevel } } }"""
+    queue = """{ tickets(filter: {overdue: true}, order: DUE_FIRST, first: 500) {
+      nodes { id overdue escalationLevel } } }"""
     assert t["id"] not in [
         n["id"] for n in data(await gql(queue, as_user="chief-changan"))["tickets"]["nodes"]
     ]
@@ -250,7 +251,10 @@ async def test_overdue_queue_and_escalation_to_town_then_city(gql: Any, monkeypa
     assert t["id"] in [n["id"] for n in nodes] and all(n["overdue"] for n in nodes)
     refused = data(await gql("mutation { escalateOverdueTickets { __typename } }", as_user="chief-changan"))
     assert refused["escalateOverdueTickets"]["__typename"] == "ForbiddenError"
-    escalate = "mutation { escalateOverdueTickets { __typename ... on TicketsPayload { tickets { id escalationLevel } } } }"
+    escalate = (
+        "mutation { escalateOverdueTickets { __typename "
+        "... on TicketsPayload { tickets { id escalationLevel } } } }"
+    )
     first = {
         x["id"]: x["escalationLevel"] for x in data(await gql(escalate))["escalateOverdueTickets"]["tickets"]
     }

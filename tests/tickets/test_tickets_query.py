@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -111,7 +112,7 @@ async def test_mr_wangs_ticket_as_the_bureau_sees_it(gql: Any) -> None:
     assert times == sorted(times)
     assert times[0] == registered and times[-1] == _at(ticket["closedAt"])
     assert history[0]["fromStatus"] is None and history[0]["toStatus"] == "REGISTERED"
-    for before, after in zip(history, history[1:], strict=False):
+    for before, after in itertools.pairwise(history):
         assert after["fromStatus"] == before["toStatus"], (before, after)
     assert history[-1]["toStatus"] == "CLOSED"
     assert all(e["actor"] for e in history)

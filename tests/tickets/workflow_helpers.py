@@ -81,5 +81,6 @@ async def register(
 
 
 async def step(gql: Any, mutation: str, args: str, variables: dict[str, Any], as_user: str) -> dict[str, Any]:
-    query = f"mutation($t: TicketVersion!{variables.pop('_types', '')}) {{ {mutation}(ticket: $t{args}) {{ {RESULT} }} }}"
+    types = variables.pop("_types", "")
+    query = f"mutation($t: TicketVersion!{types}) {{ {mutation}(ticket: $t{args}) {{ {RESULT} }} }}"
     return dict(data(await gql(query, variables, as_user=as_user))[mutation])
