@@ -28,8 +28,10 @@ run: demo
 serve: install
 	$(BIN)/lianxin serve
 
-# The whole suite on SQLite, then again on PostgreSQL when LIANXIN_TEST_POSTGRES_URL is set.
-test: install
+# The checks first (lint, format, types, dead code: any finding fails), then the whole suite on
+# SQLite, then again on PostgreSQL when LIANXIN_TEST_POSTGRES_URL is set. Tests run in random order:
+# the seed is printed at the end, and `-p randomly --randomly-seed=N` repeats an order.
+test: check
 	$(BIN)/python -m pytest -q
 	@if [ -n "$$LIANXIN_TEST_POSTGRES_URL" ]; then \
 		echo "=== the suite again on PostgreSQL ==="; \
@@ -50,10 +52,13 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy server schema lianxin bench
 
-# Dead code in server/ schema/ bench/ (vulture; settings in pyproject.toml, framework-used names
+# Dead code in lianxin/ server/ schema/ bench/ (vulture; settings in pyproject.toml, framework-used names
 # with their reasons in vulture_whitelist.py).
 deadcode: install
 	$(BIN)/vulture
+
+# Everything `make test` checks before it runs the tests.
+check: lint deadcode
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -27,6 +27,8 @@ completed_at  # server/proposals/models.py
 contacted_by  # server/proposals/models.py
 delegation  # server/proposals/models.py
 rated_at  # server/proposals/models.py
+submitted_at  # server/proposals/models.py
+citizen_satisfied  # server/tickets/models.py
 replied_by  # server/proposals/models.py
 responsible_unit  # server/proposals/models.py
 work_phone  # server/staff/models.py
@@ -47,6 +49,9 @@ me  # schema/auth/types.py
 retry_after_seconds  # schema/auth/types.py
 role_label  # schema/auth/types.py
 roles  # schema/auth/types.py
+current_ticket_status  # schema/errors.py
+current_proposal_status  # schema/errors.py
+action_label  # schema/tickets/types.py
 _.is_type_of  # schema/geo/types.py, schema/proposals/types.py, schema/staff/types.py, schema/stations/types.py, schema/tickets/types.py
 generated_name  # schema/geo/types.py
 town_kind  # schema/geo/types.py

@@ -176,16 +176,6 @@ class Authorizer:
             and self.can("department_ticket", "read", ticket.jurisdiction_id)
         )
 
-    def may_act_on_ticket(self, ticket: Any, act: str) -> bool:
-        viewer = self.require_viewer()
-        if self.can("ticket", act, ticket.jurisdiction_id):
-            return True
-        return (
-            viewer.department_id is not None
-            and ticket.department_id == viewer.department_id
-            and self.can("department_ticket", act, ticket.jurisdiction_id)
-        )
-
     async def figures_department(self) -> int | None:
         """The N department whose transferred tickets are the only ones this caller's ticket figures
         may count; None when its figures cover every ticket in its statistics scope.
