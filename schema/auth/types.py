@@ -27,7 +27,7 @@ class RoleGrant:
 
         if self.jurisdiction_id is None:
             return None
-        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[no-any-return]
+        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)
 
 
 @strawberry.type(description="An action the caller may take on a kind of object, and where.")

@@ -66,18 +66,18 @@ class ProposalEvent:
     at: datetime
 
     @strawberry.field(description="The proposal's status before; null for its creation.")
-    def from_status(self) -> ProposalStatus | None:  # type: ignore[valid-type]
-        return domain_enums.ProposalStatus(self.from_status) if self.from_status else None  # type: ignore[arg-type]
+    def from_status(self) -> ProposalStatus | None:
+        return domain_enums.ProposalStatus(self.from_status) if self.from_status else None
 
     @strawberry.field(description="The proposal's status after.")
-    def to_status(self) -> ProposalStatus | None:  # type: ignore[valid-type]
-        return domain_enums.ProposalStatus(self.to_status) if self.to_status else None  # type: ignore[arg-type]
+    def to_status(self) -> ProposalStatus | None:
+        return domain_enums.ProposalStatus(self.to_status) if self.to_status else None
 
     @strawberry.field(
         description="For a rate entry, the rating given (满意 / 基本满意 / 不满意); null for other "
         "entries and for callers who do not read the proposal's correspondence (like its replies)."
     )
-    async def rating(self, info: strawberry.Info) -> Rating | None:  # type: ignore[valid-type]
+    async def rating(self, info: strawberry.Info) -> Rating | None:
         row = await _rating_of(info, self)
         return row.rating if row is not None else None
 
@@ -115,12 +115,12 @@ class HandlingTaskEvent:
     at: datetime
 
     @strawberry.field(description="The task's status before; null for its creation.")
-    def from_status(self) -> TaskStatus | None:  # type: ignore[valid-type]
-        return domain_enums.TaskStatus(self.from_status) if self.from_status else None  # type: ignore[arg-type]
+    def from_status(self) -> TaskStatus | None:
+        return domain_enums.TaskStatus(self.from_status) if self.from_status else None
 
     @strawberry.field(description="The task's status after.")
-    def to_status(self) -> TaskStatus | None:  # type: ignore[valid-type]
-        return domain_enums.TaskStatus(self.to_status) if self.to_status else None  # type: ignore[arg-type]
+    def to_status(self) -> TaskStatus | None:
+        return domain_enums.TaskStatus(self.to_status) if self.to_status else None
 
 
 @strawberry.type(description="A row of the task breakdown table (任务分解表).")
@@ -129,7 +129,7 @@ class HandlingTask(relay.Node):
     title: str
     due_on: date
     progress: int = strawberry.field(description="0–100")
-    status: TaskStatus = strawberry.field(  # type: ignore[valid-type]
+    status: TaskStatus = strawberry.field(
         description="Follows progress: 0 NOT_STARTED, 1–99 IN_PROGRESS, 100 DONE."
     )
     notes: str
@@ -163,7 +163,7 @@ class HandlingTask(relay.Node):
 
 @strawberry.type(description="A lead (牵头) or co-handling (协办) unit of a proposal.")
 class ProposalUnit:
-    role: HandlingUnitRole  # type: ignore[valid-type]
+    role: HandlingUnitRole
     opinion_due: date | None = strawberry.field(description="A co-handling unit's opinion is due by then.")
     opinion_at: datetime | None = strawberry.field(description="When the co-handling unit's opinion came.")
     opinion: str
@@ -180,12 +180,12 @@ class ProposalUnit:
         description="Did the unit answer by its due date? The lead unit answers with the reply "
         "(due replyDue), a co-handling unit with its opinion (due opinionDue)."
     )
-    async def timeliness(self, info: strawberry.Info) -> Timeliness | None:  # type: ignore[valid-type]
+    async def timeliness(self, info: strawberry.Info) -> Timeliness | None:
         proposal = await info.context.load(ProposalByIdLoader, self.proposal_id)  # type: ignore[attr-defined]
         if proposal is None:
             return None
         return supervision.timeliness(
-            role=self.role,  # type: ignore[arg-type]
+            role=self.role,
             opinion_due=self.opinion_due,
             opinion_at=self.opinion_at,
             status=proposal.status,
@@ -197,7 +197,7 @@ class ProposalUnit:
 
 @strawberry.type(description="A deputy's rating of a reply (满意 / 基本满意 / 不满意).")
 class ProposalRating:
-    rating: Rating  # type: ignore[valid-type]
+    rating: Rating
     comment: str
     rated_at: datetime
 
@@ -215,7 +215,7 @@ class ProposalRating:
     "staff who read internal proposal data."
 )
 class ProposalReply:
-    result: ReplyResult  # type: ignore[valid-type]
+    result: ReplyResult
     body: str
     reason: str = strawberry.field(description="Why it cannot be solved, for CANNOT_BE_SOLVED.")
     replied_by: str
@@ -239,7 +239,7 @@ class ProposalContact:
     contacted_at: datetime
 
     @strawberry.field
-    def phase(self) -> ContactPhase:  # type: ignore[valid-type]
+    def phase(self) -> ContactPhase:
         return PhaseValue(self.phase)  # type: ignore[arg-type]
 
     @strawberry.field
@@ -257,7 +257,7 @@ class HandlingPlan:
 
 @strawberry.type(description="Tickets resolved by one method of the 721 work method.")
 class MethodCount:
-    method: ResolutionMethod  # type: ignore[valid-type]
+    method: ResolutionMethod
     label: str | None
     count: int
     share: float | None = strawberry.field(description="Of the resolved tickets, 0–1; null when none.")
@@ -300,7 +300,7 @@ class StationOutcome:
         "with a FORBIDDEN error at this path."
     )
     async def tickets(self, info: strawberry.Info) -> TicketFigures | None:
-        figures = await info.context.load(TicketFiguresByStationLoader, self.station.id)  # type: ignore[attr-defined]
+        figures = await info.context.load(TicketFiguresByStationLoader, self.station.id)
         if figures is None:
             raise Forbidden("You may not read ticket statistics.")
         return TicketFigures.of(figures)
@@ -316,7 +316,7 @@ class Proposal(relay.Node):
     summary: str
     body: str
     category: str
-    status: ProposalStatus  # type: ignore[valid-type]
+    status: ProposalStatus
     key_supervision: bool = strawberry.field(description="Flagged for key supervision (重点督办).")
     submitted_at: datetime | None
     registered_at: datetime | None
@@ -347,7 +347,7 @@ class Proposal(relay.Node):
         if authz.can("proposal_internal", "read", jid) or (
             authz.owns_proposal(self) and authz.can("own_proposal_internal", "read", jid)
         ):
-            return self.internal_notes  # type: ignore[attr-defined,no-any-return]
+            return self.internal_notes
         raise Forbidden("Internal notes of this proposal are not yours to read.")
 
     @strawberry.field(description="A reply is owed and its due date has passed (超期).")
@@ -458,9 +458,9 @@ class Proposal(relay.Node):
 
 @strawberry.type(description="One row of the proposal workflow: from a state, an action leads to a state.")
 class WorkflowTransition:
-    from_status: ProposalStatus  # type: ignore[valid-type]
+    from_status: ProposalStatus
     action: str
-    to_status: ProposalStatus  # type: ignore[valid-type]
+    to_status: ProposalStatus
     permission: str | None = strawberry.field(
         description="The permission it needs in the proposal's jurisdiction, as OBJECT:ACTION exactly as "
         "the policy names it, e.g. proposal:assign. An own_proposal permission counts on your own "
@@ -481,7 +481,7 @@ class WorkflowTransition:
 @strawberry.type(description="How one unit answered, in one role, over the proposals counted.")
 class UnitTimeliness:
     department: Department
-    role: HandlingUnitRole  # type: ignore[valid-type]
+    role: HandlingUnitRole
     on_time: int
     late: int
     pending: int = strawberry.field(description="Not answered, not yet due.")
