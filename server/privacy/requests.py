@@ -206,8 +206,11 @@ async def report(phone: str, *, caller: Caller) -> Report:
     erased_numbers = {n for e in erasures for n in e.ticket_numbers}
     read_ids = set(ids) | set(mentioning)
     if erased_numbers:
-        erased = await Ticket.filter(number__in=sorted(erased_numbers)).values_list("id", flat=True)
-        read_ids |= {int(i) for i in erased}  # type: ignore[call-overload]
+        # flat=True yields the values themselves; Tortoise types every values_list as tuples
+        erased: list[Any] = await Ticket.filter(number__in=sorted(erased_numbers)).values_list(
+            "id", flat=True
+        )
+        read_ids |= {int(i) for i in erased}
     reads_query = PersonalDataAccess.filter(ticket_id__in=sorted(read_ids))
     reads = await reads_query.order_by("-id").limit(MAX_LISTED) if read_ids else []
     return Report(
