@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry import relay
@@ -465,6 +465,17 @@ class Proposal(RowType, relay.Node):
             has_co_handling_units=any(u.role == domain_enums.HandlingUnitRole.CO_HANDLING for u in units),
         )
         return access.permitted_actions(ctx.authz, root, rel, facts)
+
+
+def as_proposal(row: models.Proposal) -> Proposal:
+    """A row where a Proposal is declared (a payload field): the GraphQL layer serves rows as they
+    are, and Proposal's is_type_of and resolvers read them (schema.rows)."""
+    return cast(Proposal, row)
+
+
+def as_task(row: models.HandlingTask) -> HandlingTask:
+    """A row where a HandlingTask is declared, served as it is (see as_proposal)."""
+    return cast(HandlingTask, row)
 
 
 @strawberry.type(description="One row of the proposal workflow: from a state, an action leads to a state.")
