@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -93,8 +94,8 @@ class TransitionError(MutationError):
         description="The object's global ID; null when the refusal came before it was named."
     )
     action: str = strawberry.field(description="The workflow action refused, as in the workflow table.")
-    current_ticket_status: TicketStatus | None  # type: ignore[valid-type]
-    current_proposal_status: ProposalStatus | None  # type: ignore[valid-type]
+    current_ticket_status: TicketStatus | None
+    current_proposal_status: ProposalStatus | None
     current_status_label: str | None = strawberry.field(
         description="Chinese label of the status, e.g. 已到场."
     )
@@ -120,7 +121,14 @@ def transition_error(exc: TransitionRefused) -> TransitionError:
     )
 
 
-def error_member(exc: DomainError) -> MutationError:
+def error_member(exc: DomainError) -> Any:
+    """The union member a mutation answers with for `exc`: one of ValidationError, NotFoundError,
+    ConflictError, TransitionError or ForbiddenError (never a success payload).
+
+    Typed `Any` on purpose: each mutation's result union lists only the errors it can meet (the
+    admin mutations have no TransitionError, say), so no single precise type fits every call site;
+    returning Any lets `return error_member(exc)` check against each mutation's own result type.
+    strawberry still refuses, at run time, a member the mutation's union does not declare."""
     if isinstance(exc, Unauthenticated):
         raise as_graphql_error(exc)  # no token: answered like queries, as a top-level error
     if isinstance(exc, ValidationFailed):

@@ -93,7 +93,8 @@ OPEN311 = Interface(
 
 
 def iso(moment: datetime | None) -> str | None:
-    return None if moment is None else local(moment).isoformat(timespec="seconds")  # type: ignore[union-attr]
+    shown = local(moment)
+    return None if shown is None else shown.isoformat(timespec="seconds")
 
 
 def _service(category: TicketCategory) -> dict[str, Any]:

@@ -107,7 +107,7 @@ class AuthMutation:
             jid = decode_id(input.jurisdiction_id, "Jurisdiction", "jurisdictionId")
             line = await admin.grant_role(info.context.caller, input.username, input.role, jid)
         except DomainError as exc:
-            return error_member(exc)  # type: ignore[return-value]
+            return error_member(exc)
         return RoleGrantPayload(grant=grant_view(*line))
 
     @strawberry.mutation(
@@ -118,7 +118,7 @@ class AuthMutation:
             jid = decode_id(input.jurisdiction_id, "Jurisdiction", "jurisdictionId")
             line = await admin.revoke_role(info.context.caller, input.username, input.role, jid)
         except DomainError as exc:
-            return error_member(exc)  # type: ignore[return-value]
+            return error_member(exc)
         return RoleGrantPayload(grant=grant_view(*line))
 
     @strawberry.mutation(description="Add a line to the access table; in force at once. Needs policy:update.")
@@ -128,7 +128,7 @@ class AuthMutation:
                 info.context.caller, input.role, input.object, input.action
             )
         except DomainError as exc:
-            return error_member(exc)  # type: ignore[return-value]
+            return error_member(exc)
         return PolicyLinePayload(line=PolicyLine(role=role, object=obj, action=act))
 
     @strawberry.mutation(description="Remove a line from the access table. Needs policy:update.")
@@ -138,7 +138,7 @@ class AuthMutation:
                 info.context.caller, input.role, input.object, input.action
             )
         except DomainError as exc:
-            return error_member(exc)  # type: ignore[return-value]
+            return error_member(exc)
         return PolicyLinePayload(line=PolicyLine(role=role, object=obj, action=act))
 
     @strawberry.mutation(description="Create a login account (no roles yet). Needs user:create.")
@@ -155,7 +155,7 @@ class AuthMutation:
                 data.department_id = decode_id(input.department_id, "Department", "departmentId")
             user = await admin.create_user(caller, data, problems)
         except DomainError as exc:
-            return error_member(exc)  # type: ignore[return-value]
+            return error_member(exc)
         return UserPayload(user=_user_view(user))
 
     @strawberry.mutation(
@@ -165,7 +165,7 @@ class AuthMutation:
         try:
             user = await admin.set_user_active(info.context.caller, username, active)
         except DomainError as exc:
-            return error_member(exc)  # type: ignore[return-value]
+            return error_member(exc)
         return UserPayload(user=_user_view(user))
 
     @strawberry.mutation(description="Create a read-only data-sharing key. Needs api_key:create.")
@@ -179,7 +179,7 @@ class AuthMutation:
                 data.department_id = decode_id(input.department_id, "Department", "departmentId")
             created = await admin.create_api_key(caller, data, problems)
         except DomainError as exc:
-            return error_member(exc)  # type: ignore[return-value]
+            return error_member(exc)
         return ApiKeyCreated(
             key=created.secret,
             api_key=api_key_view(created.key, engine.tree.code(data.jurisdiction_id) or ""),
@@ -192,5 +192,5 @@ class AuthMutation:
         try:
             key = await admin.revoke_api_key(info.context.caller, prefix)
         except DomainError as exc:
-            return error_member(exc)  # type: ignore[return-value]
+            return error_member(exc)
         return ApiKeyPayload(api_key=api_key_view(key, engine.tree.code(key.jurisdiction_id) or ""))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 
@@ -27,7 +27,7 @@ class RoleGrant:
 
         if self.jurisdiction_id is None:
             return None
-        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[no-any-return]
+        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)
 
 
 @strawberry.type(description="An action the caller may take on a kind of object, and where.")
@@ -53,18 +53,19 @@ class Me:
     roles: list[RoleGrant]
     permissions: list[Permission]
     # The caller's own records: readable by the caller whatever its scopes for others' records.
+    # They are rows, served as they are where the GraphQL type is declared (schema.rows).
 
     @strawberry.field(description="The staff member this account belongs to; null when none.")
     async def staff(
         self, info: strawberry.Info
     ) -> Annotated[Staff, strawberry.lazy("schema.staff.types")] | None:
-        return await admin.own_staff(info.context.caller)  # type: ignore[return-value]
+        return cast("Staff | None", await admin.own_staff(info.context.caller))
 
     @strawberry.field(description="The deputy (人大代表) this account belongs to; null when none.")
     async def deputy(
         self, info: strawberry.Info
     ) -> Annotated[Deputy, strawberry.lazy("schema.proposals.types")] | None:
-        return await admin.own_deputy(info.context.caller)  # type: ignore[return-value]
+        return cast("Deputy | None", await admin.own_deputy(info.context.caller))
 
     @strawberry.field(
         description="The unit (department) the account or key acts for, e.g. the lead unit whose "
@@ -73,7 +74,7 @@ class Me:
     async def department(
         self, info: strawberry.Info
     ) -> Annotated[Department, strawberry.lazy("schema.staff.types")] | None:
-        return await admin.own_department(info.context.caller)  # type: ignore[return-value]
+        return cast("Department | None", await admin.own_department(info.context.caller))
 
 
 @strawberry.type

@@ -33,7 +33,7 @@ class PrivacyMutation:
         try:
             done = await requests.erase(phone, reason, force, caller=ctx.caller)
         except DomainError as exc:
-            return error_member(exc)  # type: ignore[return-value]
+            return error_member(exc)
         return ErasePersonalDataPayload(
             tickets_anonymised=done.anonymised,
             ticket_numbers=done.ticket_numbers,

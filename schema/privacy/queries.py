@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import strawberry
 
@@ -16,7 +16,11 @@ from schema.privacy.types import (
 from server.enums import TicketStatus
 from server.privacy import requests
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+# strawberry types are dataclasses, which is what _copy reads their fields from.
+T = TypeVar("T", bound="DataclassInstance")
 
 
 @strawberry.type
@@ -47,5 +51,5 @@ class PrivacyQuery:
 
 def _copy(api_type: type[T], record: object, **given: Any) -> T:
     """The GraphQL type's fields taken from the service's record of the same names."""
-    names = (f.name for f in dataclasses.fields(api_type))  # type: ignore[arg-type]
+    names = (f.name for f in dataclasses.fields(api_type))
     return api_type(**{name: getattr(record, name) for name in names if name not in given}, **given)

@@ -12,7 +12,7 @@ from schema.enums import TicketStatus
 @strawberry.type(description="A ticket that holds the phone, and what it holds.")
 class PersonalDataTicket:
     number: str
-    status: TicketStatus  # type: ignore[valid-type]
+    status: TicketStatus
     registered_at: datetime
     final_at: datetime | None = strawberry.field(
         description="When it was closed (or resolved, rejected, marked duplicate); null while open."

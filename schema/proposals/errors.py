@@ -5,7 +5,6 @@ from __future__ import annotations
 from schema.errors import (
     ConflictError,
     ForbiddenError,
-    MutationError,
     NotFoundError,
     TransitionError,
     ValidationError,
@@ -16,5 +15,5 @@ from server.errors import DomainError
 ProposalErrors = ValidationError | NotFoundError | ConflictError | ForbiddenError | TransitionError
 
 
-def proposal_error(exc: DomainError) -> MutationError:
+def proposal_error(exc: DomainError) -> ProposalErrors:
     return error_member(exc)

@@ -9,7 +9,7 @@ from schema.enums import ProposalStatus
 
 @strawberry.input(description="Filter for proposals. All given conditions must hold.")
 class ProposalFilter:
-    status: ProposalStatus | None = None  # type: ignore[valid-type]
+    status: ProposalStatus | None = None
     jurisdiction_id: strawberry.ID | None = None
     key_supervision: bool | None = None
     search: str | None = strawberry.field(default=None, description="Text in the number or title.")

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from schema.context import Context
 
 
-def visible_proposals(ctx) -> Q | None:  # type: ignore[no-untyped-def]
+def visible_proposals(ctx) -> Q | None:
     """Proposals in the caller's proposal-read scope, plus a deputy's own (drafts are their
     author's alone). The rule lives in server/proposals/access.py, shared with the services."""
     return access.visible_proposals(ctx.authz)

@@ -14,10 +14,11 @@ from schema.enums import Rating, ReplyResult
 from schema.ids import decode_id
 from schema.proposals.enums import ContactPhase
 from schema.proposals.errors import ProposalErrors, proposal_error
-from schema.proposals.types import HandlingTask, Proposal
+from schema.proposals.types import HandlingTask, Proposal, as_proposal, as_task
 from server.caller import Caller
 from server.errors import DomainError
 from server.proposals import handling, service
+from server.proposals.models import HandlingTask as TaskModel
 from server.proposals.models import Proposal as ProposalModel
 from server.proposals.vocabulary import ContactPhase as PhaseValue
 
@@ -30,12 +31,13 @@ class ProposalPayload:
 @strawberry.type
 class HandlingTaskPayload:
     task: HandlingTask
+    proposal_id: strawberry.Private[int]
 
     @strawberry.field(description="The task's proposal, at its new version.")
     async def proposal(self, info: strawberry.Info) -> Proposal | None:
         from schema.proposals.loaders import ProposalByIdLoader
 
-        return await info.context.load(ProposalByIdLoader, self.task.proposal_id)  # type: ignore[attr-defined]
+        return await info.context.load(ProposalByIdLoader, self.proposal_id)
 
 
 ProposalResult = Annotated[ProposalPayload | ProposalErrors, strawberry.union("ProposalResult")]
@@ -205,16 +207,16 @@ async def _proposal(run: Callable[[], Awaitable[ProposalModel]]) -> ProposalResu
     try:
         proposal = await run()
     except DomainError as exc:
-        return proposal_error(exc)  # type: ignore[return-value]
-    return ProposalPayload(proposal=proposal)  # type: ignore[arg-type]
+        return proposal_error(exc)
+    return ProposalPayload(proposal=as_proposal(proposal))
 
 
-async def _task(run: Callable[[], Awaitable[Any]]) -> HandlingTaskResult:
+async def _task(run: Callable[[], Awaitable[TaskModel]]) -> HandlingTaskResult:
     try:
         task = await run()
     except DomainError as exc:
-        return proposal_error(exc)  # type: ignore[return-value]
-    return HandlingTaskPayload(task=task)
+        return proposal_error(exc)
+    return HandlingTaskPayload(task=as_task(task), proposal_id=task.proposal_id)
 
 
 @strawberry.type

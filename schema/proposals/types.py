@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry import relay
@@ -25,6 +25,7 @@ from schema.proposals.loaders import (
     TicketFiguresByStationLoader,
     UnitsByProposalLoader,
 )
+from schema.rows import RowType
 from schema.staff.loaders import DepartmentByIdLoader
 from schema.staff.types import Department
 from schema.stations.loaders import StationsByProposalLoader
@@ -44,18 +45,16 @@ StationRef = Annotated["Station", strawberry.lazy("schema.stations.types")]
 
 
 @strawberry.type(description="A people's congress deputy (人大代表).")
-class Deputy(relay.Node):
+class Deputy(RowType, relay.Node):
+    row_model = models.Deputy
+
     id: relay.NodeID[int]
     name: str
     delegation: str = strawberry.field(description="代表团, e.g. 长安镇代表团")
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, (cls, models.Deputy))
-
     @strawberry.field(description="Where the deputy was elected.")
-    def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
-        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
+    def jurisdiction(self, root: strawberry.Parent[models.Deputy], info: strawberry.Info) -> Jurisdiction:
+        return info.context.load(JurisdictionByIdLoader, root.jurisdiction_id)
 
 
 @strawberry.type(description="One entry of a proposal's history. Never changed once written.")
@@ -66,33 +65,39 @@ class ProposalEvent:
     at: datetime
 
     @strawberry.field(description="The proposal's status before; null for its creation.")
-    def from_status(self) -> ProposalStatus | None:  # type: ignore[valid-type]
-        return domain_enums.ProposalStatus(self.from_status) if self.from_status else None  # type: ignore[arg-type]
+    def from_status(self, root: strawberry.Parent[models.ProposalEvent]) -> ProposalStatus | None:
+        return domain_enums.ProposalStatus(root.from_status) if root.from_status else None
 
     @strawberry.field(description="The proposal's status after.")
-    def to_status(self) -> ProposalStatus | None:  # type: ignore[valid-type]
-        return domain_enums.ProposalStatus(self.to_status) if self.to_status else None  # type: ignore[arg-type]
+    def to_status(self, root: strawberry.Parent[models.ProposalEvent]) -> ProposalStatus | None:
+        return domain_enums.ProposalStatus(root.to_status) if root.to_status else None
 
     @strawberry.field(
         description="For a rate entry, the rating given (满意 / 基本满意 / 不满意); null for other "
         "entries and for callers who do not read the proposal's correspondence (like its replies)."
     )
-    async def rating(self, info: strawberry.Info) -> Rating | None:  # type: ignore[valid-type]
-        row = await _rating_of(info, self)
+    async def rating(
+        self, root: strawberry.Parent[models.ProposalEvent], info: strawberry.Info
+    ) -> Rating | None:
+        row = await _rating_of(info, root)
         return row.rating if row is not None else None
 
     @strawberry.field(description="Chinese label of the rating, e.g. 满意; null as rating is.")
-    async def rating_label(self, info: strawberry.Info) -> str | None:
-        row = await _rating_of(info, self)
+    async def rating_label(
+        self, root: strawberry.Parent[models.ProposalEvent], info: strawberry.Info
+    ) -> str | None:
+        row = await _rating_of(info, root)
         return label(row.rating) if row is not None else None
 
     @strawberry.field(description="For a rate entry, the deputy's comment on the reply; null as rating is.")
-    async def rating_comment(self, info: strawberry.Info) -> str | None:
-        row = await _rating_of(info, self)
+    async def rating_comment(
+        self, root: strawberry.Parent[models.ProposalEvent], info: strawberry.Info
+    ) -> str | None:
+        row = await _rating_of(info, root)
         return row.comment if row is not None else None
 
 
-async def _rating_of(info: strawberry.Info, event: Any) -> models.ProposalRating | None:
+async def _rating_of(info: strawberry.Info, event: models.ProposalEvent) -> models.ProposalRating | None:
     """The rating a rate entry recorded. Each rating writes exactly one rate entry in its own
     transaction and neither is ever changed or deleted, so the n-th rate entry of a proposal is its
     n-th rating."""
@@ -115,30 +120,28 @@ class HandlingTaskEvent:
     at: datetime
 
     @strawberry.field(description="The task's status before; null for its creation.")
-    def from_status(self) -> TaskStatus | None:  # type: ignore[valid-type]
-        return domain_enums.TaskStatus(self.from_status) if self.from_status else None  # type: ignore[arg-type]
+    def from_status(self, root: strawberry.Parent[models.ProposalEvent]) -> TaskStatus | None:
+        return domain_enums.TaskStatus(root.from_status) if root.from_status else None
 
     @strawberry.field(description="The task's status after.")
-    def to_status(self) -> TaskStatus | None:  # type: ignore[valid-type]
-        return domain_enums.TaskStatus(self.to_status) if self.to_status else None  # type: ignore[arg-type]
+    def to_status(self, root: strawberry.Parent[models.ProposalEvent]) -> TaskStatus | None:
+        return domain_enums.TaskStatus(root.to_status) if root.to_status else None
 
 
 @strawberry.type(description="A row of the task breakdown table (任务分解表).")
-class HandlingTask(relay.Node):
+class HandlingTask(RowType, relay.Node):
+    row_model = models.HandlingTask
+
     id: relay.NodeID[int]
     title: str
     due_on: date
     progress: int = strawberry.field(description="0–100")
-    status: TaskStatus = strawberry.field(  # type: ignore[valid-type]
+    status: TaskStatus = strawberry.field(
         description="Follows progress: 0 NOT_STARTED, 1–99 IN_PROGRESS, 100 DONE."
     )
     notes: str
     completed_at: datetime | None
     version: int = strawberry.field(description="Pass back when updating: optimistic concurrency.")
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, (cls, models.HandlingTask))
 
     @strawberry.field(description="Chinese label of the status, e.g. 推进中.")
     def status_label(self) -> str | None:
@@ -149,12 +152,16 @@ class HandlingTask(relay.Node):
         return self.status != domain_enums.TaskStatus.DONE and self.due_on < clock.today()
 
     @strawberry.field
-    def responsible_unit(self, info: strawberry.Info) -> Department:
-        return info.context.load(DepartmentByIdLoader, self.responsible_unit_id)  # type: ignore[attr-defined]
+    def responsible_unit(
+        self, root: strawberry.Parent[models.HandlingTask], info: strawberry.Info
+    ) -> Department:
+        return info.context.load(DepartmentByIdLoader, root.responsible_unit_id)
 
     @strawberry.field(description="The proposal this task belongs to.")
-    def proposal(self, info: strawberry.Info) -> Proposal | None:
-        return info.context.load(ProposalByIdLoader, self.proposal_id)  # type: ignore[attr-defined]
+    def proposal(
+        self, root: strawberry.Parent[models.HandlingTask], info: strawberry.Info
+    ) -> Proposal | None:
+        return info.context.load(ProposalByIdLoader, root.proposal_id)
 
     @strawberry.field(description="Everything that happened to the task, oldest first.")
     def history(self, info: strawberry.Info) -> list[HandlingTaskEvent]:
@@ -163,7 +170,7 @@ class HandlingTask(relay.Node):
 
 @strawberry.type(description="A lead (牵头) or co-handling (协办) unit of a proposal.")
 class ProposalUnit:
-    role: HandlingUnitRole  # type: ignore[valid-type]
+    role: HandlingUnitRole
     opinion_due: date | None = strawberry.field(description="A co-handling unit's opinion is due by then.")
     opinion_at: datetime | None = strawberry.field(description="When the co-handling unit's opinion came.")
     opinion: str
@@ -173,19 +180,21 @@ class ProposalUnit:
         return label(self.role)
 
     @strawberry.field
-    def department(self, info: strawberry.Info) -> Department:
-        return info.context.load(DepartmentByIdLoader, self.department_id)  # type: ignore[attr-defined]
+    def department(self, root: strawberry.Parent[models.ProposalUnit], info: strawberry.Info) -> Department:
+        return info.context.load(DepartmentByIdLoader, root.department_id)
 
     @strawberry.field(
         description="Did the unit answer by its due date? The lead unit answers with the reply "
         "(due replyDue), a co-handling unit with its opinion (due opinionDue)."
     )
-    async def timeliness(self, info: strawberry.Info) -> Timeliness | None:  # type: ignore[valid-type]
-        proposal = await info.context.load(ProposalByIdLoader, self.proposal_id)  # type: ignore[attr-defined]
+    async def timeliness(
+        self, root: strawberry.Parent[models.ProposalUnit], info: strawberry.Info
+    ) -> Timeliness | None:
+        proposal = await info.context.load(ProposalByIdLoader, root.proposal_id)
         if proposal is None:
             return None
         return supervision.timeliness(
-            role=self.role,  # type: ignore[arg-type]
+            role=self.role,
             opinion_due=self.opinion_due,
             opinion_at=self.opinion_at,
             status=proposal.status,
@@ -197,7 +206,7 @@ class ProposalUnit:
 
 @strawberry.type(description="A deputy's rating of a reply (满意 / 基本满意 / 不满意).")
 class ProposalRating:
-    rating: Rating  # type: ignore[valid-type]
+    rating: Rating
     comment: str
     rated_at: datetime
 
@@ -206,8 +215,8 @@ class ProposalRating:
         return label(self.rating)
 
     @strawberry.field
-    def deputy(self, info: strawberry.Info) -> Deputy | None:
-        return info.context.load(DeputyByIdLoader, self.deputy_id)  # type: ignore[attr-defined]
+    def deputy(self, root: strawberry.Parent[models.ProposalRating], info: strawberry.Info) -> Deputy | None:
+        return info.context.load(DeputyByIdLoader, root.deputy_id)
 
 
 @strawberry.type(
@@ -215,7 +224,7 @@ class ProposalRating:
     "staff who read internal proposal data."
 )
 class ProposalReply:
-    result: ReplyResult  # type: ignore[valid-type]
+    result: ReplyResult
     body: str
     reason: str = strawberry.field(description="Why it cannot be solved, for CANNOT_BE_SOLVED.")
     replied_by: str
@@ -227,8 +236,10 @@ class ProposalReply:
         return label(self.result)
 
     @strawberry.field(description="The deputies' ratings of this reply.")
-    def ratings(self, info: strawberry.Info) -> list[ProposalRating]:
-        return info.context.load(RatingsByReplyLoader, self.id)  # type: ignore[attr-defined]
+    def ratings(
+        self, root: strawberry.Parent[models.ProposalReply], info: strawberry.Info
+    ) -> list[ProposalRating]:
+        return info.context.load(RatingsByReplyLoader, root.id)
 
 
 @strawberry.type(description="A contact with the deputy before, during or after handling.")
@@ -239,12 +250,12 @@ class ProposalContact:
     contacted_at: datetime
 
     @strawberry.field
-    def phase(self) -> ContactPhase:  # type: ignore[valid-type]
-        return PhaseValue(self.phase)  # type: ignore[arg-type]
+    def phase(self, root: strawberry.Parent[models.ContactLog]) -> ContactPhase:
+        return PhaseValue(root.phase)
 
     @strawberry.field
-    def phase_label(self) -> str | None:
-        return label(PhaseValue(self.phase))  # type: ignore[arg-type]
+    def phase_label(self, root: strawberry.Parent[models.ContactLog]) -> str | None:
+        return label(PhaseValue(root.phase))
 
 
 @strawberry.type(description="The lead unit's handling work plan (办理工作方案), latest version.")
@@ -257,7 +268,7 @@ class HandlingPlan:
 
 @strawberry.type(description="Tickets resolved by one method of the 721 work method.")
 class MethodCount:
-    method: ResolutionMethod  # type: ignore[valid-type]
+    method: ResolutionMethod
     label: str | None
     count: int
     share: float | None = strawberry.field(description="Of the resolved tickets, 0–1; null when none.")
@@ -300,14 +311,16 @@ class StationOutcome:
         "with a FORBIDDEN error at this path."
     )
     async def tickets(self, info: strawberry.Info) -> TicketFigures | None:
-        figures = await info.context.load(TicketFiguresByStationLoader, self.station.id)  # type: ignore[attr-defined]
+        figures = await info.context.load(TicketFiguresByStationLoader, self.station.id)
         if figures is None:
             raise Forbidden("You may not read ticket statistics.")
         return TicketFigures.of(figures)
 
 
 @strawberry.type(description="A deputy's proposal (代表建议) and its handling.")
-class Proposal(relay.Node):
+class Proposal(RowType, relay.Node):
+    row_model = models.Proposal
+
     id: relay.NodeID[int]
     number: str
     congress_term: int
@@ -316,7 +329,7 @@ class Proposal(relay.Node):
     summary: str
     body: str
     category: str
-    status: ProposalStatus  # type: ignore[valid-type]
+    status: ProposalStatus
     key_supervision: bool = strawberry.field(description="Flagged for key supervision (重点督办).")
     submitted_at: datetime | None
     registered_at: datetime | None
@@ -329,10 +342,6 @@ class Proposal(relay.Node):
     rehandling_count: int = strawberry.field(description="Times a dissatisfied rating sent it back.")
     version: int = strawberry.field(description="Pass back with every change: optimistic concurrency.")
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, (cls, models.Proposal))
-
     @strawberry.field(description="Chinese label of the status, e.g. 办理中.")
     def status_label(self) -> str | None:
         return label_zh(self.status)
@@ -341,13 +350,13 @@ class Proposal(relay.Node):
         description="Internal handling notes. Needs proposal_internal:read (or, for its author, "
         "own_proposal_internal:read); otherwise null with a FORBIDDEN error at this path."
     )
-    def internal_notes(self, info: strawberry.Info) -> str | None:
+    def internal_notes(self, root: strawberry.Parent[models.Proposal], info: strawberry.Info) -> str | None:
         authz = info.context.authz
-        jid = self.jurisdiction_id  # type: ignore[attr-defined]
+        jid = root.jurisdiction_id
         if authz.can("proposal_internal", "read", jid) or (
-            authz.owns_proposal(self) and authz.can("own_proposal_internal", "read", jid)
+            authz.owns_proposal(root) and authz.can("own_proposal_internal", "read", jid)
         ):
-            return self.internal_notes  # type: ignore[attr-defined,no-any-return]
+            return root.internal_notes
         raise Forbidden("Internal notes of this proposal are not yours to read.")
 
     @strawberry.field(description="A reply is owed and its due date has passed (超期).")
@@ -356,8 +365,8 @@ class Proposal(relay.Node):
         return self.status in workflow.AWAITING_REPLY and due is not None and due < clock.today()
 
     @strawberry.field
-    def author(self, info: strawberry.Info) -> Deputy:
-        return info.context.load(DeputyByIdLoader, self.author_id)  # type: ignore[attr-defined]
+    def author(self, root: strawberry.Parent[models.Proposal], info: strawberry.Info) -> Deputy:
+        return info.context.load(DeputyByIdLoader, root.author_id)
 
     @strawberry.field(description="Deputies who co-signed the proposal (附议代表).")
     async def cosigners(self, info: strawberry.Info) -> list[Deputy]:
@@ -366,8 +375,8 @@ class Proposal(relay.Node):
         return [d for d in deputies if d is not None]
 
     @strawberry.field
-    def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
-        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
+    def jurisdiction(self, root: strawberry.Parent[models.Proposal], info: strawberry.Info) -> Jurisdiction:
+        return info.context.load(JurisdictionByIdLoader, root.jurisdiction_id)
 
     @strawberry.field(description="Lead and co-handling units.")
     def units(self, info: strawberry.Info) -> list[ProposalUnit]:
@@ -427,7 +436,9 @@ class Proposal(relay.Node):
         "same checks the mutations make: an action offered here is refused only for its input or "
         "a change made since."
     )
-    async def available_actions(self, info: strawberry.Info) -> list[str]:
+    async def available_actions(
+        self, root: strawberry.Parent[models.Proposal], info: strawberry.Info
+    ) -> list[str]:
         ctx = info.context
         actions = set(workflow.allowed_actions(self.status))
         if not actions:
@@ -437,7 +448,7 @@ class Proposal(relay.Node):
         lead = next((u.department_id for u in units if u.role == domain_enums.HandlingUnitRole.LEAD), None)
         rel = access.relation_of(
             ctx.authz,
-            self,  # type: ignore[arg-type]
+            root,
             cosigner_ids={c.deputy_id for c in cosigners},
             lead_department_id=lead,
         )
@@ -453,14 +464,25 @@ class Proposal(relay.Node):
             has_tasks=has_tasks,
             has_co_handling_units=any(u.role == domain_enums.HandlingUnitRole.CO_HANDLING for u in units),
         )
-        return access.permitted_actions(ctx.authz, self, rel, facts)  # type: ignore[arg-type]
+        return access.permitted_actions(ctx.authz, root, rel, facts)
+
+
+def as_proposal(row: models.Proposal) -> Proposal:
+    """A row where a Proposal is declared (a payload field): the GraphQL layer serves rows as they
+    are, and Proposal's is_type_of and resolvers read them (schema.rows)."""
+    return cast(Proposal, row)
+
+
+def as_task(row: models.HandlingTask) -> HandlingTask:
+    """A row where a HandlingTask is declared, served as it is (see as_proposal)."""
+    return cast(HandlingTask, row)
 
 
 @strawberry.type(description="One row of the proposal workflow: from a state, an action leads to a state.")
 class WorkflowTransition:
-    from_status: ProposalStatus  # type: ignore[valid-type]
+    from_status: ProposalStatus
     action: str
-    to_status: ProposalStatus  # type: ignore[valid-type]
+    to_status: ProposalStatus
     permission: str | None = strawberry.field(
         description="The permission it needs in the proposal's jurisdiction, as OBJECT:ACTION exactly as "
         "the policy names it, e.g. proposal:assign. An own_proposal permission counts on your own "
@@ -481,7 +503,7 @@ class WorkflowTransition:
 @strawberry.type(description="How one unit answered, in one role, over the proposals counted.")
 class UnitTimeliness:
     department: Department
-    role: HandlingUnitRole  # type: ignore[valid-type]
+    role: HandlingUnitRole
     on_time: int
     late: int
     pending: int = strawberry.field(description="Not answered, not yet due.")

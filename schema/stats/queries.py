@@ -18,9 +18,9 @@ from server.stats.scorecard import scorecard_for
 
 @strawberry.type(description="Stations of one kind in one status.")
 class StationTally:
-    kind: StationKind  # type: ignore[valid-type]
+    kind: StationKind
     kind_label: str | None
-    status: StationStatus  # type: ignore[valid-type]
+    status: StationStatus
     status_label: str | None
     count: int
 
@@ -28,7 +28,7 @@ class StationTally:
 @strawberry.type(description="Stations planned for a year against the target kept as data.")
 class StationTargetProgress:
     year: int
-    kind: StationKind  # type: ignore[valid-type]
+    kind: StationKind
     target: int
     planned: int
     operating: int
@@ -57,7 +57,7 @@ class MethodSplit:
 
 @strawberry.type(description="Deputies' ratings of replies given in the period, by rating.")
 class RatingCount:
-    rating: Rating  # type: ignore[valid-type]
+    rating: Rating
     count: int
 
     @strawberry.field(description="Chinese label of the rating, e.g. 满意.")
@@ -86,7 +86,7 @@ class Scorecard:
 
     @strawberry.field
     async def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
-        return await info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[no-any-return]
+        return await info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)
 
 
 async def build(

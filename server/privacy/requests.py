@@ -74,7 +74,9 @@ def phone_key(digits: str) -> str:
 
 def mentions(text: str | None, digits: str) -> bool:
     """Whether free text contains the number, in any form masking recognises."""
-    return bool(text) and number_pattern(digits).search(text) is not None  # type: ignore[arg-type]
+    if not text:
+        return False
+    return number_pattern(digits).search(text) is not None
 
 
 def _require(authz: Authorizer, act: str) -> None:
@@ -206,8 +208,11 @@ async def report(phone: str, *, caller: Caller) -> Report:
     erased_numbers = {n for e in erasures for n in e.ticket_numbers}
     read_ids = set(ids) | set(mentioning)
     if erased_numbers:
-        erased = await Ticket.filter(number__in=sorted(erased_numbers)).values_list("id", flat=True)
-        read_ids |= {int(i) for i in erased}  # type: ignore[call-overload]
+        # flat=True yields the values themselves; Tortoise types every values_list as tuples
+        erased: list[Any] = await Ticket.filter(number__in=sorted(erased_numbers)).values_list(
+            "id", flat=True
+        )
+        read_ids |= {int(i) for i in erased}
     reads_query = PersonalDataAccess.filter(ticket_id__in=sorted(read_ids))
     reads = await reads_query.order_by("-id").limit(MAX_LISTED) if read_ids else []
     return Report(

@@ -143,8 +143,11 @@ async def facts_for(proposal: Proposal, actions: frozenset[str] | set[str]) -> F
         latest = await ProposalReply.filter(proposal_id=proposal.id).order_by("-id").first()
         if latest is not None:
             has_reply = True
-            ids = await ProposalRating.filter(reply_id=latest.id).values_list("deputy_id", flat=True)
-            raters = frozenset(int(i) for i in ids)  # type: ignore[call-overload]
+            # flat=True yields the values themselves; Tortoise types every values_list as tuples
+            ids: list[Any] = await ProposalRating.filter(reply_id=latest.id).values_list(
+                "deputy_id", flat=True
+            )
+            raters = frozenset(int(i) for i in ids)
     if actions & NEEDS_TASKS:
         has_tasks = await HandlingTask.exists(proposal_id=proposal.id)
     if actions & NEEDS_UNITS:

@@ -158,6 +158,7 @@ class ProposalRating(Model):
     deputy: fields.ForeignKeyRelation[Deputy] = fields.ForeignKeyField(
         "lianxin.Deputy", related_name="ratings", on_delete=fields.RESTRICT
     )
+    deputy_id: int
     rating = fields.CharEnumField(Rating, max_length=24)
     comment = fields.TextField(default="")
     rated_at = fields.DatetimeField()

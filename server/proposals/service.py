@@ -251,7 +251,10 @@ async def _check_cosigners(ids: list[int] | None, author_id: int, problems: Prob
 async def _next_number(conn: BaseDBAsyncClient, term: int, session: int) -> str:
     """Numbers run per session: 16-7-0001, 16-7-0002, … (the unique index settles races)."""
     prefix = f"{term}-{session}-"
-    numbers = await Proposal.filter(number__startswith=prefix).using_db(conn).values_list("number", flat=True)
+    # flat=True yields the values themselves; Tortoise types every values_list as tuples
+    numbers: list[Any] = (
+        await Proposal.filter(number__startswith=prefix).using_db(conn).values_list("number", flat=True)
+    )
     last = max((int(n[len(prefix) :]) for n in numbers if n[len(prefix) :].isdigit()), default=0)
     return f"{prefix}{last + 1:04d}"
 

@@ -101,7 +101,7 @@ class ProposalTransitionRefused(TransitionRefused):
 
     def __init__(self, current: ProposalStatus, action: str) -> None:
         super().__init__("proposal", current.value, action, allowed_actions(current))
-        self.current_status = current  # type: ignore[assignment]
+        self.current_status = current
         self.action = action
 
 

@@ -14,12 +14,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise import connections
 
 from server.authz.engine import engine
 from server.clock import CITY_TZ, local
+
+if TYPE_CHECKING:
+    from server.tickets.models import Ticket
 
 # Upper bounds of the duration buckets, in minutes; the last bucket is open-ended.
 BUCKETS: tuple[int, ...] = (
@@ -70,7 +73,10 @@ def minutes_between(start: datetime, end: datetime) -> float:
 
 
 def day_of(moment: datetime) -> date:
-    return local(moment).date()  # type: ignore[union-attr]
+    shown = local(moment)
+    if shown is None:  # local() gives None only for None, which mypy cannot see through its type
+        raise TypeError("day_of takes a datetime")
+    return shown.date()
 
 
 async def ensure_tree() -> None:
@@ -125,8 +131,8 @@ async def apply(deltas: Iterable[Delta]) -> None:
 # What each workflow step changes ------------------------------------------------------------------
 
 
-def on_register(ticket: object) -> list[Delta]:
-    return [(day_of(ticket.registered_at), ticket.jurisdiction_id, "received", 1)]  # type: ignore[attr-defined]
+def on_register(ticket: Ticket) -> list[Delta]:
+    return [(day_of(ticket.registered_at), ticket.jurisdiction_id, "received", 1)]
 
 
 def on_step(before: Any, after: Any) -> list[Delta]:
