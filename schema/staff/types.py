@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry import relay
@@ -103,3 +103,9 @@ class Posting(RowType, relay.Node):
     def department(self, root: strawberry.Parent[models.Posting], info: strawberry.Info) -> Department | None:
         dep_id = root.department_id
         return None if dep_id is None else info.context.load(DepartmentByIdLoader, dep_id)
+
+
+def as_posting(row: models.Posting) -> Posting:
+    """A row where a Posting is declared (a payload field): the GraphQL layer serves rows as they are,
+    and Posting's is_type_of and resolvers read them (schema.rows)."""
+    return cast(Posting, row)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry import relay
@@ -112,3 +112,9 @@ class Station(RowType, relay.Node):
 
         pid = root.proposal_id
         return None if pid is None else info.context.load(ProposalByIdLoader, pid)
+
+
+def as_station(row: models.Station) -> Station:
+    """A row where a Station is declared (a payload field): the GraphQL layer serves rows as they are,
+    and Station's is_type_of and resolvers read them (schema.rows)."""
+    return cast(Station, row)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry import relay
@@ -287,6 +287,17 @@ class Ticket(RowType, relay.Node):
     @strawberry.field(description="Escalation as words: 未升级 / 升级至镇街 / 升级至市.")
     def escalation_label(self) -> str:
         return ESCALATION_LABELS.get(self.escalation_level, "")
+
+
+def as_category(row: models.TicketCategory) -> TicketCategory:
+    """A row where a TicketCategory is declared; as `as_ticket`."""
+    return cast(TicketCategory, row)
+
+
+def as_ticket(row: models.Ticket) -> Ticket:
+    """A row where a Ticket is declared (a payload field): the GraphQL layer serves rows as they are,
+    and Ticket's is_type_of and resolvers read them (schema.rows)."""
+    return cast(Ticket, row)
 
 
 async def staff_member(info: strawberry.Info, staff_id: int | None) -> Staff | None:
