@@ -4,8 +4,7 @@ A step on a ticket, a proposal, a station or a posting goes through the same sta
 
 1. load the row the caller may see (`load_visible`: NOT_FOUND otherwise, whether or not it exists);
 2. the domain checks its policy line and its transition table (FORBIDDEN, TRANSITION_REFUSED or a
-   validation problem, in the domain's own words) and, where it says so, the version the caller
-   last read (`require_version`: CONFLICT carrying the current version);
+   validation problem, in the domain's own words);
 3. one transaction writes the change under the version guard (a race loses with CONFLICT and
    rolls everything back), the step's history event(s) through the domain's hook, any further
    rows the domain writes with it, and the audit entry (`write_step`, or `take_step` which opens
@@ -30,7 +29,7 @@ from tortoise.transactions import in_transaction
 
 from server.audit.service import record, snapshot
 from server.caller import Caller
-from server.errors import Conflict, NotFound
+from server.errors import NotFound
 from server.versioning import update_at_version
 
 log = logging.getLogger("lianxin.workflow")
@@ -49,13 +48,6 @@ async def load_visible(model: type[M], pk: int, may_read: Callable[[M], bool], n
     if obj is None or not may_read(obj):
         raise NotFound(name or model.__name__, pk)
     return obj
-
-
-def require_version(obj: Model, version: int) -> None:
-    """Refuse early, before any other check, a change made against a version already replaced."""
-    current = int(obj.version)  # type: ignore[attr-defined]
-    if current != version:
-        raise Conflict(type(obj).__name__, obj.pk, current)
 
 
 async def write_step(
