@@ -12,7 +12,7 @@ from schema.geo.types import Jurisdiction
 from schema.pagination import Connection, paginate
 from schema.rows import RowType
 from schema.staff.loaders import PostingsByStationLoader
-from schema.staff.types import Posting
+from schema.staff.types import Posting, postings_of
 from server.enums import label_zh
 from server.errors import Forbidden
 from server.stations import models
@@ -87,10 +87,12 @@ class Station(RowType, relay.Node):
         return info.context.load(JurisdictionByIdLoader, root.jurisdiction_id)
 
     @strawberry.field(
-        description="Staff posted at this station (area chief, team members, workers, liaisons)."
+        description="Staff posted at this station (area chief, team members, workers, liaisons) "
+        "that you may see. Null with a FORBIDDEN error at this path when you may read no postings "
+        "at all."
     )
-    def postings(self, info: strawberry.Info) -> list[Posting]:
-        return info.context.load(PostingsByStationLoader, self.id)
+    async def postings(self, info: strawberry.Info) -> list[Posting] | None:
+        return await postings_of(info, PostingsByStationLoader, self.id)
 
     @strawberry.field(
         description="Tickets at this station that you may see, newest first. Null with a FORBIDDEN "
