@@ -19,9 +19,8 @@ from schema.errors import (
     error_member,
 )
 from schema.ids import decode_id, decode_optional_id
-from schema.tickets.types import Ticket, as_ticket
+from schema.tickets.types import Ticket, TicketRow, as_ticket
 from server.errors import DomainError
-from server.tickets import models
 from server.tickets import workflow_service as flow
 from server.tickets.intake import Intake
 
@@ -77,7 +76,7 @@ def _kw(info: strawberry.Info) -> dict[str, Any]:
     return {"caller": info.context.caller}
 
 
-async def _run(call: Callable[[], Awaitable[models.Ticket]]) -> TicketPayload | Errors:
+async def _run(call: Callable[[], Awaitable[TicketRow]]) -> TicketPayload | Errors:
     try:
         return TicketPayload(ticket=as_ticket(await call()))
     except DomainError as exc:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeAlias, cast
 
 import strawberry
 from strawberry import relay
@@ -287,6 +287,10 @@ class Ticket(RowType, relay.Node):
     @strawberry.field(description="Escalation as words: 未升级 / 升级至镇街 / 升级至市.")
     def escalation_label(self) -> str:
         return ESCALATION_LABELS.get(self.escalation_level, "")
+
+
+# The row a Ticket is served from, named for modules that do not import the models themselves.
+TicketRow: TypeAlias = models.Ticket
 
 
 def as_category(row: models.TicketCategory) -> TicketCategory:
