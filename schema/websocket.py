@@ -31,7 +31,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, cast
 
 from strawberry.schema.base import BaseSchema
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -195,7 +195,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.schema = SubscriptionsOnly(self.schema)  # type: ignore[assignment]
+        # Not a BaseSchema by inheritance: it forwards every other member to the schema it wraps.
+        self.schema = cast(BaseSchema, SubscriptionsOnly(self.schema))
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         payload = message.get("payload", {})

@@ -8,7 +8,7 @@ import strawberry
 from schema.enums import PostingRole
 from schema.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError, error_member
 from schema.ids import decode_id, decode_optional_id
-from schema.staff.types import Posting
+from schema.staff.types import Posting, as_posting
 from server.errors import DomainError
 from server.staff import service
 
@@ -63,8 +63,8 @@ class StaffMutation:
             )
             posting = await service.create_posting(data, caller=ctx.caller)
         except DomainError as exc:
-            return error_member(exc)  # type: ignore[return-value]
-        return PostingPayload(posting=posting)  # type: ignore[arg-type]
+            return error_member(exc)
+        return PostingPayload(posting=as_posting(posting))
 
     @strawberry.mutation(description="Change or end a posting. Needs posting:update.")
     async def update_posting(self, info: strawberry.Info, input: UpdatePostingInput) -> PostingResult:
@@ -79,5 +79,5 @@ class StaffMutation:
                 caller=ctx.caller,
             )
         except DomainError as exc:
-            return error_member(exc)  # type: ignore[return-value]
-        return PostingPayload(posting=posting)  # type: ignore[arg-type]
+            return error_member(exc)
+        return PostingPayload(posting=as_posting(posting))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry import relay
@@ -13,6 +13,7 @@ from schema.rows import RowType
 from schema.staff.loaders import DepartmentByIdLoader, PostingsByStaffLoader, StaffByIdLoader
 from schema.stations.loaders import StationByIdLoader
 from server.enums import label_zh
+from server.errors import Forbidden
 from server.staff import models
 
 if TYPE_CHECKING:
@@ -62,9 +63,12 @@ class Staff(RowType, relay.Node):
     def jurisdiction(self, root: strawberry.Parent[models.Staff], info: strawberry.Info) -> Jurisdiction:
         return info.context.load(JurisdictionByIdLoader, root.jurisdiction_id)
 
-    @strawberry.field
-    def postings(self, info: strawberry.Info) -> list[Posting]:
-        return info.context.load(PostingsByStaffLoader, self.id)
+    @strawberry.field(
+        description="The staff member's postings that you may see. Null with a FORBIDDEN error at "
+        "this path when you may read no postings at all."
+    )
+    async def postings(self, info: strawberry.Info) -> list[Posting] | None:
+        return await postings_of(info, PostingsByStaffLoader, self.id)
 
 
 @strawberry.type(description="A staff member posted to a patch and usually a station, in one role.")
@@ -103,3 +107,19 @@ class Posting(RowType, relay.Node):
     def department(self, root: strawberry.Parent[models.Posting], info: strawberry.Info) -> Department | None:
         dep_id = root.department_id
         return None if dep_id is None else info.context.load(DepartmentByIdLoader, dep_id)
+
+
+def as_posting(row: models.Posting) -> Posting:
+    """A row where a Posting is declared (a payload field): the GraphQL layer serves rows as they are,
+    and Posting's is_type_of and resolvers read them (schema.rows)."""
+    return cast(Posting, row)
+
+
+async def postings_of(info: strawberry.Info, loader: type, key: int) -> list[Posting]:
+    """A nested list of postings, filtered to the caller's scope like the root lists; refused at
+    its path, as they are, when the caller may read postings nowhere (an empty list would claim
+    that nobody is posted)."""
+    if info.context.authz.scope("posting", "read").empty:
+        raise Forbidden("You may not read postings.")
+    rows: list[Posting] = await info.context.load(loader, key)
+    return rows

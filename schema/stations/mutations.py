@@ -14,7 +14,7 @@ from schema.errors import (
     error_member,
 )
 from schema.ids import decode_id
-from schema.stations.types import Station
+from schema.stations.types import Station, as_station
 from server.errors import DomainError
 from server.stations import service
 
@@ -109,8 +109,8 @@ class StationsMutation:
         try:
             station = await service.create_station(_data(input), caller=ctx.caller)
         except DomainError as exc:
-            return error_member(exc)  # type: ignore[return-value]
-        return StationPayload(station=station)  # type: ignore[arg-type]
+            return error_member(exc)
+        return StationPayload(station=as_station(station))
 
     @strawberry.mutation(
         description="Change a station; status moves along PLANNED → UNDER_CONSTRUCTION → OPERATING "
@@ -127,5 +127,5 @@ class StationsMutation:
                 caller=ctx.caller,
             )
         except DomainError as exc:
-            return error_member(exc)  # type: ignore[return-value]
-        return StationPayload(station=station)  # type: ignore[arg-type]
+            return error_member(exc)
+        return StationPayload(station=as_station(station))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry import relay
@@ -10,9 +10,9 @@ from schema.enums import Amenity, StationFunction, StationKind, StationLevel, St
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
 from schema.pagination import Connection, paginate
+from schema.rows import RowType
 from schema.staff.loaders import PostingsByStationLoader
-from schema.staff.types import Posting
-from server import enums as domain_enums
+from schema.staff.types import Posting, postings_of
 from server.enums import label_zh
 from server.errors import Forbidden
 from server.stations import models
@@ -35,13 +35,15 @@ class Labelled:
     description="A city service station (城市服务驿站) or community city-management workstation "
     "(社区城管服务工作站)."
 )
-class Station(relay.Node):
+class Station(RowType, relay.Node):
+    row_model = models.Station
+
     id: relay.NodeID[int]
     code: str
     name: str
-    kind: StationKind  # type: ignore[valid-type]
-    level: StationLevel  # type: ignore[valid-type]
-    status: StationStatus  # type: ignore[valid-type]
+    kind: StationKind
+    level: StationLevel
+    status: StationStatus
     floor_area: float = strawberry.field(description="Floor area in m².")
     rest_area: float = strawberry.field(
         description="Rest area in m². A service station's is at least 60% of its floor area."
@@ -56,10 +58,6 @@ class Station(relay.Node):
     created_at: datetime
     updated_at: datetime
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, (cls, models.Station))
-
     @strawberry.field(description="Chinese label of the kind, e.g. 城市服务驿站.")
     def kind_label(self) -> str | None:
         return label_zh(self.kind)
@@ -73,26 +71,28 @@ class Station(relay.Node):
         return label_zh(self.level)
 
     @strawberry.field
-    def functions(self) -> list[StationFunction]:  # type: ignore[valid-type]
-        return [domain_enums.StationFunction(v) for v in str(self.functions).split()]  # type: ignore[misc]
+    def functions(self, root: strawberry.Parent[models.Station]) -> list[StationFunction]:
+        return [StationFunction(v) for v in root.functions.split()]
 
     @strawberry.field
-    def amenities(self) -> list[Amenity]:  # type: ignore[valid-type]
-        return [domain_enums.Amenity(v) for v in str(self.amenities).split()]  # type: ignore[misc]
+    def amenities(self, root: strawberry.Parent[models.Station]) -> list[Amenity]:
+        return [Amenity(v) for v in root.amenities.split()]
 
     @strawberry.field(description="Rest area as a share of floor area, 0–1.")
     def rest_area_share(self) -> float:
         return round(self.rest_area / self.floor_area, 4) if self.floor_area else 0.0
 
     @strawberry.field
-    def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
-        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
+    def jurisdiction(self, root: strawberry.Parent[models.Station], info: strawberry.Info) -> Jurisdiction:
+        return info.context.load(JurisdictionByIdLoader, root.jurisdiction_id)
 
     @strawberry.field(
-        description="Staff posted at this station (area chief, team members, workers, liaisons)."
+        description="Staff posted at this station (area chief, team members, workers, liaisons) "
+        "that you may see. Null with a FORBIDDEN error at this path when you may read no postings "
+        "at all."
     )
-    def postings(self, info: strawberry.Info) -> list[Posting]:
-        return info.context.load(PostingsByStationLoader, self.id)
+    async def postings(self, info: strawberry.Info) -> list[Posting] | None:
+        return await postings_of(info, PostingsByStationLoader, self.id)
 
     @strawberry.field(
         description="Tickets at this station that you may see, newest first. Null with a FORBIDDEN "
@@ -109,8 +109,14 @@ class Station(relay.Node):
         return await paginate(list_tickets(visible=visible, station_id=self.id), first, after)
 
     @strawberry.field(description="The deputy's proposal this station is credited to, if any.")
-    def proposal(self, info: strawberry.Info) -> ProposalRef | None:
+    def proposal(self, root: strawberry.Parent[models.Station], info: strawberry.Info) -> ProposalRef | None:
         from schema.proposals.loaders import ProposalByIdLoader
 
-        pid = self.proposal_id  # type: ignore[attr-defined]
+        pid = root.proposal_id
         return None if pid is None else info.context.load(ProposalByIdLoader, pid)
+
+
+def as_station(row: models.Station) -> Station:
+    """A row where a Station is declared (a payload field): the GraphQL layer serves rows as they are,
+    and Station's is_type_of and resolvers read them (schema.rows)."""
+    return cast(Station, row)

@@ -49,7 +49,7 @@ class TicketFigureGroup:
     async def jurisdiction(self, info: strawberry.Info) -> Jurisdiction | None:
         if self.jurisdiction_id is None:
             return None
-        return await info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[no-any-return]
+        return await info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)
 
 
 def _jurisdiction_id(group_by: FigureGrouping, key: int | None) -> int | None:

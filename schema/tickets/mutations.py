@@ -3,6 +3,7 @@ citizen feedback, transfer to departments, rejection, duplicates, escalation."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -18,7 +19,7 @@ from schema.errors import (
     error_member,
 )
 from schema.ids import decode_id, decode_optional_id
-from schema.tickets.types import Ticket
+from schema.tickets.types import Ticket, TicketRow, as_ticket
 from server.errors import DomainError
 from server.tickets import workflow_service as flow
 from server.tickets.intake import Intake
@@ -51,7 +52,7 @@ TicketsResult = Annotated[TicketsPayload | Errors, strawberry.union("TicketsResu
 
 @strawberry.input(description="A new ticket. Say where: a station, a community, or coordinates.")
 class RegisterTicketInput:
-    source: TicketSource  # type: ignore[valid-type]
+    source: TicketSource
     category_id: strawberry.ID
     description: str = strawberry.field(description="At most 2,000 characters.")
     reporter_name: str = ""
@@ -75,9 +76,9 @@ def _kw(info: strawberry.Info) -> dict[str, Any]:
     return {"caller": info.context.caller}
 
 
-async def _run(call: Any) -> Any:
+async def _run(call: Callable[[], Awaitable[TicketRow]]) -> TicketPayload | Errors:
     try:
-        return TicketPayload(ticket=await call())  # type: ignore[arg-type]
+        return TicketPayload(ticket=as_ticket(await call()))
     except DomainError as exc:
         return error_member(exc)
 
@@ -110,8 +111,10 @@ class TicketsMutation:
             viewer = ctx.authz.require_viewer()
             ticket, duplicates = await flow.register(data, registered_by=viewer.staff_id, caller=ctx.caller)
         except DomainError as exc:
-            return error_member(exc)  # type: ignore[return-value]
-        return RegisterTicketPayload(ticket=ticket, possible_duplicates=duplicates)  # type: ignore[arg-type]
+            return error_member(exc)
+        return RegisterTicketPayload(
+            ticket=as_ticket(ticket), possible_duplicates=[as_ticket(t) for t in duplicates]
+        )
 
     @strawberry.mutation(
         description="Correct a ticket's details until it is dispatched. Needs ticket:update."
@@ -127,7 +130,7 @@ class TicketsMutation:
         reporter_phone: str | None = None,
     ) -> TicketResult:
         return await _run(
-            lambda: flow.update_details(  # type: ignore[no-any-return]
+            lambda: flow.update_details(
                 decode_id(ticket.id, "Ticket", "id"),
                 ticket.version,
                 description=description,
@@ -147,7 +150,7 @@ class TicketsMutation:
         self, info: strawberry.Info, ticket: TicketVersion, assignee_id: strawberry.ID, comment: str = ""
     ) -> TicketResult:
         return await _run(
-            lambda: flow.dispatch(  # type: ignore[no-any-return]
+            lambda: flow.dispatch(
                 decode_id(ticket.id, "Ticket", "id"),
                 ticket.version,
                 decode_id(assignee_id, "Staff", "assigneeId"),
@@ -173,17 +176,15 @@ class TicketsMutation:
                 items, decode_id(assignee_id, "Staff", "assigneeId"), comment, **_kw(info)
             )
         except DomainError as exc:
-            return error_member(exc)  # type: ignore[return-value]
-        return TicketsPayload(tickets=written)  # type: ignore[arg-type]
+            return error_member(exc)
+        return TicketsPayload(tickets=[as_ticket(t) for t in written])
 
     @strawberry.mutation(description="The handler is on site (到场). Needs ticket:arrive.")
     async def mark_ticket_on_site(
         self, info: strawberry.Info, ticket: TicketVersion, comment: str = ""
     ) -> TicketResult:
         return await _run(
-            lambda: flow.arrive(  # type: ignore[no-any-return]
-                decode_id(ticket.id, "Ticket", "id"), ticket.version, comment, **_kw(info)
-            )
+            lambda: flow.arrive(decode_id(ticket.id, "Ticket", "id"), ticket.version, comment, **_kw(info))
         )
 
     @strawberry.mutation(
@@ -196,10 +197,10 @@ class TicketsMutation:
         info: strawberry.Info,
         ticket: TicketVersion,
         method: ResolutionMethod | None,
-        note: str,  # type: ignore[valid-type]
+        note: str,
     ) -> TicketResult:
         return await _run(
-            lambda: flow.resolve(  # type: ignore[no-any-return]
+            lambda: flow.resolve(
                 decode_id(ticket.id, "Ticket", "id"), ticket.version, method, note, **_kw(info)
             )
         )
@@ -212,7 +213,7 @@ class TicketsMutation:
         self, info: strawberry.Info, ticket: TicketVersion, satisfied: bool, comment: str = ""
     ) -> TicketResult:
         return await _run(
-            lambda: flow.record_feedback(  # type: ignore[no-any-return]
+            lambda: flow.record_feedback(
                 decode_id(ticket.id, "Ticket", "id"), ticket.version, satisfied, comment, **_kw(info)
             )
         )
@@ -222,7 +223,7 @@ class TicketsMutation:
         self, info: strawberry.Info, ticket: TicketVersion, department_id: strawberry.ID, comment: str = ""
     ) -> TicketResult:
         return await _run(
-            lambda: flow.transfer(  # type: ignore[no-any-return]
+            lambda: flow.transfer(
                 decode_id(ticket.id, "Ticket", "id"),
                 ticket.version,
                 decode_id(department_id, "Department", "departmentId"),
@@ -240,10 +241,10 @@ class TicketsMutation:
         info: strawberry.Info,
         ticket: TicketVersion,
         status: DepartmentTicketStatus,
-        comment: str = "",  # type: ignore[valid-type]
+        comment: str = "",
     ) -> TicketResult:
         return await _run(
-            lambda: flow.department_update(  # type: ignore[no-any-return]
+            lambda: flow.department_update(
                 decode_id(ticket.id, "Ticket", "id"), ticket.version, status, comment, **_kw(info)
             )
         )
@@ -251,9 +252,7 @@ class TicketsMutation:
     @strawberry.mutation(description="Reject, with a reason. Needs ticket:reject.")
     async def reject_ticket(self, info: strawberry.Info, ticket: TicketVersion, reason: str) -> TicketResult:
         return await _run(
-            lambda: flow.reject(  # type: ignore[no-any-return]
-                decode_id(ticket.id, "Ticket", "id"), ticket.version, reason, **_kw(info)
-            )
+            lambda: flow.reject(decode_id(ticket.id, "Ticket", "id"), ticket.version, reason, **_kw(info))
         )
 
     @strawberry.mutation(
@@ -264,7 +263,7 @@ class TicketsMutation:
         self, info: strawberry.Info, ticket: TicketVersion, duplicate_of_id: strawberry.ID, comment: str = ""
     ) -> TicketResult:
         return await _run(
-            lambda: flow.mark_duplicate(  # type: ignore[no-any-return]
+            lambda: flow.mark_duplicate(
                 decode_id(ticket.id, "Ticket", "id"),
                 ticket.version,
                 decode_id(duplicate_of_id, "Ticket", "duplicateOfId"),
@@ -281,5 +280,5 @@ class TicketsMutation:
         try:
             changed = await flow.escalate_overdue(**_kw(info))
         except DomainError as exc:
-            return error_member(exc)  # type: ignore[return-value]
-        return TicketsPayload(tickets=changed)  # type: ignore[arg-type]
+            return error_member(exc)
+        return TicketsPayload(tickets=[as_ticket(t) for t in changed])

@@ -6,7 +6,13 @@ from schema.errors import as_graphql_error, client_error
 from schema.ids import filter_id
 from schema.pagination import Connection, paginate
 from schema.tickets.filters import TicketFilter, TicketOrder
-from schema.tickets.types import Ticket, TicketCategory, TicketWorkflowTransition
+from schema.tickets.types import (
+    Ticket,
+    TicketCategory,
+    TicketWorkflowTransition,
+    as_category,
+    as_ticket,
+)
 from server.errors import DomainError, Forbidden
 from server.tickets import service, workflow
 
@@ -62,7 +68,7 @@ class TicketsQuery:
             found = await service.ticket_by_number(number, visible)
         if found is None:
             raise client_error(f"No ticket numbered {number!r} is visible to you.", "NOT_FOUND")
-        return found  # type: ignore[return-value]
+        return as_ticket(found)
 
     @strawberry.field(
         description="The ticket workflow as data: every (from, action, to) row, the permissions "
@@ -109,7 +115,7 @@ class TicketsQuery:
         lat, lon = latitude, longitude
         if sid is not None and lat is None:
             lat, lon = await service.station_position(sid)
-        return await possible_duplicates(  # type: ignore[return-value]
+        found = await possible_duplicates(
             category_id=filter_id(category_id, "TicketCategory", "categoryId") or 0,
             latitude=lat,
             longitude=lon,
@@ -118,6 +124,7 @@ class TicketsQuery:
             within_metres=within_metres,
             within_hours=within_hours,
         )
+        return [as_ticket(t) for t in found]
 
     @strawberry.field(
         description="Ticket categories with their Chinese labels and default times. Needs "
@@ -125,4 +132,4 @@ class TicketsQuery:
     )
     async def ticket_categories(self, info: strawberry.Info) -> list[TicketCategory] | None:
         info.context.authz.require_somewhere("reference")
-        return await service.list_categories()  # type: ignore[return-value]
+        return [as_category(c) for c in await service.list_categories()]

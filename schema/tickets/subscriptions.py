@@ -22,8 +22,8 @@ class TicketUpdate:
     ticket_id: strawberry.ID
     number: str
     action: str
-    from_status: TicketStatus | None  # type: ignore[valid-type]
-    to_status: TicketStatus | None  # type: ignore[valid-type]
+    from_status: TicketStatus | None
+    to_status: TicketStatus | None
     actor: str
     at: datetime
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 import strawberry
 from strawberry import relay
@@ -9,6 +9,7 @@ from strawberry import relay
 from schema.enums import DepartmentTicketStatus, ResolutionMethod, TicketSource, TicketStatus
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
+from schema.rows import RowType
 from schema.staff.loaders import DepartmentByIdLoader, StaffByIdLoader
 from schema.staff.types import Department, Staff
 from schema.stations.loaders import StationByIdLoader
@@ -44,7 +45,8 @@ def personal_data(info: strawberry.Info, ticket: Any, field: str) -> str | None:
     if not may_read_personal(info, ticket):
         raise Forbidden("Citizens' personal data is a separate permission (ticket_personal:read).")
     info.context.personal_reads.append((ticket.id, ticket.number, field))  # logged once per request
-    return getattr(ticket, field)  # type: ignore[no-any-return]
+    value: str | None = getattr(ticket, field)
+    return value
 
 
 def masked_personal_data(ticket: Any, field: str) -> str:
@@ -68,7 +70,9 @@ FREE_TEXT_NOTE = (
 
 
 @strawberry.type(description="A ticket category with its default response and resolution times.")
-class TicketCategory(relay.Node):
+class TicketCategory(RowType, relay.Node):
+    row_model = models.TicketCategory
+
     id: relay.NodeID[int]
     code: str
     name: str = strawberry.field(description="Chinese label, e.g. 占道经营")
@@ -76,19 +80,15 @@ class TicketCategory(relay.Node):
     response_minutes: int
     resolution_minutes: int
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, (cls, models.TicketCategory))
-
 
 @strawberry.type(description="One entry of a ticket's history. Never changed once written.")
 class TicketEvent:
     actor: str
     action: str
-    from_status: TicketStatus | None = strawberry.field(  # type: ignore[valid-type]
+    from_status: TicketStatus | None = strawberry.field(
         description="Null for the registration, which has no status before it."
     )
-    to_status: TicketStatus | None  # type: ignore[valid-type]
+    to_status: TicketStatus | None
     comment: str
     at: datetime
 
@@ -111,9 +111,9 @@ def ticket_status(value: str | None) -> domain_enums.TicketStatus | None:
     "Any one of the permissions lets a caller take it in the ticket's jurisdiction."
 )
 class TicketWorkflowTransition:
-    from_status: TicketStatus  # type: ignore[valid-type]
+    from_status: TicketStatus
     action: str
-    to_status: TicketStatus  # type: ignore[valid-type]
+    to_status: TicketStatus
     action_label: str = strawberry.field(description="Chinese label of the action, e.g. 派遣.")
     permissions: list[str] = strawberry.field(
         description="The policy lines (object:action, as in the policy file) that allow it, e.g. "
@@ -132,15 +132,17 @@ class TicketWorkflowTransition:
 
 
 @strawberry.type(description="A citizen's ticket (工单).")
-class Ticket(relay.Node):
+class Ticket(RowType, relay.Node):
+    row_model = models.Ticket
+
     id: relay.NodeID[int]
     number: str = strawberry.field(description="Human-readable number, e.g. DG-20220110-000001")
-    source: TicketSource  # type: ignore[valid-type]
+    source: TicketSource
     address: str
     latitude: float | None
     longitude: float | None
-    status: TicketStatus  # type: ignore[valid-type]
-    resolution_method: ResolutionMethod | None  # type: ignore[valid-type]
+    status: TicketStatus
+    resolution_method: ResolutionMethod | None
     citizen_satisfied: bool | None
     reopen_count: int
     escalated_at: datetime | None
@@ -153,10 +155,6 @@ class Ticket(relay.Node):
     response_due: datetime
     resolution_due: datetime
     version: int
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, (cls, models.Ticket))
 
     @strawberry.field(description="Chinese label of the status, e.g. 已处置.")
     def status_label(self) -> str | None:
@@ -216,28 +214,28 @@ class Ticket(relay.Node):
         return round((self.resolved_at - self.registered_at).total_seconds() / 60, 1)
 
     @strawberry.field
-    def category(self, info: strawberry.Info) -> TicketCategory:
-        return info.context.load(TicketCategoryByIdLoader, self.category_id)  # type: ignore[attr-defined]
+    def category(self, root: strawberry.Parent[models.Ticket], info: strawberry.Info) -> TicketCategory:
+        return info.context.load(TicketCategoryByIdLoader, root.category_id)
 
     @strawberry.field(description="The community the ticket lies in.")
-    def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
-        return info.context.load(JurisdictionByIdLoader, self.jurisdiction_id)  # type: ignore[attr-defined]
+    def jurisdiction(self, root: strawberry.Parent[models.Ticket], info: strawberry.Info) -> Jurisdiction:
+        return info.context.load(JurisdictionByIdLoader, root.jurisdiction_id)
 
     @strawberry.field
-    def station(self, info: strawberry.Info) -> Station | None:
-        sid = self.station_id  # type: ignore[attr-defined]
+    def station(self, root: strawberry.Parent[models.Ticket], info: strawberry.Info) -> Station | None:
+        sid = root.station_id
         return None if sid is None else info.context.load(StationByIdLoader, sid)
 
     @strawberry.field(
         description="Who handles it now; null when nobody does. Needs staff:read where the staff "
         "member belongs; otherwise null with a FORBIDDEN error at this path."
     )
-    async def assignee(self, info: strawberry.Info) -> Staff | None:
-        return await staff_member(info, self.assignee_id)  # type: ignore[attr-defined]
+    async def assignee(self, root: strawberry.Parent[models.Ticket], info: strawberry.Info) -> Staff | None:
+        return await staff_member(info, root.assignee_id)
 
     @strawberry.field(description="Department it was transferred to (the N of 1+N).")
-    def department(self, info: strawberry.Info) -> Department | None:
-        did = self.department_id  # type: ignore[attr-defined]
+    def department(self, root: strawberry.Parent[models.Ticket], info: strawberry.Info) -> Department | None:
+        did = root.department_id
         return None if did is None else info.context.load(DepartmentByIdLoader, did)
 
     @strawberry.field(description="Everything that happened to the ticket, oldest first." + FREE_TEXT_NOTE)
@@ -255,8 +253,10 @@ class Ticket(relay.Node):
         "data-sharing intake). Needs staff:read where the staff member belongs; otherwise null "
         "with a FORBIDDEN error at this path."
     )
-    async def registered_by(self, info: strawberry.Info) -> Staff | None:
-        return await staff_member(info, self.registered_by_id)  # type: ignore[attr-defined]
+    async def registered_by(
+        self, root: strawberry.Parent[models.Ticket], info: strawberry.Info
+    ) -> Staff | None:
+        return await staff_member(info, root.registered_by_id)
 
     @strawberry.field(
         description="What you may do to the ticket now: the workflow's actions from its status "
@@ -267,8 +267,8 @@ class Ticket(relay.Node):
         return access.permitted_actions(info.context.authz, self)
 
     @strawberry.field(description="The earlier ticket this one duplicates; its reporter follows that one.")
-    def duplicate_of(self, info: strawberry.Info) -> Ticket | None:
-        tid = self.duplicate_of_id  # type: ignore[attr-defined]
+    def duplicate_of(self, root: strawberry.Parent[models.Ticket], info: strawberry.Info) -> Ticket | None:
+        tid = root.duplicate_of_id
         return None if tid is None else info.context.load(TicketByIdLoader, tid)
 
     @strawberry.field(description="Chinese label of the 721 method, e.g. 服务.")
@@ -276,9 +276,9 @@ class Ticket(relay.Node):
         return label_zh(self.resolution_method)
 
     @strawberry.field(description="The department's own sub-status, for a transferred ticket.")
-    def department_status(self) -> DepartmentTicketStatus | None:  # type: ignore[valid-type]
-        value = self.department_status  # type: ignore[attr-defined]
-        return domain_enums.DepartmentTicketStatus(value) if value else None  # type: ignore[return-value]
+    def department_status(self, root: strawberry.Parent[models.Ticket]) -> DepartmentTicketStatus | None:
+        value = root.department_status
+        return DepartmentTicketStatus(value) if value else None
 
     @strawberry.field(description="True when open past its resolution due time (now, by the server's clock).")
     def overdue(self) -> bool:
@@ -289,15 +289,30 @@ class Ticket(relay.Node):
         return ESCALATION_LABELS.get(self.escalation_level, "")
 
 
+# The row a Ticket is served from, named for modules that do not import the models themselves.
+TicketRow: TypeAlias = models.Ticket
+
+
+def as_category(row: models.TicketCategory) -> TicketCategory:
+    """A row where a TicketCategory is declared; as `as_ticket`."""
+    return cast(TicketCategory, row)
+
+
+def as_ticket(row: models.Ticket) -> Ticket:
+    """A row where a Ticket is declared (a payload field): the GraphQL layer serves rows as they are,
+    and Ticket's is_type_of and resolvers read them (schema.rows)."""
+    return cast(Ticket, row)
+
+
 async def staff_member(info: strawberry.Info, staff_id: int | None) -> Staff | None:
     """A staff member named on a ticket. Reading the ticket does not make its staff readable: one
     the caller may not read is refused at its path rather than shown as nobody."""
     if staff_id is None:
         return None
-    staff = await info.context.load(StaffByIdLoader, staff_id)
+    staff: Staff | None = await info.context.load(StaffByIdLoader, staff_id)
     if staff is None:
         raise Forbidden("Staff names need staff:read where the staff member belongs.")
-    return staff  # type: ignore[no-any-return]
+    return staff
 
 
 def _event(info: strawberry.Info, ticket: Any, event: models.TicketEvent) -> TicketEvent:

@@ -49,10 +49,13 @@ class Figures:
 
     def deviation(self) -> float | None:
         """Largest gap, in share points, between the split and 70/20/10."""
-        shares = {m: self.share(m) for m in TARGET}
-        if any(v is None for v in shares.values()):
-            return None
-        return round(max(abs(shares[m] - TARGET[m]) for m in TARGET), 4)  # type: ignore[operator]
+        shares: dict[str, float] = {}
+        for method in TARGET:
+            value = self.share(method)
+            if value is None:
+                return None
+            shares[method] = value
+        return round(max(abs(shares[m] - TARGET[m]) for m in TARGET), 4)
 
 
 async def figures(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
@@ -214,9 +214,13 @@ async def _check_assignee(ticket: Ticket, staff_id: int, authz: Authorizer) -> S
     if staff is None or not staff.active:
         raise NotFound("Staff", staff_id)
     ticket_code = authz.engine.tree.code(ticket.jurisdiction_id) or ""
-    patches = await Posting.filter(
-        staff_id=staff_id, ended_on=None, role__in=["AREA_CHIEF", "TEAM_MEMBER"]
-    ).values_list("jurisdiction_id", flat=True)
+    # values_list(flat=True) is typed as tuples whatever `flat` says; it yields the ids themselves.
+    patches = cast(
+        list[int],
+        await Posting.filter(
+            staff_id=staff_id, ended_on=None, role__in=["AREA_CHIEF", "TEAM_MEMBER"]
+        ).values_list("jurisdiction_id", flat=True),
+    )
     codes = [authz.engine.tree.code(j) or "" for j in patches]
     if not any(ticket_code == c or ticket_code.startswith(c + "/") for c in codes if c):
         if not authz.can("staff", "read", staff.jurisdiction_id):
@@ -449,15 +453,13 @@ async def update_details(
             problems.add("reporterPhone", "digits, spaces, '-' and a leading '+' only", "INVALID")
         if problems:
             raise ValidationFailed(problems=list(problems))
-        changes: dict[str, Any] = {}
-        for name, value in (
-            ("description", description),
-            ("address", address),
-            ("reporter_name", reporter_name),
-            ("reporter_phone", reporter_phone),
-        ):
-            if value is not None:
-                changes[name] = value
+        given = {
+            "description": description,
+            "address": address,
+            "reporter_name": reporter_name,
+            "reporter_phone": reporter_phone,
+        }
+        changes: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
         if category_id is not None:
             category = await TicketCategory.get_or_none(id=category_id)
             if category is None:

@@ -134,13 +134,15 @@ ACTIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("posting", "create", "posting:create", NEW_PLACES),
 )
 
-# Lists are reached from a root list; it is refused (FORBIDDEN) where its permission is nowhere.
+# Lists are reached from a root list; it is refused (FORBIDDEN) where a permission it needs is
+# nowhere. Postings are listed through stations { nodes { postings } }: the root list needs
+# station:read, and the nested list is refused at its path where posting:read is nowhere.
 LIST_ROOT = {
-    "ticket": "ticket:read",
-    "station": "station:read",
-    "posting": "station:read",  # postings are listed through stations { nodes { postings } }
-    "staff": "staff:read",
-    "proposal": "proposal:read",
+    "ticket": ("ticket:read",),
+    "station": ("station:read",),
+    "posting": ("station:read", "posting:read"),
+    "staff": ("staff:read",),
+    "proposal": ("proposal:read",),
 }
 
 # Cases where the app contradicts the table: strict xfail, so that the fix turns them green.
@@ -252,6 +254,10 @@ class View:
         stations = self.lists["station"]
         if stations.rows is None:
             return Listing(None, codes=stations.codes)
+        refused = {code for (_, name), code in stations.row_errors.items() if name == "postings"}
+        if refused:  # refused on every station or on none
+            assert all(s["postings"] is None for s in stations.rows), stations.row_errors
+            return Listing(None, codes=sorted(refused))
         rows = [{**p, "station": s["id"]} for s in stations.rows for p in s["postings"]]
         return Listing(rows, len(rows), other_errors=stations.other_errors)
 
@@ -510,7 +516,7 @@ async def run_list(case: Case, gql: Any, m: Matrix) -> None:
     world = await m.setup(gql)
     view, truth = await m.view(gql, case.account), await m.truth(gql)
     listing = view.listing(case.obj)
-    if where(case.account, LIST_ROOT[case.obj]) == "-":
+    if any(where(case.account, permission) == "-" for permission in LIST_ROOT[case.obj]):
         assert listing.rows is None and listing.codes == [refusal(case.account, "FORBIDDEN")], listing
         return
     assert listing.rows is not None and listing.codes == [], listing.codes
@@ -556,6 +562,9 @@ async def run_list(case: Case, gql: Any, m: Matrix) -> None:
                     assert code is None, (row, name, code)
                 else:
                     assert row[name] is None and code == "FORBIDDEN", (row, name, code)
+    elif case.obj == "station" and where(case.account, "posting:read") == "-":
+        # Postings are read nowhere: each station's list of them is refused at its path.
+        assert listing.row_errors == {(i, "postings"): "FORBIDDEN" for i in range(len(listing.rows))}
     else:
         assert not listing.row_errors, listing.row_errors
 

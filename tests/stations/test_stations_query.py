@@ -128,3 +128,48 @@ async def test_station_with_postings_and_staff(gql: Any) -> None:
     assert station["restAreaShare"] >= 0.6
     assert station["postings"], "the Xiagang station has staff posted"
     assert all(p["staff"]["name"] for p in station["postings"])
+
+
+STATION_POSTINGS = """{ stations(first: 500) { nodes { code postings { jurisdiction { code } } } } }"""
+
+
+def _postings_refused_on_every_station(result: dict[str, Any]) -> None:
+    nodes = result["data"]["stations"]["nodes"]
+    assert nodes and all(n["postings"] is None for n in nodes)
+    refused = [e for e in result["errors"] if e["path"][-1] == "postings"]
+    assert len(refused) == len(nodes) == len(result["errors"])
+    assert {e["extensions"]["code"] for e in refused} == {"FORBIDDEN"}
+
+
+async def test_station_postings_are_refused_to_a_deputy_who_reads_no_postings(gql: Any) -> None:
+    _postings_refused_on_every_station(await gql(STATION_POSTINGS, as_user="deputy"))
+
+
+async def test_station_postings_are_refused_to_a_station_scoped_data_sharing_key(gql: Any) -> None:
+    city = data(await gql("{ jurisdictions(filter: {level: CITY}) { nodes { id } } }"))
+    created = data(
+        await gql(
+            """mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) {
+             ... on ApiKeyCreated { key } } }""",
+            {
+                "i": {
+                    "name": "住建局数据共享",
+                    "scopes": ["station"],
+                    "jurisdictionId": city["jurisdictions"]["nodes"][0]["id"],
+                }
+            },
+            as_user="admin",
+        )
+    )
+    _postings_refused_on_every_station(await gql(STATION_POSTINGS, token=created["createApiKey"]["key"]))
+
+
+async def test_station_postings_stay_filtered_where_postings_are_read_somewhere(gql: Any) -> None:
+    """A community worker reads postings in its own community only: its stations' lists are
+    there, holding just those."""
+    result = await gql(STATION_POSTINGS, as_user="worker-xiagang")
+    assert "errors" not in result, result["errors"]
+    nodes = data(result)["stations"]["nodes"]
+    assert nodes and all(n["postings"] is not None for n in nodes)
+    seen = [p["jurisdiction"]["code"] for n in nodes for p in n["postings"]]
+    assert seen and all(code.startswith("dongguan/changan/xiagang") for code in seen)
