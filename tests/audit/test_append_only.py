@@ -95,19 +95,25 @@ REWRITES = {
     "update_or_replace": (("sqlite",), "UPDATE OR REPLACE {t} SET {c} = 'rewritten' WHERE id = {id}"),
     "recursive_triggers_off_then_replace": (
         ("sqlite",),
-        ("PRAGMA recursive_triggers = OFF; "
-        "INSERT OR REPLACE INTO {t} ({cols}) SELECT {rewritten} FROM {t} WHERE id = {id}"),
+        (
+            "PRAGMA recursive_triggers = OFF; "
+            "INSERT OR REPLACE INTO {t} ({cols}) SELECT {rewritten} FROM {t} WHERE id = {id}"
+        ),
     ),
     "on_conflict_do_update": (
         ("sqlite", "postgres"),
-        ("INSERT INTO {t} ({cols}) SELECT {rewritten} FROM {t} WHERE id = {id} "
-        "ON CONFLICT (id) DO UPDATE SET {c} = excluded.{c}"),
+        (
+            "INSERT INTO {t} ({cols}) SELECT {rewritten} FROM {t} WHERE id = {id} "
+            "ON CONFLICT (id) DO UPDATE SET {c} = excluded.{c}"
+        ),
     ),
     "truncate": (("postgres",), "TRUNCATE {t}"),
     "merge_update": (
         ("postgres",),
-        ("MERGE INTO {t} USING (SELECT {id} AS id) AS s ON {t}.id = s.id "
-        "WHEN MATCHED THEN UPDATE SET {c} = 'rewritten'"),
+        (
+            "MERGE INTO {t} USING (SELECT {id} AS id) AS s ON {t}.id = s.id "
+            "WHEN MATCHED THEN UPDATE SET {c} = 'rewritten'"
+        ),
     ),
     "merge_delete": (
         ("postgres",),
