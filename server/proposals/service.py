@@ -335,8 +335,19 @@ async def update_proposal(proposal_id: int, version: int, data: DraftData, calle
     return proposal
 
 
-async def submit_proposal(proposal_id: int, version: int, comment: str, caller: Caller) -> Proposal:
-    step = await begin(proposal_id, version, "submit", caller)
+async def _commented_step(
+    proposal_id: int,
+    version: int,
+    action: str,
+    operation: str,
+    comment: str,
+    caller: Caller,
+    *,
+    stamp: str | None = None,
+) -> Proposal:
+    """A step whose only input is an optional comment; `stamp` names the column that records
+    when it happened (submitted_at, registered_at, closed_at)."""
+    step = await begin(proposal_id, version, action, caller)
     problems = Problems()
     comment_problem(problems, comment)
     raise_if(problems)
@@ -345,40 +356,29 @@ async def submit_proposal(proposal_id: int, version: int, comment: str, caller: 
             conn,
             step,
             caller,
-            operation="submitProposal",
-            events=[step.event("submit", comment)],
-            changes={"submitted_at": clock.now()},
+            operation=operation,
+            events=[step.event(action, comment)],
+            changes={stamp: clock.now()} if stamp else None,
         )
+
+
+async def submit_proposal(proposal_id: int, version: int, comment: str, caller: Caller) -> Proposal:
+    return await _commented_step(
+        proposal_id, version, "submit", "submitProposal", comment, caller, stamp="submitted_at"
+    )
 
 
 async def withdraw_proposal(proposal_id: int, version: int, comment: str, caller: Caller) -> Proposal:
-    step = await begin(proposal_id, version, "withdraw", caller)
-    problems = Problems()
-    comment_problem(problems, comment)
-    raise_if(problems)
-    async with in_transaction() as conn:
-        return await commit(
-            conn, step, caller, operation="withdrawProposal", events=[step.event("withdraw", comment)]
-        )
+    return await _commented_step(proposal_id, version, "withdraw", "withdrawProposal", comment, caller)
 
 
 # ---- registering, assigning, deadlines, supervision (the standing committee) ---------------------
 
 
 async def register_proposal(proposal_id: int, version: int, comment: str, caller: Caller) -> Proposal:
-    step = await begin(proposal_id, version, "register", caller)
-    problems = Problems()
-    comment_problem(problems, comment)
-    raise_if(problems)
-    async with in_transaction() as conn:
-        return await commit(
-            conn,
-            step,
-            caller,
-            operation="registerProposal",
-            events=[step.event("register", comment)],
-            changes={"registered_at": clock.now()},
-        )
+    return await _commented_step(
+        proposal_id, version, "register", "registerProposal", comment, caller, stamp="registered_at"
+    )
 
 
 async def _departments(ids: list[int]) -> dict[int, Department]:
@@ -578,19 +578,9 @@ async def flag_supervision(
 async def close_proposal(proposal_id: int, version: int, comment: str, caller: Caller) -> Proposal:
     """Closing (办结) follows the author's rating of the latest reply (access.check): a deputy's
     dissatisfaction would have sent it back already, silence is not yet an answer."""
-    step = await begin(proposal_id, version, "close", caller)
-    problems = Problems()
-    comment_problem(problems, comment)
-    raise_if(problems)
-    async with in_transaction() as conn:
-        return await commit(
-            conn,
-            step,
-            caller,
-            operation="closeProposal",
-            events=[step.event("close", comment)],
-            changes={"closed_at": clock.now()},
-        )
+    return await _commented_step(
+        proposal_id, version, "close", "closeProposal", comment, caller, stamp="closed_at"
+    )
 
 
 def require_deputy(caller: Caller) -> int:
