@@ -140,14 +140,9 @@ async def facts_for(proposal: Proposal, actions: frozenset[str] | set[str]) -> F
     raters: frozenset[int] = frozenset()
     has_reply = has_tasks = has_units = False
     if actions & NEEDS_REPLY:
-        latest = await ProposalReply.filter(proposal_id=proposal.id).order_by("-id").first()
-        if latest is not None:
-            has_reply = True
-            # flat=True yields the values themselves; Tortoise types every values_list as tuples
-            ids: list[Any] = await ProposalRating.filter(reply_id=latest.id).values_list(
-                "deputy_id", flat=True
-            )
-            raters = frozenset(int(i) for i in ids)
+        latest_raters = (await raters_of_latest_replies([proposal.id])).get(proposal.id)
+        if latest_raters is not None:
+            has_reply, raters = True, latest_raters
     if actions & NEEDS_TASKS:
         has_tasks = await HandlingTask.exists(proposal_id=proposal.id)
     if actions & NEEDS_UNITS:
