@@ -110,9 +110,11 @@ escalated_at  # schema/tickets/types.py
 # Framework hooks: strawberry and Starlette call these methods and read these attributes
 # (extensions, the GraphQL app class, the request context).
 _.on_operation  # schema/accounting.py
+_.on_execute  # schema/planner/extension.py
 connection_params  # schema/context.py
 _.enter_field  # schema/limits.py
 _.enter_operation_definition  # schema/limits.py
+_.enter_directive  # schema/planner/plan.py (a graphql-core Visitor)
 _.anonymise_error  # schema/schema.py
 _.process_errors  # schema/schema.py
 _.execute_single  # lianxin/app.py

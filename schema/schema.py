@@ -28,6 +28,7 @@ from schema.errors import as_graphql_error
 from schema.geo.queries import GeoQuery
 from schema.limits import OncePerRequestRule, QueryCostRule
 from schema.node import NodeQuery
+from schema.planner.extension import Planner
 from schema.privacy.mutations import PrivacyMutation
 from schema.privacy.queries import PrivacyQuery
 from schema.proposals.mutations import ProposalsMutation
@@ -216,6 +217,7 @@ def build_schema() -> strawberry.Schema:
             lambda: ValidationCache(maxsize=256),
             MaskUnexpectedErrors,
             Accounting,
+            Planner,  # last: runs after the rate limit is decided, inside the masking
         ],
     )
     bound_arguments(built._schema)  # every argument bounded before its resolver runs

@@ -110,6 +110,8 @@ class Settings:
     # (comma-separated, as uvicorn takes them; "*" for any). Empty: none, so a client cannot choose
     # the address its logins are counted under.
     forwarded_allow_ips: str = ""
+    # Planned execution of hot reads (schema/planner); off: every query runs through the resolvers.
+    planner: bool = True
 
     @property
     def is_demo(self) -> bool:
@@ -156,6 +158,7 @@ def load_settings() -> Settings:
         login_failures_per_address=_env_positive("LIANXIN_LOGIN_FAILURES_PER_ADDRESS", 20),
         password_hash_concurrency=_env_positive("LIANXIN_PASSWORD_HASH_CONCURRENCY", 2),
         log_sql=_env_bool("LIANXIN_LOG_SQL", False),
+        planner=_env_bool("LIANXIN_PLANNER", True),
         personal_data_retention_days=_retention_days(),
         var_dir=var_dir,
         subscription_recheck_seconds=max(1, _env_int("LIANXIN_SUBSCRIPTION_RECHECK_SECONDS", 2)),

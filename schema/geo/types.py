@@ -5,6 +5,7 @@ from strawberry import relay
 
 from schema.enums import JurisdictionLevel, TownKind
 from schema.geo.loaders import JurisdictionByIdLoader, JurisdictionsByParentLoader
+from schema.planner.fields import REFERENCE, ToMany, ToOne, planned
 from schema.rows import RowType
 from server.enums import label_zh
 from server.geo.models import Jurisdiction as JurisdictionModel
@@ -24,11 +25,11 @@ class Jurisdiction(RowType, relay.Node):
         description="True when the name is a plainly generated demo name, not a real one."
     )
 
-    @strawberry.field(description="Chinese label of the level, e.g. 镇街/园区.")
+    @strawberry.field(description="Chinese label of the level, e.g. 镇街/园区.", metadata=planned("level"))
     def level_label(self) -> str | None:
         return label_zh(self.level)
 
-    @strawberry.field
+    @strawberry.field(metadata=planned(ToOne("parent_id", REFERENCE)))
     def parent(
         self, root: strawberry.Parent[JurisdictionModel], info: strawberry.Info
     ) -> Jurisdiction | None:
@@ -37,6 +38,9 @@ class Jurisdiction(RowType, relay.Node):
             return None
         return info.context.load(JurisdictionByIdLoader, parent_id)
 
-    @strawberry.field(description="The jurisdictions directly beneath this one.")
+    @strawberry.field(
+        description="The jurisdictions directly beneath this one.",
+        metadata=planned(ToMany("parent_id", REFERENCE)),
+    )
     def children(self, info: strawberry.Info) -> list[Jurisdiction]:
         return info.context.load(JurisdictionsByParentLoader, self.id)

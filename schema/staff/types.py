@@ -9,6 +9,7 @@ from strawberry import relay
 from schema.enums import DepartmentKind, PostingRole
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
+from schema.planner.fields import REFERENCE, ToMany, ToOne, planned
 from schema.rows import RowType
 from schema.staff.loaders import DepartmentByIdLoader, PostingsByStaffLoader, StaffByIdLoader
 from schema.stations.loaders import StationByIdLoader
@@ -34,11 +35,11 @@ class Department(RowType, relay.Node):
     name_en: str
     kind: DepartmentKind
 
-    @strawberry.field
+    @strawberry.field(metadata=planned("kind"))
     def kind_label(self) -> str | None:
         return label_zh(self.kind)
 
-    @strawberry.field
+    @strawberry.field(metadata=planned(ToOne("jurisdiction_id", REFERENCE)))
     def jurisdiction(self, root: strawberry.Parent[models.Department], info: strawberry.Info) -> Jurisdiction:
         return info.context.load(JurisdictionByIdLoader, root.jurisdiction_id)
 
@@ -54,18 +55,22 @@ class Staff(RowType, relay.Node):
     title: str
     active: bool
 
-    @strawberry.field
+    @strawberry.field(metadata=planned(ToOne("department_id", REFERENCE)))
     def department(self, root: strawberry.Parent[models.Staff], info: strawberry.Info) -> Department | None:
         dep_id = root.department_id
         return None if dep_id is None else info.context.load(DepartmentByIdLoader, dep_id)
 
-    @strawberry.field(description="Home jurisdiction of the staff member.")
+    @strawberry.field(
+        description="Home jurisdiction of the staff member.",
+        metadata=planned(ToOne("jurisdiction_id", REFERENCE)),
+    )
     def jurisdiction(self, root: strawberry.Parent[models.Staff], info: strawberry.Info) -> Jurisdiction:
         return info.context.load(JurisdictionByIdLoader, root.jurisdiction_id)
 
     @strawberry.field(
         description="The staff member's postings that you may see. Null with a FORBIDDEN error at "
-        "this path when you may read no postings at all."
+        "this path when you may read no postings at all.",
+        metadata=planned(ToMany("staff_id", "posting", nowhere="resolvers")),
     )
     async def postings(self, info: strawberry.Info) -> list[Posting] | None:
         return await postings_of(info, PostingsByStaffLoader, self.id)
@@ -82,28 +87,37 @@ class Posting(RowType, relay.Node):
     note: str
     version: int
 
-    @strawberry.field(description="Chinese label of the role, e.g. 城管片长.")
+    @strawberry.field(description="Chinese label of the role, e.g. 城管片长.", metadata=planned("role"))
     def role_label(self) -> str | None:
         return label_zh(self.role)
 
-    @strawberry.field(description="True while the posting has not ended.")
+    @strawberry.field(description="True while the posting has not ended.", metadata=planned("ended_on"))
     def active(self) -> bool:
         return self.ended_on is None or self.ended_on >= date.today()
 
-    @strawberry.field(description="Null when the staff record lies outside what you may read.")
+    @strawberry.field(
+        description="Null when the staff record lies outside what you may read.",
+        metadata=planned(ToOne("staff_id", "staff")),
+    )
     def staff(self, root: strawberry.Parent[models.Posting], info: strawberry.Info) -> Staff | None:
         return info.context.load(StaffByIdLoader, root.staff_id)
 
-    @strawberry.field
+    @strawberry.field(metadata=planned(ToOne("station_id", "station")))
     def station(self, root: strawberry.Parent[models.Posting], info: strawberry.Info) -> StationRef | None:
         sid = root.station_id
         return None if sid is None else info.context.load(StationByIdLoader, sid)
 
-    @strawberry.field(description="The patch (片区) this posting covers.")
+    @strawberry.field(
+        description="The patch (片区) this posting covers.",
+        metadata=planned(ToOne("jurisdiction_id", REFERENCE)),
+    )
     def jurisdiction(self, root: strawberry.Parent[models.Posting], info: strawberry.Info) -> Jurisdiction:
         return info.context.load(JurisdictionByIdLoader, root.jurisdiction_id)
 
-    @strawberry.field(description="For a department liaison: the department whose service it brings.")
+    @strawberry.field(
+        description="For a department liaison: the department whose service it brings.",
+        metadata=planned(ToOne("department_id", REFERENCE)),
+    )
     def department(self, root: strawberry.Parent[models.Posting], info: strawberry.Info) -> Department | None:
         dep_id = root.department_id
         return None if dep_id is None else info.context.load(DepartmentByIdLoader, dep_id)

@@ -10,6 +10,7 @@ from schema.enums import Amenity, StationFunction, StationKind, StationLevel, St
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
 from schema.pagination import Connection, paginate
+from schema.planner.fields import REFERENCE, NotPlanned, ToMany, ToOne, planned
 from schema.rows import RowType
 from schema.staff.loaders import PostingsByStationLoader
 from schema.staff.types import Posting, postings_of
@@ -58,45 +59,49 @@ class Station(RowType, relay.Node):
     created_at: datetime
     updated_at: datetime
 
-    @strawberry.field(description="Chinese label of the kind, e.g. 城市服务驿站.")
+    @strawberry.field(description="Chinese label of the kind, e.g. 城市服务驿站.", metadata=planned("kind"))
     def kind_label(self) -> str | None:
         return label_zh(self.kind)
 
-    @strawberry.field(description="Chinese label of the status, e.g. 运营中.")
+    @strawberry.field(description="Chinese label of the status, e.g. 运营中.", metadata=planned("status"))
     def status_label(self) -> str | None:
         return label_zh(self.status)
 
-    @strawberry.field(description="Chinese label of the level, e.g. 市级示范点.")
+    @strawberry.field(description="Chinese label of the level, e.g. 市级示范点.", metadata=planned("level"))
     def level_label(self) -> str | None:
         return label_zh(self.level)
 
-    @strawberry.field
+    @strawberry.field(metadata=planned("functions"))
     def functions(self, root: strawberry.Parent[models.Station]) -> list[StationFunction]:
         return [StationFunction(v) for v in root.functions.split()]
 
-    @strawberry.field
+    @strawberry.field(metadata=planned("amenities"))
     def amenities(self, root: strawberry.Parent[models.Station]) -> list[Amenity]:
         return [Amenity(v) for v in root.amenities.split()]
 
-    @strawberry.field(description="Rest area as a share of floor area, 0–1.")
+    @strawberry.field(
+        description="Rest area as a share of floor area, 0–1.", metadata=planned("rest_area", "floor_area")
+    )
     def rest_area_share(self) -> float:
         return round(self.rest_area / self.floor_area, 4) if self.floor_area else 0.0
 
-    @strawberry.field
+    @strawberry.field(metadata=planned(ToOne("jurisdiction_id", REFERENCE)))
     def jurisdiction(self, root: strawberry.Parent[models.Station], info: strawberry.Info) -> Jurisdiction:
         return info.context.load(JurisdictionByIdLoader, root.jurisdiction_id)
 
     @strawberry.field(
         description="Staff posted at this station (area chief, team members, workers, liaisons) "
         "that you may see. Null with a FORBIDDEN error at this path when you may read no postings "
-        "at all."
+        "at all.",
+        metadata=planned(ToMany("station_id", "posting", nowhere="resolvers")),
     )
     async def postings(self, info: strawberry.Info) -> list[Posting] | None:
         return await postings_of(info, PostingsByStationLoader, self.id)
 
     @strawberry.field(
         description="Tickets at this station that you may see, newest first. Null with a FORBIDDEN "
-        "error at this path when you may read no tickets at all."
+        "error at this path when you may read no tickets at all.",
+        metadata=planned(NotPlanned("a nested connection")),
     )
     async def tickets(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
@@ -108,7 +113,10 @@ class Station(RowType, relay.Node):
             raise Forbidden("You may not read tickets.")
         return await paginate(list_tickets(visible=visible, station_id=self.id), first, after)
 
-    @strawberry.field(description="The deputy's proposal this station is credited to, if any.")
+    @strawberry.field(
+        description="The deputy's proposal this station is credited to, if any.",
+        metadata=planned(NotPlanned("proposal visibility, not yet planned")),
+    )
     def proposal(self, root: strawberry.Parent[models.Station], info: strawberry.Info) -> ProposalRef | None:
         from schema.proposals.loaders import ProposalByIdLoader
 

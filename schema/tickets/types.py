@@ -9,6 +9,7 @@ from strawberry import relay
 from schema.enums import DepartmentTicketStatus, ResolutionMethod, TicketSource, TicketStatus
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
+from schema.planner.fields import REFERENCE, Computed, NotPlanned, ToMany, ToOne, planned
 from schema.rows import RowType
 from schema.staff.loaders import DepartmentByIdLoader, StaffByIdLoader
 from schema.staff.types import Department, Staff
@@ -63,6 +64,11 @@ def free_text(info: strawberry.Info, ticket: Any, field: str) -> str:
     )
 
 
+# The columns a personal-data read and a free-text read use besides their own (who read which
+# ticket, the reporter's values to find in the text, the jurisdiction that decides).
+PERSONAL_READ = ("number", "jurisdiction_id")
+FREE_TEXT_READ = ("number", "jurisdiction_id", "reporter_name", "reporter_phone")
+
 FREE_TEXT_NOTE = (
     " Phone and ID numbers and the reporter's name are masked unless the caller has "
     "ticket_personal:read in the ticket's jurisdiction."
@@ -92,11 +98,11 @@ class TicketEvent:
     comment: str
     at: datetime
 
-    @strawberry.field
+    @strawberry.field(metadata=planned(Computed(())))
     def from_status_label(self) -> str | None:
         return label_zh(self.from_status)
 
-    @strawberry.field
+    @strawberry.field(metadata=planned(Computed(())))
     def to_status_label(self) -> str | None:
         return label_zh(self.to_status)
 
@@ -131,6 +137,19 @@ class TicketWorkflowTransition:
         return label_zh(self.to_status)
 
 
+def _history_entry(info: Any, ticket: Any, event: Any) -> TicketEvent:
+    return _event(info, ticket, event)
+
+
+# A ticket's history rows, as planned reads serve them: masked for the caller as _event masks them.
+EVENTS: dict[str, Any] = {
+    "model": models.TicketEvent,
+    "transform": _history_entry,
+    "parent_columns": FREE_TEXT_READ,
+    "columns": ("ticket_id", "actor", "action", "from_status", "to_status", "comment", "at"),
+}
+
+
 @strawberry.type(description="A citizen's ticket (工单).")
 class Ticket(RowType, relay.Node):
     row_model = models.Ticket
@@ -156,94 +175,125 @@ class Ticket(RowType, relay.Node):
     resolution_due: datetime
     version: int
 
-    @strawberry.field(description="Chinese label of the status, e.g. 已处置.")
+    @strawberry.field(description="Chinese label of the status, e.g. 已处置.", metadata=planned("status"))
     def status_label(self) -> str | None:
         return label_zh(self.status)
 
-    @strawberry.field(description="Chinese label of the source, e.g. 驿站来访.")
+    @strawberry.field(description="Chinese label of the source, e.g. 驿站来访.", metadata=planned("source"))
     def source_label(self) -> str | None:
         return label_zh(self.source)
 
     @strawberry.field(
         description="Reporter's name: citizens' personal data. Needs ticket_personal:read in the "
-        "ticket's jurisdiction; otherwise null with a FORBIDDEN error at this path."
+        "ticket's jurisdiction; otherwise null with a FORBIDDEN error at this path.",
+        metadata=planned("reporter_name", *PERSONAL_READ),
     )
     def reporter_name(self, info: strawberry.Info) -> str | None:
         return personal_data(info, self, "reporter_name")
 
     @strawberry.field(
         description="Reporter's phone: citizens' personal data. Needs ticket_personal:read in the "
-        "ticket's jurisdiction; otherwise null with a FORBIDDEN error at this path."
+        "ticket's jurisdiction; otherwise null with a FORBIDDEN error at this path.",
+        metadata=planned("reporter_phone", *PERSONAL_READ),
     )
     def reporter_phone(self, info: strawberry.Info) -> str | None:
         return personal_data(info, self, "reporter_phone")
 
     @strawberry.field(
-        description="Reporter's name masked (王*), for anyone who may read the ticket. Empty when none."
+        description="Reporter's name masked (王*), for anyone who may read the ticket. Empty when none.",
+        metadata=planned("reporter_name"),
     )
     def reporter_name_masked(self) -> str:
         return masked_personal_data(self, "reporter_name")
 
     @strawberry.field(
         description="Reporter's phone masked (138****0000), for anyone who may read the ticket. "
-        "Empty when none."
+        "Empty when none.",
+        metadata=planned("reporter_phone"),
     )
     def reporter_phone_masked(self) -> str:
         return masked_personal_data(self, "reporter_phone")
 
-    @strawberry.field(description="What the citizen reported." + FREE_TEXT_NOTE)
+    @strawberry.field(
+        description="What the citizen reported." + FREE_TEXT_NOTE,
+        metadata=planned("description", *FREE_TEXT_READ),
+    )
     def description(self, info: strawberry.Info) -> str:
         return free_text(info, self, "description")
 
-    @strawberry.field(description="How it was resolved." + FREE_TEXT_NOTE)
+    @strawberry.field(
+        description="How it was resolved." + FREE_TEXT_NOTE,
+        metadata=planned("resolution_note", *FREE_TEXT_READ),
+    )
     def resolution_note(self, info: strawberry.Info) -> str:
         return free_text(info, self, "resolution_note")
 
-    @strawberry.field(description="Why it was rejected." + FREE_TEXT_NOTE)
+    @strawberry.field(
+        description="Why it was rejected." + FREE_TEXT_NOTE,
+        metadata=planned("reject_reason", *FREE_TEXT_READ),
+    )
     def reject_reason(self, info: strawberry.Info) -> str:
         return free_text(info, self, "reject_reason")
 
-    @strawberry.field(description="The citizen's words on the result." + FREE_TEXT_NOTE)
+    @strawberry.field(
+        description="The citizen's words on the result." + FREE_TEXT_NOTE,
+        metadata=planned("citizen_feedback", *FREE_TEXT_READ),
+    )
     def citizen_feedback(self, info: strawberry.Info) -> str:
         return free_text(info, self, "citizen_feedback")
 
-    @strawberry.field(description="Minutes from registration to resolution, once resolved.")
+    @strawberry.field(
+        description="Minutes from registration to resolution, once resolved.",
+        metadata=planned("resolved_at", "registered_at"),
+    )
     def resolution_minutes(self) -> float | None:
         if self.resolved_at is None:
             return None
         return round((self.resolved_at - self.registered_at).total_seconds() / 60, 1)
 
-    @strawberry.field
+    @strawberry.field(metadata=planned(ToOne("category_id", REFERENCE)))
     def category(self, root: strawberry.Parent[models.Ticket], info: strawberry.Info) -> TicketCategory:
         return info.context.load(TicketCategoryByIdLoader, root.category_id)
 
-    @strawberry.field(description="The community the ticket lies in.")
+    @strawberry.field(
+        description="The community the ticket lies in.", metadata=planned(ToOne("jurisdiction_id", REFERENCE))
+    )
     def jurisdiction(self, root: strawberry.Parent[models.Ticket], info: strawberry.Info) -> Jurisdiction:
         return info.context.load(JurisdictionByIdLoader, root.jurisdiction_id)
 
-    @strawberry.field
+    @strawberry.field(metadata=planned(ToOne("station_id", "station")))
     def station(self, root: strawberry.Parent[models.Ticket], info: strawberry.Info) -> Station | None:
         sid = root.station_id
         return None if sid is None else info.context.load(StationByIdLoader, sid)
 
     @strawberry.field(
         description="Who handles it now; null when nobody does. Needs staff:read where the staff "
-        "member belongs; otherwise null with a FORBIDDEN error at this path."
+        "member belongs; otherwise null with a FORBIDDEN error at this path.",
+        metadata=planned(ToOne("assignee_id", "staff", hidden="resolvers")),
     )
     async def assignee(self, root: strawberry.Parent[models.Ticket], info: strawberry.Info) -> Staff | None:
         return await staff_member(info, root.assignee_id)
 
-    @strawberry.field(description="Department it was transferred to (the N of 1+N).")
+    @strawberry.field(
+        description="Department it was transferred to (the N of 1+N).",
+        metadata=planned(ToOne("department_id", REFERENCE)),
+    )
     def department(self, root: strawberry.Parent[models.Ticket], info: strawberry.Info) -> Department | None:
         did = root.department_id
         return None if did is None else info.context.load(DepartmentByIdLoader, did)
 
-    @strawberry.field(description="Everything that happened to the ticket, oldest first." + FREE_TEXT_NOTE)
+    @strawberry.field(
+        description="Everything that happened to the ticket, oldest first." + FREE_TEXT_NOTE,
+        metadata=planned(ToMany("ticket_id", **EVENTS)),
+    )
     async def history(self, info: strawberry.Info) -> list[TicketEvent]:
         events = await info.context.load(EventsByTicketLoader, self.id)
         return [_event(info, self, event) for event in events]
 
-    @strawberry.field(description="The most recent history entry." + FREE_TEXT_NOTE)
+    @strawberry.field(
+        description="The most recent history entry." + FREE_TEXT_NOTE,
+        metadata=planned(ToOne(None, latest_of="ticket_id", **EVENTS)),
+    )
     async def latest_event(self, info: strawberry.Info) -> TicketEvent | None:
         event = await info.context.load(LatestEventByTicketLoader, self.id)
         return None if event is None else _event(info, self, event)
@@ -251,7 +301,8 @@ class Ticket(RowType, relay.Node):
     @strawberry.field(
         description="Staff member who registered it at the desk; null when none did (hotline, "
         "data-sharing intake). Needs staff:read where the staff member belongs; otherwise null "
-        "with a FORBIDDEN error at this path."
+        "with a FORBIDDEN error at this path.",
+        metadata=planned(ToOne("registered_by_id", "staff", hidden="resolvers")),
     )
     async def registered_by(
         self, root: strawberry.Parent[models.Ticket], info: strawberry.Info
@@ -261,30 +312,45 @@ class Ticket(RowType, relay.Node):
     @strawberry.field(
         description="What you may do to the ticket now: the workflow's actions from its status "
         "(ticketWorkflow) that your policy lines allow in its jurisdiction. Each is taken by the "
-        "mutation ticketWorkflow names for it."
+        "mutation ticketWorkflow names for it.",
+        metadata=planned(NotPlanned("the policy's decision per action, not yet planned")),
     )
     def available_actions(self, info: strawberry.Info) -> list[str]:
         return access.permitted_actions(info.context.authz, self)
 
-    @strawberry.field(description="The earlier ticket this one duplicates; its reporter follows that one.")
+    @strawberry.field(
+        description="The earlier ticket this one duplicates; its reporter follows that one.",
+        metadata=planned(NotPlanned("the ticket visibility of a related ticket, not yet planned")),
+    )
     def duplicate_of(self, root: strawberry.Parent[models.Ticket], info: strawberry.Info) -> Ticket | None:
         tid = root.duplicate_of_id
         return None if tid is None else info.context.load(TicketByIdLoader, tid)
 
-    @strawberry.field(description="Chinese label of the 721 method, e.g. 服务.")
+    @strawberry.field(
+        description="Chinese label of the 721 method, e.g. 服务.", metadata=planned("resolution_method")
+    )
     def resolution_method_label(self) -> str | None:
         return label_zh(self.resolution_method)
 
-    @strawberry.field(description="The department's own sub-status, for a transferred ticket.")
+    @strawberry.field(
+        description="The department's own sub-status, for a transferred ticket.",
+        metadata=planned("department_status"),
+    )
     def department_status(self, root: strawberry.Parent[models.Ticket]) -> DepartmentTicketStatus | None:
         value = root.department_status
         return DepartmentTicketStatus(value) if value else None
 
-    @strawberry.field(description="True when open past its resolution due time (now, by the server's clock).")
+    @strawberry.field(
+        description="True when open past its resolution due time (now, by the server's clock).",
+        metadata=planned("status", "resolution_due"),
+    )
     def overdue(self) -> bool:
         return self.status.value in OPEN_NAMES and clock.now() > self.resolution_due
 
-    @strawberry.field(description="Escalation as words: 未升级 / 升级至镇街 / 升级至市.")
+    @strawberry.field(
+        description="Escalation as words: 未升级 / 升级至镇街 / 升级至市.",
+        metadata=planned("escalation_level"),
+    )
     def escalation_label(self) -> str:
         return ESCALATION_LABELS.get(self.escalation_level, "")
 

@@ -156,15 +156,26 @@ class Authorizer:
     def visible_tickets(self) -> Q | None:
         """Tickets in jurisdictions where the caller reads tickets, plus tickets transferred to
         its department where it reads department tickets. None when it may read none at all."""
+        parts = self.ticket_visibility()
+        if parts is None:
+            return None
+        return any_of(
+            *(
+                scope.where() if department_id is None else scope.where() & Q(department_id=department_id)
+                for scope, department_id in parts
+            )
+        )
+
+    def ticket_visibility(self) -> list[tuple[Scope, int | None]] | None:
+        """The parts `visible_tickets` ORs together, as data (planned reads write them as SQL):
+        a scope, with the department the tickets must be transferred to (None: any)."""
         viewer = self.require_viewer()
         own = self.scope("ticket", "read")
-        parts = [] if own.empty else [own.where()]
+        parts: list[tuple[Scope, int | None]] = [] if own.empty else [(own, None)]
         dept = self.scope("department_ticket", "read")
         if not dept.empty and viewer.department_id is not None:
-            parts.append(dept.where() & Q(department_id=viewer.department_id))
-        if not parts:
-            return None
-        return any_of(*parts)
+            parts.append((dept, viewer.department_id))
+        return parts or None
 
     def may_read_ticket(self, ticket: Any) -> bool:
         viewer = self.require_viewer()

@@ -1,0 +1,309 @@
+"""The Query fields a plan may start from, each bound to its arguments as its resolver binds them
+(schema/tickets/queries.py, schema/stations/queries.py): a list with its filters and page, or one
+ticket by number. Arguments the resolver would refuse, and filters not written here, are left to
+the resolver (Decline)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import FieldNode, GraphQLError, GraphQLObjectType
+
+from schema.ids import filter_id
+from schema.limits import current_budget
+from schema.pagination import encode_cursor, page_size
+from schema.planner.plan import Compiler, Decline, Loaded, Node, Run, _read_of, _unwrap, arguments
+from server import planned
+from server.stations import reads as station_reads
+from server.stations.models import Station
+from server.tickets import reads as ticket_reads
+from server.tickets.models import Ticket
+
+# What a list's arguments become: its conditions, its order, the page size and the offset.
+Bound = tuple[planned.Where, list[tuple[str, bool]], int, int]
+
+TICKET_FILTERS = {
+    "status",
+    "source",
+    "jurisdictionId",
+    "stationId",
+    "categoryId",
+    "registeredFrom",
+    "registeredTo",
+    "assigneeId",
+    "departmentId",
+    "overdue",
+    "dueBefore",
+    "escalated",
+}
+STATION_FILTERS = {"kind", "status", "level", "jurisdictionId", "proposalId", "search"}
+
+
+def _value(value: Any) -> Any:
+    return getattr(value, "value", value)
+
+
+def _page(run: Run, args: dict[str, Any]) -> tuple[int, int]:
+    if args.get("after") is not None:
+        raise Decline("a page after a cursor")
+    try:
+        limit = page_size(args.get("first"))
+    except GraphQLError:
+        raise Decline("a page size the resolver refuses") from None
+    if limit == 0:
+        raise Decline("an empty page")
+    budget = current_budget.get()
+    if budget is not None:
+        if budget.left < limit:
+            raise Decline("over the row budget")
+        budget.left -= limit  # given back if the plan declines later (Planner.answer)
+    return limit, 0
+
+
+def _ids(filters: dict[str, Any], names: dict[str, tuple[str, str]]) -> dict[str, int | None]:
+    try:
+        return {
+            python: filter_id(filters.get(graphql), type_name, graphql)
+            for graphql, (python, type_name) in names.items()
+        }
+    except GraphQLError:
+        raise Decline("an ID the resolver refuses") from None
+
+
+def bind_tickets(run: Run, args: dict[str, Any]) -> Bound:
+    filters = args.get("filter") or {}
+    if set(filters) - TICKET_FILTERS:
+        raise Decline("a ticket filter not planned")
+    ids = _ids(
+        filters,
+        {
+            "jurisdictionId": ("within_id", "Jurisdiction"),
+            "stationId": ("station_id", "Station"),
+            "categoryId": ("category_id", "TicketCategory"),
+            "assigneeId": ("assignee_id", "Staff"),
+            "departmentId": ("department_id", "Department"),
+        },
+    )
+    where = ticket_reads.where(
+        run.authz,
+        status=_value(filters.get("status")),
+        source=_value(filters.get("source")),
+        registered_from=filters.get("registeredFrom"),
+        registered_to=filters.get("registeredTo"),
+        overdue=filters.get("overdue"),
+        due_before=filters.get("dueBefore"),
+        escalated=filters.get("escalated"),
+        **ids,
+    )
+    if where is None:
+        raise Decline("tickets refused to this caller, or a filter the resolver refuses")
+    limit, start = _page(run, args)
+    return where, ticket_reads.order(_value(args.get("order") or "NEWEST_FIRST")), limit, start
+
+
+def bind_stations(run: Run, args: dict[str, Any]) -> Bound:
+    filters = args.get("filter") or {}
+    if set(filters) - STATION_FILTERS or filters.get("search"):
+        raise Decline("a station filter not planned")
+    scope = run.authz.scope("station", "read")
+    if scope.empty:
+        raise Decline("stations refused to this caller")
+    ids = _ids(
+        filters, {"jurisdictionId": ("within_id", "Jurisdiction"), "proposalId": ("proposal_id", "Proposal")}
+    )
+    where = station_reads.where(
+        scope,
+        kind=_value(filters.get("kind")),
+        status=_value(filters.get("status")),
+        level=_value(filters.get("level")),
+        **ids,
+    )
+    limit, start = _page(run, args)
+    return where, station_reads.order(_value(args.get("order") or "ID_ASC")), limit, start
+
+
+class ConnectionRoot:
+    """A connection (totalCount, nodes, edges, pageInfo) over one page of rows."""
+
+    def __init__(
+        self,
+        compiler: Compiler,
+        gfield: Any,
+        nodes: list[FieldNode],
+        model: Any,
+        bind: Callable[[Run, dict[str, Any]], Bound],
+    ) -> None:
+        self.gfield, self.field_node, self.bind, self.model = gfield, nodes[0], bind, model
+        if len(nodes) != 1:
+            raise Decline("a list field asked twice under one name")
+        connection: GraphQLObjectType = _unwrap(gfield.type)[0]
+        self.parts: list[tuple[str, str, Any]] = []  # (response key, what, detail)
+        self.node: Node | None = None
+        self.total = False
+        for key, field_nodes in compiler.collect(connection, [self.field_node.selection_set]).items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                self.parts.append((key, "typename", connection.name))
+            elif name == "totalCount":
+                self.total = True
+                self.parts.append((key, "total", None))
+            elif name == "nodes":
+                self._set_node(compiler, connection.fields["nodes"], field_nodes, model)
+                self.parts.append((key, "nodes", None))
+            elif name == "edges":
+                edge: GraphQLObjectType = _unwrap(connection.fields["edges"].type)[0]
+                edge_parts: list[tuple[str, str]] = []
+                for edge_key, edge_nodes in compiler.collect(
+                    edge, [n.selection_set for n in field_nodes]
+                ).items():
+                    edge_name = edge_nodes[0].name.value
+                    if edge_name == "node":
+                        self._set_node(compiler, edge.fields["node"], edge_nodes, model)
+                    elif edge_name not in ("cursor", "__typename"):
+                        raise Decline(f"{edge.name}.{edge_name}")
+                    edge_parts.append((edge_key, edge_name))
+                self.parts.append((key, "edges", (edge.name, edge_parts)))
+            elif name == "pageInfo":
+                info: GraphQLObjectType = _unwrap(connection.fields["pageInfo"].type)[0]
+                info_parts = [
+                    (k, n[0].name.value)
+                    for k, n in compiler.collect(info, [x.selection_set for x in field_nodes]).items()
+                ]
+                self.parts.append((key, "pageInfo", (info.name, info_parts)))
+            else:
+                raise Decline(f"{connection.name}.{name}")
+        if self.node is not None:
+            self.node.finish()
+
+    def _node(self) -> Node:
+        if self.node is None:
+            raise Decline("no nodes asked")
+        return self.node
+
+    def _set_node(self, compiler: Compiler, gfield: Any, nodes: list[FieldNode], model: Any) -> None:
+        if self.node is not None:
+            raise Decline("nodes and edges both asked")
+        self.node = compiler.node(_unwrap(gfield.type)[0], nodes, model)
+
+    async def run(self, run: Run, variables: Any, key: str) -> Any:
+        where, order, limit, start = self.bind(run, arguments(self.gfield, self.field_node, variables))
+        loaded: list[Loaded] = []
+        total = 0
+        rows_read = 0
+        if self.node is not None or self.total:
+            node = self.node or _id_only(self.model)
+            text, rendered = planned.page_statement(
+                _read_of(node), run.scope, where.sql(), order, total=self.total
+            )
+            params = [*where.params, limit + 1, start, *rendered.params]
+            rows = await planned.fetch(planned.Statement(text), params)
+            rows_read = len(rows)
+            if self.total:
+                total = rows[0][-1] if rows else 0
+            for row in rows[:limit]:
+                item, _offset = run.take(node, row, 0, None)
+                if item is not None:
+                    loaded.append(item)
+            if self.node is not None:
+                await run.fill(self.node, loaded)
+        has_next = rows_read > limit
+        answer: dict[str, Any] = {}
+        for part_key, what, detail in self.parts:
+            if what == "typename":
+                answer[part_key] = detail
+            elif what == "total":
+                answer[part_key] = total
+            elif what == "nodes":
+                node = self._node()
+                answer[part_key] = [
+                    run.build(node, item, (key, part_key, i)) for i, item in enumerate(loaded)
+                ]
+            elif what == "edges":
+                edge_name, edge_parts = detail
+                edges = []
+                for i, item in enumerate(loaded):
+                    edge: dict[str, Any] = {}
+                    for edge_key, edge_field in edge_parts:
+                        if edge_field == "cursor":
+                            edge[edge_key] = encode_cursor(start + i)
+                        elif edge_field == "node":
+                            edge[edge_key] = run.build(self._node(), item, (key, part_key, i, edge_key))
+                        else:
+                            edge[edge_key] = edge_name
+                    edges.append(edge)
+                answer[part_key] = edges
+            else:
+                info_name, info_parts = detail
+                answer[part_key] = {
+                    info_key: _page_info(info_field, info_name, start, len(loaded), has_next)
+                    for info_key, info_field in info_parts
+                }
+        return answer
+
+
+def _page_info(field: str, type_name: str, start: int, count: int, has_next: bool) -> Any:
+    if field == "hasNextPage":
+        return has_next
+    if field == "hasPreviousPage":
+        return start > 0
+    if field == "startCursor":
+        return encode_cursor(start) if count else None
+    if field == "endCursor":
+        return encode_cursor(start + count - 1) if count else None
+    if field == "__typename":
+        return type_name
+    raise Decline(f"PageInfo.{field}")
+
+
+class TicketRoot:
+    """`ticket(number:)`: one row, its relations joined."""
+
+    def __init__(self, compiler: Compiler, gfield: Any, nodes: list[FieldNode]) -> None:
+        if len(nodes) != 1:
+            raise Decline("a ticket asked twice under one name")
+        self.gfield, self.field_node = gfield, nodes[0]
+        self.node = compiler.node(_unwrap(gfield.type)[0], nodes, Ticket)
+        self.node.finish()
+
+    async def run(self, run: Run, variables: Any, key: str) -> Any:
+        number = arguments(self.gfield, self.field_node, variables).get("number")
+        seen = ticket_reads.visible(run.authz)
+        if seen is None or not isinstance(number, str) or len(number) > 32 or "\x00" in number:
+            raise Decline("a ticket the resolver refuses")
+        where = planned.Where()
+        where.add(seen[0], *seen[1])
+        where.equal(Ticket, "number", number)
+        text, rendered = planned.page_statement(
+            _read_of(self.node), run.scope, where.sql(), [("id", False)], total=False
+        )
+        rows = await planned.fetch(planned.Statement(text), [*where.params, 1, 0, *rendered.params])
+        if not rows:
+            raise Decline("no such ticket: the resolver answers NOT_FOUND")
+        item, _offset = run.take(self.node, rows[0], 0, None)
+        if item is None:
+            raise Decline("no such ticket")
+        await run.fill(self.node, [item])
+        return run.build(self.node, item, (key,))
+
+
+_ID_ONLY: dict[Any, Node] = {}
+
+
+def _id_only(model: Any) -> Node:
+    """Only the ids: a connection asked for its totalCount alone."""
+    node = _ID_ONLY.get(model)
+    if node is None:
+        node = _ID_ONLY[model] = Node(model.__name__, model, None)
+        node.finish()
+    return node
+
+
+def compile_root(compiler: Compiler, gfield: Any, name: str, nodes: list[FieldNode]) -> Any:
+    if name == "tickets":
+        return ConnectionRoot(compiler, gfield, nodes, Ticket, bind_tickets)
+    if name == "stations":
+        return ConnectionRoot(compiler, gfield, nodes, Station, bind_stations)
+    if name == "ticket":
+        return TicketRoot(compiler, gfield, nodes)
+    raise Decline(f"Query.{name}")

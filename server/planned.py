@@ -1,0 +1,255 @@
+"""Planned reads: fixed-text SQL statements returning plain rows, for the GraphQL planner
+(schema/planner), which decides what to read; this module owns how it is read.
+
+- Names come from the Tortoise models (`table`, `column`), so a renamed column breaks here loudly.
+- A caller's scope is one condition with ONE array parameter (`= ANY($n)` on PostgreSQL,
+  `IN (SELECT value FROM json_each(?))` on SQLite): the statement's text depends on the shape of
+  the request, never on how many jurisdictions the caller holds, so PostgreSQL reuses the prepared
+  statement (asyncpg keeps one per text per connection).
+- Statements are written with `?` markers and compiled once per dialect (`Statement`).
+- Values are decoded as the ORM decodes them (the model field's `to_python_value`), so the
+  planned and the ORM path read the same Python values from the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tortoise import connections
+from tortoise.models import Model
+
+from server.authz.authorizer import Scope
+
+_MARKER = re.compile(r"\?")
+
+
+def dialect() -> str:
+    return str(connections.get("default").capabilities.dialect)
+
+
+def table(model: type[Model]) -> str:
+    return str(model._meta.db_table)
+
+
+def column(model: type[Model], field: str) -> str:
+    """The database column of a model field (a foreign key's `<name>_id` included)."""
+    found = model._meta.fields_map[field]
+    return str(found.source_field or field)
+
+
+def decoder(model: type[Model], field: str) -> Callable[[Any], Any]:
+    """How the ORM turns the column's value into the attribute's: enum members, aware datetimes
+    in the city's time zone, dates, booleans from SQLite's integers."""
+    return model._meta.fields_map[field].to_python_value
+
+
+def has_field(model: type[Model], field: str) -> bool:
+    return field in model._meta.fields_map
+
+
+def in_scope(column_sql: str, scope: Scope) -> tuple[str | None, list[Any]]:
+    """The condition "column lies in the scope" with its one parameter; (None, []) when the scope
+    is everywhere (no condition at all), and a false condition when it is nowhere."""
+    if scope.everywhere:
+        return None, []
+    if not scope.ids:
+        return "1 = 0", []
+    return in_list(column_sql), [id_list(sorted(scope.ids))]
+
+
+def in_list(column_sql: str) -> str:
+    """`column IN (the one array parameter)`, in the dialect's words, with a `?` marker."""
+    if dialect() == "postgres":
+        return f"{column_sql} = ANY(?)"
+    return f"{column_sql} IN (SELECT value FROM json_each(?))"
+
+
+def id_list(ids: Sequence[int]) -> Any:
+    """The value of an `in_list` parameter."""
+    return list(ids) if dialect() == "postgres" else json.dumps(list(ids))
+
+
+class Statement:
+    """SQL text with `?` markers, compiled once for the dialect it runs on."""
+
+    __slots__ = ("_compiled", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._compiled: dict[str, str] = {}
+
+    def compiled(self) -> str:
+        kind = dialect()
+        found = self._compiled.get(kind)
+        if found is None:
+            if kind == "postgres":
+                counter = iter(range(1, 10_000))
+                found = _MARKER.sub(lambda _m: f"${next(counter)}", self.text)
+            else:
+                found = self.text
+            self._compiled[kind] = found
+        return found
+
+
+async def fetch(statement: Statement, params: Sequence[Any]) -> Sequence[Sequence[Any]]:
+    """Run one read statement on the default connection; rows as sequences of column values."""
+    _count, rows = await connections.get("default").execute_query(statement.compiled(), list(params))
+    return rows
+
+
+# What to read: a tree of tables joined to-one, rendered as one statement ----------------------
+
+
+class Join:
+    """A to-one relation read in the parent's statement: the target row whose id is the parent's
+    `fk`, or (`latest_of`) the target row with the largest id among those whose `latest_of` field
+    is the parent's id (a ticket's latest event). `permission` names the scope (by the caller's
+    `Scopes`) that limits the targets the caller may see by their jurisdiction; None: all."""
+
+    __slots__ = ("fk", "latest_of", "permission", "read")
+
+    def __init__(
+        self, fk: str | None, read: Read, permission: str | None = None, latest_of: str | None = None
+    ) -> None:
+        self.fk, self.read, self.permission, self.latest_of = fk, read, permission, latest_of
+
+
+class Read:
+    """Fields of one model (its id first), and the to-one relations read with it."""
+
+    __slots__ = ("fields", "joins", "model")
+
+    def __init__(self, model: type[Model], fields: Sequence[str], joins: Sequence[Join] = ()) -> None:
+        self.model = model
+        self.fields = ["id", *(f for f in dict.fromkeys(fields) if f != "id")]
+        self.joins = list(joins)
+
+    def width(self) -> int:
+        """Columns this read adds to a row, its joins' included."""
+        return len(self.fields) + sum(join.read.width() for join in self.joins)
+
+
+class Rendered:
+    __slots__ = ("columns", "joins", "params")
+
+    def __init__(self) -> None:
+        self.columns: list[str] = []
+        self.joins: list[str] = []
+        self.params: list[Any] = []
+
+
+# The caller's scope for a permission name (a Join's `permission`).
+Scopes = Callable[[str], Scope]
+
+
+def _render(read: Read, alias: str, out: Rendered, scopes: Scopes) -> None:
+    out.columns.extend(f'{alias}."{column(read.model, f)}"' for f in read.fields)
+    for index, join in enumerate(read.joins):
+        target = join.read.model
+        child = f"{alias}_{index}"
+        if join.latest_of is not None:
+            key = column(target, join.latest_of)
+            on = (
+                f'{child}."id" = (SELECT max(l."id") FROM "{table(target)}" l WHERE l."{key}" = {alias}."id")'
+            )
+        elif join.fk is not None:
+            on = f'{child}."id" = {alias}."{column(read.model, join.fk)}"'
+        else:
+            raise ValueError("a join needs a foreign key or latest_of")
+        condition, params = (
+            in_scope(f'{child}."jurisdiction_id"', scopes(join.permission)) if join.permission else (None, [])
+        )
+        if condition is not None:
+            on = f"{on} AND {condition}"
+        out.joins.append(f'LEFT JOIN "{table(target)}" {child} ON {on}')
+        out.params.extend(params)
+        _render(join.read, child, out, scopes)
+
+
+def inner_columns(read: Read, extra: Sequence[str] = ()) -> str:
+    """The root's own columns for a paged subquery: what the outer statement reads of it."""
+    fields = dict.fromkeys([*read.fields, *(j.fk for j in read.joins if j.fk), *extra])
+    return ", ".join(f'"{column(read.model, f)}"' for f in fields)
+
+
+def page_statement(
+    read: Read, scopes: Scopes, where: str | None, order: Sequence[tuple[str, bool]], *, total: bool
+) -> tuple[str, Rendered]:
+    """One page of `read.model`'s rows: WHERE, ORDER BY and LIMIT ? OFFSET ? in a subquery, its
+    to-one relations joined outside it (the join never sees more than the page). With `total`, the
+    last column is the count of all rows matching (a window over the rows before LIMIT).
+    Parameters: the where's, then limit and offset, then the joins' (the text's order)."""
+    order_fields = [name for name, _desc in order]
+    inner_order = ", ".join(f'"{column(read.model, n)}"{" DESC" if d else ""}' for n, d in order)
+    outer_order = ", ".join(f'r."{column(read.model, n)}"{" DESC" if d else ""}' for n, d in order)
+    counted = ", count(*) OVER () AS _total" if total else ""
+    out = Rendered()
+    _render(read, "r", out, scopes)
+    select = ", ".join([*out.columns, *(["r._total"] if total else [])])
+    text = (
+        f"SELECT {select} FROM (SELECT {inner_columns(read, order_fields)}{counted} "
+        f'FROM "{table(read.model)}"{f" WHERE {where}" if where else ""} ORDER BY {inner_order} '
+        f"LIMIT ? OFFSET ?) r {' '.join(out.joins)} ORDER BY {outer_order}"
+    )
+    return text, out
+
+
+def rows_statement(
+    read: Read, scopes: Scopes, where: str, order: Sequence[tuple[str, bool]] = ()
+) -> tuple[str, Rendered]:
+    """Rows of `read.model` matching `where` (written on alias r), to-one relations joined.
+    Parameters: the joins', then the where's."""
+    out = Rendered()
+    _render(read, "r", out, scopes)
+    ordering = ", ".join(f'r."{column(read.model, n)}"{" DESC" if d else ""}' for n, d in order)
+    text = (
+        f'SELECT {", ".join(out.columns)} FROM "{table(read.model)}" r {" ".join(out.joins)} '
+        f"WHERE {where}{f' ORDER BY {ordering}' if ordering else ''}"
+    )
+    return text, out
+
+
+def encode(model: type[Model], field: str, value: Any) -> Any:
+    """A parameter compared with a model field, as the ORM would bind it (SQLite keeps datetimes
+    as text in the ORM's format)."""
+    return model._meta.fields_map[field].to_db_value(value, model)
+
+
+def ordering(spec: Sequence[Any]) -> list[tuple[str, bool]]:
+    """An ORM ordering ("-registered_at", "-id"), or a model's (field, Order) pairs, as
+    (field, descending) pairs."""
+    pairs = []
+    for item in spec:
+        if isinstance(item, str):
+            pairs.append((item.lstrip("-"), item.startswith("-")))
+        else:
+            name, direction = item
+            pairs.append((name, str(getattr(direction, "value", direction)).upper() == "DESC"))
+    return pairs
+
+
+class Where:
+    """AND of conditions on alias r, with their parameters in the text's order."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, condition: str | None, *params: Any) -> None:
+        if condition is not None:
+            self.parts.append(condition)
+            self.params.extend(params)
+
+    def equal(self, model: type[Model], field: str, value: Any) -> None:
+        self.add(f'"{column(model, field)}" = ?', encode(model, field, value))
+
+    def sql(self) -> str | None:
+        return " AND ".join(f"({p})" for p in self.parts) if self.parts else None
+
+
+def in_values(values: Sequence[str]) -> Any:
+    """The value of an `in_list` parameter holding text."""
+    return list(values) if dialect() == "postgres" else json.dumps(list(values))
