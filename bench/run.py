@@ -9,7 +9,8 @@ Per operation it prints: SQL statements per request (measured once, in-process, 
 client's logger, as tests/conftest.py count_sql does), requests/s, p50 and p99 latency, the resident
 memory of the server's processes; the same for the floor (bench/floor.py: hand-written asyncpg SQL,
 same JSON) with the ratios, after checking that the floor's answer equals the server's; and
-PostGraphile's requests/s where the operation has a PostGraphile form (bench/peer.py).
+PostGraphile's requests/s where the operation has a PostGraphile form (bench/peer.py), after checking
+that its answer, normalised to the server's shape, equals the server's (labels aside).
 
 The load generator is an asyncio httpx client with C keep-alive connections on loopback, each
 sending its next request when the last one is answered, for a fixed duration or request count,
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.mix import BY_NAME, OPERATIONS, Operation, Params
+from bench.peer import PeerForm
 from server.auth.demo_accounts import DEMO_PASSWORD
 from server.clock import CITY_TZ
 
@@ -439,12 +441,12 @@ def bodies_for(query: str, variables: Any, params: Params, count: int) -> list[b
     ]
 
 
-def first_difference(served: Any, floor: Any, path: str = "") -> str | None:
+def first_difference(served: Any, floor: Any, path: str = "", other: str = "floor") -> str | None:
     if isinstance(served, dict) and isinstance(floor, dict):
         for key in sorted(set(served) | set(floor)):
             if key not in served or key not in floor:
-                return f"{path}.{key}: only in {'server' if key in served else 'floor'}"
-            found = first_difference(served[key], floor[key], f"{path}.{key}")
+                return f"{path}.{key}: only in {'server' if key in served else other}"
+            found = first_difference(served[key], floor[key], f"{path}.{key}", other)
             if found:
                 return found
         return None
@@ -452,7 +454,7 @@ def first_difference(served: Any, floor: Any, path: str = "") -> str | None:
         if len(served) != len(floor):
             return f"{path}: {len(served)} items vs {len(floor)}"
         for index, (served_item, floor_item) in enumerate(zip(served, floor, strict=True)):
-            found = first_difference(served_item, floor_item, f"{path}[{index}]")
+            found = first_difference(served_item, floor_item, f"{path}[{index}]", other)
             if found:
                 return found
         return None
@@ -600,7 +602,7 @@ async def main(argv: list[str] | None = None) -> None:
         "operations": {},
         "started": datetime.now(CITY_TZ).isoformat(timespec="seconds"),
     }
-    peer_queries: dict[str, Any] = {}
+    peer_queries: dict[str, PeerForm] = {}
     peer_note = ""
     try:
         port = free_port()
@@ -648,6 +650,8 @@ async def main(argv: list[str] | None = None) -> None:
             from bench import peer as peer_module
 
             why = peer_module.ensure_installed()
+            if not why:
+                await peer_module.prepare(url)
             if why:
                 peer_note = f"PostGraphile skipped: {why}"
             else:
@@ -687,6 +691,25 @@ async def main(argv: list[str] | None = None) -> None:
                     answer = (await client.post(f"{floor.url}/{op.name}", json=body)).json()["data"]
                     diff = first_difference(measured[op.name]["data"], answer)
                     same[op.name] = "same" if diff is None else f"differs at {diff}"
+            # The peer's answer, normalised to the server's shape, must be the same rows in the same
+            # order with the same nested names: otherwise its requests/s measure other work.
+            peer_same: dict[str, str] = {}
+            if peer:
+                for op in ops:
+                    if op.name not in peer_queries:
+                        continue
+                    form = peer_queries[op.name]
+                    answer = (
+                        await client.post(
+                            peer.url, json={"query": form.query, "variables": form.variables(params, 0)}
+                        )
+                    ).json()
+                    if answer.get("errors") or not answer.get("data"):
+                        peer_same[op.name] = f"errors: {json.dumps(answer.get('errors'))[:300]}"
+                        continue
+                    served = form.comparable(measured[op.name]["data"])
+                    diff = first_difference(served, form.normalise(answer["data"]), other="peer")
+                    peer_same[op.name] = "same" if diff is None else f"differs at {diff}"
 
         print(f"\nload: {args.workers} workers, {args.concurrency} connections, {args.warmup:g} s warm-up + "
               f"{args.duration:g} s per operation and server; load average now: {loadavg()}\n")  # fmt: skip
@@ -732,12 +755,13 @@ async def main(argv: list[str] | None = None) -> None:
                 row["floor"] = floor_load.summary()
                 row["floor_same_data"] = same.get(op.name)
             if peer and op.name in peer_queries:
-                query, variables = peer_queries[op.name]
+                form = peer_queries[op.name]
                 peer_load = await drive(
-                    peer.url, bodies_for(query, variables, params, 200), {}, args, watches["peer"]
+                    peer.url, bodies_for(form.query, form.variables, params, 200), {}, args, watches["peer"]
                 )
                 peer_load.rss = rss_mib(peer.proc.pid)
                 row["peer"] = peer_load.summary()
+                row["peer_same_data"] = peer_same.get(op.name)
                 if peer_load.errors:
                     print(f"  {op.name} (peer): {peer_load.errors} errors, e.g. {peer_load.first_error}")
             workers = list(ours.rss.values())  # the largest process of the tree is a worker
@@ -766,6 +790,8 @@ async def main(argv: list[str] | None = None) -> None:
             print(f"  {name:22} " + "   ".join(cells))
         if same:
             print("\nfloor answers: " + "; ".join(f"{k}: {v}" for k, v in same.items()))
+        if peer_same:
+            print("peer answers: " + "; ".join(f"{k}: {v}" for k, v in peer_same.items()))
     finally:
         for process in reversed(processes):
             process.stop()
