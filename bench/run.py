@@ -40,17 +40,23 @@ from typing import Any
 
 from bench.mix import BY_NAME, OPERATIONS, Operation, Params
 from bench.peer import PeerForm
-from server.auth.demo_accounts import DEMO_PASSWORD
 from server.clock import CITY_TZ
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:55432/lianxin_bench"
 OUT = ROOT / "var" / "bench"
-PASSWORD = DEMO_PASSWORD
 LOGIN = (
     "mutation($u: String!, $p: String!) { login(username: $u, password: $p) "
     "{ ... on LoginSuccess { token } } }"
 )
+
+
+def password() -> str:
+    """The demo accounts' password. Imported late: server.auth imports server.settings, which reads
+    LIANXIN_DATABASE_URL once, and main() sets it from --database-url first."""
+    from server.auth.demo_accounts import DEMO_PASSWORD
+
+    return DEMO_PASSWORD
 
 
 # ---- the machine ----------------------------------------------------------------------------------
@@ -295,7 +301,7 @@ async def in_process(
 async def login(client: Any, user: str) -> str:
     response = await client.post(
         "/graphql",
-        json={"query": LOGIN, "variables": {"u": user, "p": PASSWORD}},
+        json={"query": LOGIN, "variables": {"u": user, "p": password()}},
         headers={"Accept": "application/json"},
     )
     return str(response.json()["data"]["login"]["token"])
@@ -680,7 +686,7 @@ async def main(argv: list[str] | None = None) -> None:
             tokens = {}
             for user in sorted({op.user for op in ops}):
                 response = await client.post(
-                    server.url, json={"query": LOGIN, "variables": {"u": user, "p": PASSWORD}}
+                    server.url, json={"query": LOGIN, "variables": {"u": user, "p": password()}}
                 )
                 tokens[user] = response.json()["data"]["login"]["token"]
 
