@@ -42,6 +42,7 @@ class Scope:
     changan_ids: list[int]
     city_id: int
     deputy_id: int
+    page_1999_last: asyncpg.Record | None = None  # (registered_at, id): see closed_tickets_page_2000
 
     async def load(self, conn: asyncpg.Connection) -> None:
         self.changan_id = await conn.fetchval("SELECT id FROM jurisdiction WHERE code = 'dongguan/changan'")
@@ -175,6 +176,43 @@ async def ticket_history(conn: asyncpg.Connection, scope: Scope, variables: dict
                 }
                 for e in events
             ],
+        }
+    }
+
+
+KEYSET_PAGE, KEYSET_PAGE_SIZE = 2_000, 50
+
+
+async def closed_tickets_page_2000(
+    conn: asyncpg.Connection, scope: Scope, variables: dict[str, Any]
+) -> dict[str, Any]:
+    """Page 2,000 of the city's CLOSED tickets, newest first, 50 a page, by keyset: the bureau's
+    `tickets(filter: {status: CLOSED}, first: 50, after: <cursor of page 1,999>) { nodes { number
+    status registeredAt } }`. A client walking the pages holds the last row's key of page 1,999;
+    the floor looks it up once (OFFSET 99,949, the first time it is asked) and keeps it, as it keeps
+    the callers' scopes, so that each request is only the keyset page."""
+    if scope.page_1999_last is None:
+        scope.page_1999_last = await conn.fetchrow(
+            "SELECT registered_at, id FROM ticket WHERE status = 'CLOSED' "
+            "ORDER BY registered_at DESC, id DESC OFFSET $1 LIMIT 1",
+            (KEYSET_PAGE - 1) * KEYSET_PAGE_SIZE - 1,
+        )
+    if scope.page_1999_last is None:  # fewer than 1,999 pages: page 2,000 is empty
+        return {"tickets": {"nodes": []}}
+    rows = await conn.fetch(
+        "SELECT number, status, registered_at FROM ticket "
+        "WHERE status = 'CLOSED' AND (registered_at, id) < ($1, $2) "
+        "ORDER BY registered_at DESC, id DESC LIMIT $3",
+        scope.page_1999_last["registered_at"],
+        scope.page_1999_last["id"],
+        KEYSET_PAGE_SIZE,
+    )
+    return {
+        "tickets": {
+            "nodes": [
+                {"number": r["number"], "status": r["status"], "registeredAt": iso(r["registered_at"])}
+                for r in rows
+            ]
         }
     }
 
@@ -388,6 +426,7 @@ FLOORS: dict[str, Floor] = {
     "chief_queue": chief_queue,
     "chief_queue_overdue": chief_queue,
     "ticket_history": ticket_history,
+    "closed_tickets_page_2000": closed_tickets_page_2000,  # for the mix's keyset operation, when it lands
     "deputy_oversight": deputy_oversight,
     "city_scorecard": city_scorecard,
     "town_scorecard": town_scorecard,
