@@ -656,11 +656,10 @@ async def main(argv: list[str] | None = None) -> None:
             from bench import peer as peer_module
 
             why = peer_module.ensure_installed()
-            if not why:
-                await peer_module.prepare(url)
             if why:
                 peer_note = f"PostGraphile skipped: {why}"
             else:
+                await peer_module.prepare(url)  # its schema and functions, before it introspects
                 pport = free_port()
                 peer_proc = peer_module.start(url, pport, OUT / "peer.log")
                 peer = Process("peer", peer_proc, f"http://127.0.0.1:{pport}/graphql")
