@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tortoise import connections
+from tortoise import connections, fields, timezone
 from tortoise.models import Model
 
 from server.authz.authorizer import Scope
@@ -42,8 +43,41 @@ def column(model: type[Model], field: str) -> str:
 
 def decoder(model: type[Model], field: str) -> Callable[[Any], Any]:
     """How the ORM turns the column's value into the attribute's: enum members, aware datetimes
-    in the city's time zone, dates, booleans from SQLite's integers."""
-    return model._meta.fields_map[field].to_python_value
+    in the city's time zone, dates, booleans from SQLite's integers. The ORM's own conversion,
+    with the common cases answered without it (it reads the environment for every datetime):
+    a value already of the field's type, an enum value seen before, an aware datetime."""
+    found = model._meta.fields_map[field]
+    convert: Callable[[Any], Any] = found.to_python_value
+    if isinstance(found, fields.data.CharEnumFieldInstance):
+        members: dict[Any, Any] = {}
+
+        def enum(value: Any) -> Any:
+            try:
+                return members[value]
+            except KeyError:
+                members[value] = member = convert(value)
+                return member
+
+        return enum
+    if isinstance(found, fields.DatetimeField):
+        if not timezone.get_use_tz():
+            return convert
+        zone = timezone.get_default_timezone()
+
+        def moment(value: Any) -> Any:
+            if type(value) is datetime and value.tzinfo is not None:
+                return value.astimezone(zone)
+            return convert(value)
+
+        return moment
+    if type(found).to_python_value is fields.Field.to_python_value:
+        kind = found.field_type
+
+        def plain(value: Any) -> Any:
+            return value if value is None or type(value) is kind else convert(value)
+
+        return plain
+    return convert
 
 
 def has_field(model: type[Model], field: str) -> bool:
