@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from operator import call
 from typing import Any
 
 from graphql import (
@@ -141,11 +142,29 @@ class Node:
         self.manys: list[tuple[ToMany, Node]] = []
         self.read: planned.Read | None = None
         self.decoders: list[tuple[str, Callable[[Any], Any]]] = []
+        self.offset = 0
+        self.width = 0
+        self.names: tuple[str, ...] = ()
+        self.decode: tuple[Callable[[Any], Any], ...] = ()
+        self.children: tuple[Node, ...] = ()
+        self.transform: Callable[[Any, Any, Any], Any] | None = None
 
-    def finish(self) -> planned.Read:
-        joins = [planned.Join(d.fk, child.finish(), _permission(d), d.latest_of) for d, child in self.ones]
+    def finish(self, offset: int = 0) -> planned.Read:
+        """Settle what is read, and where this node's columns start in its statement's rows."""
+        self.offset = offset
+        self.width = len(dict.fromkeys(["id", *self.columns]))
+        joins = []
+        start = offset + self.width
+        for declaration, child in self.ones:
+            read = child.finish(start)
+            start += read.width()
+            joins.append(planned.Join(declaration.fk, read, _permission(declaration), declaration.latest_of))
         self.read = planned.Read(self.model, self.columns, joins)
         self.decoders = [(f, planned.decoder(self.model, f)) for f in self.read.fields]
+        self.names = tuple(f for f, _decode in self.decoders)
+        self.decode = tuple(decode for _f, decode in self.decoders)
+        self.children = tuple(child for _declaration, child in self.ones)
+        self.transform = self.declaration.transform if self.declaration is not None else None
         for _declaration, child in self.manys:
             child.finish()
         return self.read
@@ -153,6 +172,9 @@ class Node:
 
 def _permission(declaration: ToOne | ToMany) -> str | None:
     return declaration.permission
+
+
+_NO_ONES: list[Any] = []
 
 
 class Loaded:
@@ -351,26 +373,21 @@ class Run:
 
     # Rows into objects -------------------------------------------------------------------------
 
-    def take(self, node: Node, row: Sequence[Any], offset: int, parent: Any) -> tuple[Loaded | None, int]:
-        width = len(node.decoders)
-        values = row[offset : offset + width]
-        offset += width
-        obj: Any = None
-        if values[0] is not None:
-            obj = Row()
-            obj.__dict__.update(
-                {name: decode(v) for (name, decode), v in zip(node.decoders, values, strict=True)}
-            )
-            declaration = node.declaration
-            if declaration is not None and declaration.transform is not None:
-                obj = declaration.transform(self.info, parent, obj)
-        ones: list[Loaded | None] = []
-        for _declaration, child in node.ones:
-            loaded, offset = self.take(child, row, offset, obj)
-            ones.append(loaded)
-        if obj is None:
-            return None, offset
-        return Loaded(obj, ones), offset
+    def take(self, node: Node, row: Sequence[Any], parent: Any) -> Loaded | None:
+        """The object a row holds at the node's columns (None when its id is null: a to-one
+        relation that is absent or hidden, and then its own relations are too)."""
+        start = node.offset
+        if row[start] is None:
+            return None
+        obj: Any = Row()
+        obj.__dict__ = dict(
+            zip(node.names, map(call, node.decode, row[start : start + node.width]), strict=True)
+        )
+        if node.transform is not None:
+            obj = node.transform(self.info, parent, obj)
+        if not node.children:
+            return Loaded(obj, _NO_ONES)
+        return Loaded(obj, [self.take(child, row, obj) for child in node.children])
 
     async def fill(self, node: Node, items: list[Loaded]) -> None:
         """Read every to-many relation beneath these objects: one statement per relation."""
@@ -405,7 +422,7 @@ class Run:
         for row in rows:
             parent_id = row[fk_index] if fk_index is not None else None
             parent = by_id.get(parent_id)
-            loaded, _offset = self.take(child, row, 0, parent.obj if parent else None)
+            loaded = self.take(child, row, parent.obj if parent else None)
             if loaded is not None:
                 grouped[parent_id].append(loaded)
                 loaded_all.append(loaded)

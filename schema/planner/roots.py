@@ -202,7 +202,7 @@ class ConnectionRoot:
             if self.total:
                 total = rows[0][-1] if rows else 0
             for row in rows[:limit]:
-                item, _offset = run.take(node, row, 0, None)
+                item = run.take(node, row, None)
                 if item is not None:
                     loaded.append(item)
             if self.node is not None:
@@ -280,7 +280,7 @@ class TicketRoot:
         rows = await planned.fetch(planned.Statement(text), [*where.params, 1, 0, *rendered.params])
         if not rows:
             raise Decline("no such ticket: the resolver answers NOT_FOUND")
-        item, _offset = run.take(self.node, rows[0], 0, None)
+        item = run.take(self.node, rows[0], None)
         if item is None:
             raise Decline("no such ticket")
         await run.fill(self.node, [item])
