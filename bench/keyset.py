@@ -27,8 +27,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.run import login
-
 PAGE = 50
 QUERY = """query($after: String, $n: Int) {
   tickets(filter: {status: CLOSED}, first: $n, after: $after) {
@@ -65,6 +63,8 @@ async def _database_ms(url: str, sql: str, *args: Any) -> float:
 async def measure(url: str, page: int, repeat: int) -> None:
     import httpx
 
+    # imported here: settings are read from the environment at import (see main)
+    from bench.run import login
     from lianxin.app import create_app
     from server.database import open_database
 
