@@ -1,7 +1,11 @@
 """Cursor connections with totalCount, over a service's list query (server.paging runs it).
 
-Cursors are opaque (base64 of an offset). `first` above the configured maximum is an
-error, never a silent cut. totalCount runs its COUNT only when it is selected.
+Cursors are opaque. A list whose order is a key (server.paging.keyset_of: tickets newest first,
+stations by id, audit trails, …) issues keyset cursors, base64 of the row's key values; the next
+page is the rows after that row, whatever was inserted before it. Other orders issue offset
+cursors (base64 of "offset:N"). Offset cursors are accepted by every list, since clients keep
+them. `first` above the configured maximum is an error, never a silent cut. totalCount runs its
+COUNT only when it is selected.
 """
 
 from __future__ import annotations
@@ -27,7 +31,10 @@ log = logging.getLogger("lianxin.graphql")
 @strawberry.type
 class PageInfo:
     has_next_page: bool
-    has_previous_page: bool
+    has_previous_page: bool = strawberry.field(
+        description="Whether rows come before this page: true whenever `after` was given "
+        "(with a keyset cursor, the rows before it are not counted)."
+    )
     start_cursor: str | None
     end_cursor: str | None
 
@@ -100,18 +107,47 @@ async def paginate(query: ListQuery, first: int | None, after: str | None) -> Co
     budget = current_budget.get()
     if budget is not None:
         budget.spend(limit)
-    start = decode_cursor(after) + 1 if after else 0
-    rows = await paging.rows_from(query, start, limit + 1) if limit else []
+    keyset = paging.keyset_of(query)
+    start, values = _position(after, keyset)
+    if not limit:
+        rows = []
+    elif keyset is not None and start is None:
+        rows = await paging.rows_after(query, keyset, values, limit + 1)
+    else:
+        rows = await paging.rows_from(query, start or 0, limit + 1)
     has_next = len(rows) > limit
     rows = rows[:limit]
-    edges = [Edge(cursor=encode_cursor(start + i), node=row) for i, row in enumerate(rows)]
+    if keyset is not None:
+        edges = [Edge(cursor=keyset.encode(row), node=row) for row in rows]
+    else:
+        edges = [Edge(cursor=encode_cursor((start or 0) + i), node=row) for i, row in enumerate(rows)]
     return Connection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=has_next,
-            has_previous_page=start > 0,
+            has_previous_page=bool(start) if start is not None else values is not None,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
         _count_query=query,
     )
+
+
+def _position(after: str | None, keyset: paging.Keyset | None) -> tuple[int | None, list[Any] | None]:
+    """Where the page starts: (offset, None) for an offset cursor, (None, key values) for a keyset
+    cursor of this list's order, (None, None) without `after` on a keyset order."""
+    if not after:
+        return (None, None) if keyset is not None else (0, None)
+    if keyset is None or not paging.is_keyset_cursor(after):
+        if keyset is None and paging.is_keyset_cursor(after):
+            raise client_error(
+                "This cursor belongs to another list or order: pass a cursor from this list's "
+                "edges or pageInfo, with the same order.",
+                field="after",
+            )
+        return decode_cursor(after) + 1, None
+    try:
+        return None, keyset.decode(after)
+    except paging.BadCursor as refused:
+        log.info("refused a keyset cursor: %s", refused)
+        raise client_error(str(refused), field="after") from None
