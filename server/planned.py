@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from tortoise import connections, fields, timezone
@@ -287,3 +287,22 @@ class Where:
 def in_values(values: Sequence[str]) -> Any:
     """The value of an `in_list` parameter holding text."""
     return list(values) if dialect() == "postgres" else json.dumps(list(values))
+
+
+def after_keys(model: type[Model], keys: Sequence[Any], values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """`server.paging.after_condition` in planned SQL: rows sorting after the row whose key is
+    `values` (database values, as `Keyset.decode` gives them), for the order `keys` (SortKeys)."""
+    columns = [f'"{column(model, key.column)}"' for key in keys]
+    if len({key.descending for key in keys}) == 1:
+        sign = "<" if keys[0].descending else ">"
+        marks = ", ".join("?" for _ in keys)
+        return f"({', '.join(columns)}) {sign} ({marks})", list(values)
+
+    def beyond(i: int) -> str:
+        return f"{columns[i]} {'<' if keys[i].descending else '>'} ?"
+
+    text, params = beyond(len(keys) - 1), [values[-1]]
+    for i in reversed(range(len(keys) - 1)):
+        text = f"{beyond(i)} OR ({columns[i]} = ? AND ({text}))"
+        params = [values[i], values[i], *params]
+    return text, params

@@ -12,16 +12,18 @@ from graphql import FieldNode, GraphQLError, GraphQLObjectType
 
 from schema.ids import filter_id
 from schema.limits import current_budget
-from schema.pagination import encode_cursor, page_size
+from schema.pagination import _position, encode_cursor, page_size
 from schema.planner.plan import Compiler, Decline, Loaded, Node, Run, _read_of, _unwrap, arguments
-from server import planned
+from server import paging, planned
 from server.stations import reads as station_reads
 from server.stations.models import Station
+from server.stations.service import ORDERINGS as STATION_ORDERS
 from server.tickets import reads as ticket_reads
 from server.tickets.models import Ticket
+from server.tickets.service import ORDERS as TICKET_ORDERS
 
-# What a list's arguments become: its conditions, its order, the page size and the offset.
-Bound = tuple[planned.Where, list[tuple[str, bool]], int, int]
+# What a list's arguments become: its conditions, its order (ORM form) and its page.
+Bound = tuple[planned.Where, tuple[str, ...], "Page"]
 
 TICKET_FILTERS = {
     "status",
@@ -37,6 +39,9 @@ TICKET_FILTERS = {
     "dueBefore",
     "escalated",
 }
+# The sort columns of every keyed order of the list (server.paging.keyset_of), which its cursors carry.
+TICKET_CURSOR_COLUMNS = ("registered_at", "resolution_due")
+STATION_CURSOR_COLUMNS = ("floor_area",)
 STATION_FILTERS = {"kind", "status", "level", "jurisdictionId", "proposalId", "search"}
 
 
@@ -44,13 +49,44 @@ def _value(value: Any) -> Any:
     return getattr(value, "value", value)
 
 
-def _page(run: Run, args: dict[str, Any]) -> tuple[int, int]:
-    if args.get("after") is not None:
-        raise Decline("a page after a cursor")
+class Page:
+    """Where a page starts and how its cursors are written, as `schema.pagination.paginate` decides
+    for the same list and order: keyset cursors where the order is a key, else offsets."""
+
+    def __init__(self, limit: int, start: int | None, after: list[Any] | None, keyset: paging.Keyset | None):
+        self.limit, self.start, self.after, self.keyset = limit, start, after, keyset
+
+    @property
+    def offset(self) -> int:
+        return self.start or 0
+
+    @property
+    def has_previous(self) -> bool:
+        return bool(self.start) if self.start is not None else self.after is not None
+
+    def cursor(self, obj: Any, index: int) -> str:
+        if self.keyset is not None:
+            return self.keyset.encode(obj)
+        return encode_cursor(self.offset + index)
+
+
+_KEYSETS: dict[tuple[Any, tuple[str, ...]], paging.Keyset | None] = {}
+
+
+def keyset_for(model: Any, order: tuple[str, ...]) -> paging.Keyset | None:
+    key = (model, order)
+    if key not in _KEYSETS:
+        _KEYSETS[key] = paging.keyset_of(model.all().order_by(*order))
+    return _KEYSETS[key]
+
+
+def _page(run: Run, args: dict[str, Any], model: Any, order: tuple[str, ...]) -> Page:
     try:
         limit = page_size(args.get("first"))
+        keyset = keyset_for(model, order)
+        start, after = _position(args.get("after"), keyset)
     except GraphQLError:
-        raise Decline("a page size the resolver refuses") from None
+        raise Decline("a page size or cursor the resolver refuses") from None
     if limit == 0:
         raise Decline("an empty page")
     budget = current_budget.get()
@@ -58,7 +94,7 @@ def _page(run: Run, args: dict[str, Any]) -> tuple[int, int]:
         if budget.left < limit:
             raise Decline("over the row budget")
         budget.left -= limit  # given back if the plan declines later (Planner.answer)
-    return limit, 0
+    return Page(limit, start, after, keyset)
 
 
 def _ids(filters: dict[str, Any], names: dict[str, tuple[str, str]]) -> dict[str, int | None]:
@@ -98,8 +134,8 @@ def bind_tickets(run: Run, args: dict[str, Any]) -> Bound:
     )
     if where is None:
         raise Decline("tickets refused to this caller, or a filter the resolver refuses")
-    limit, start = _page(run, args)
-    return where, ticket_reads.order(_value(args.get("order") or "NEWEST_FIRST")), limit, start
+    order = TICKET_ORDERS[_value(args.get("order") or "NEWEST_FIRST")]
+    return where, order, _page(run, args, Ticket, order)
 
 
 def bind_stations(run: Run, args: dict[str, Any]) -> Bound:
@@ -119,8 +155,8 @@ def bind_stations(run: Run, args: dict[str, Any]) -> Bound:
         level=_value(filters.get("level")),
         **ids,
     )
-    limit, start = _page(run, args)
-    return where, station_reads.order(_value(args.get("order") or "ID_ASC")), limit, start
+    order = STATION_ORDERS[_value(args.get("order") or "ID_ASC")]
+    return where, order, _page(run, args, Station, order)
 
 
 class ConnectionRoot:
@@ -133,6 +169,7 @@ class ConnectionRoot:
         nodes: list[FieldNode],
         model: Any,
         bind: Callable[[Run, dict[str, Any]], Bound],
+        cursor_columns: tuple[str, ...],
     ) -> None:
         self.gfield, self.field_node, self.bind, self.model = gfield, nodes[0], bind, model
         if len(nodes) != 1:
@@ -174,6 +211,7 @@ class ConnectionRoot:
             else:
                 raise Decline(f"{connection.name}.{name}")
         if self.node is not None:
+            self.node.columns.extend(cursor_columns)  # what a keyset cursor of any order carries
             self.node.finish()
 
     def _node(self) -> Node:
@@ -187,19 +225,27 @@ class ConnectionRoot:
         self.node = compiler.node(_unwrap(gfield.type)[0], nodes, model)
 
     async def run(self, run: Run, variables: Any, key: str) -> Any:
-        where, order, limit, start = self.bind(run, arguments(self.gfield, self.field_node, variables))
+        where, order, page = self.bind(run, arguments(self.gfield, self.field_node, variables))
+        if self.total and page.after is not None:
+            raise Decline("totalCount with a keyset cursor")  # the window would count the rest only
+        if page.after is not None and page.keyset is not None:
+            condition, values = planned.after_keys(self.model, page.keyset.keys, page.after)
+            where.add(condition, *values)
+        limit = page.limit
         loaded: list[Loaded] = []
         total = 0
         rows_read = 0
         if self.node is not None or self.total:
             node = self.node or _id_only(self.model)
             text, rendered = planned.page_statement(
-                _read_of(node), run.scope, where.sql(), order, total=self.total
+                _read_of(node), run.scope, where.sql(), planned.ordering(order), total=self.total
             )
-            params = [*where.params, limit + 1, start, *rendered.params]
+            params = [*where.params, limit + 1, page.offset, *rendered.params]
             rows = await planned.fetch(planned.Statement(text), params)
             rows_read = len(rows)
             if self.total:
+                if not rows and page.offset:
+                    raise Decline("totalCount past the last page")
                 total = rows[0][-1] if rows else 0
             for row in rows[:limit]:
                 item = run.take(node, row, None)
@@ -226,7 +272,7 @@ class ConnectionRoot:
                     edge: dict[str, Any] = {}
                     for edge_key, edge_field in edge_parts:
                         if edge_field == "cursor":
-                            edge[edge_key] = encode_cursor(start + i)
+                            edge[edge_key] = page.cursor(item.obj, i)
                         elif edge_field == "node":
                             edge[edge_key] = run.build(self._node(), item, (key, part_key, i, edge_key))
                         else:
@@ -236,21 +282,21 @@ class ConnectionRoot:
             else:
                 info_name, info_parts = detail
                 answer[part_key] = {
-                    info_key: _page_info(info_field, info_name, start, len(loaded), has_next)
+                    info_key: _page_info(info_field, info_name, page, loaded, has_next)
                     for info_key, info_field in info_parts
                 }
         return answer
 
 
-def _page_info(field: str, type_name: str, start: int, count: int, has_next: bool) -> Any:
+def _page_info(field: str, type_name: str, page: Page, loaded: list[Loaded], has_next: bool) -> Any:
     if field == "hasNextPage":
         return has_next
     if field == "hasPreviousPage":
-        return start > 0
+        return page.has_previous
     if field == "startCursor":
-        return encode_cursor(start) if count else None
+        return page.cursor(loaded[0].obj, 0) if loaded else None
     if field == "endCursor":
-        return encode_cursor(start + count - 1) if count else None
+        return page.cursor(loaded[-1].obj, len(loaded) - 1) if loaded else None
     if field == "__typename":
         return type_name
     raise Decline(f"PageInfo.{field}")
@@ -276,7 +322,7 @@ class TicketRoot:
         where.equal(Ticket, "number", number)
         text, rendered = planned.page_statement(
             _read_of(self.node), run.scope, where.sql(), [("id", False)], total=False
-        )
+        )  # a number is unique: one row at most
         rows = await planned.fetch(planned.Statement(text), [*where.params, 1, 0, *rendered.params])
         if not rows:
             raise Decline("no such ticket: the resolver answers NOT_FOUND")
@@ -301,9 +347,11 @@ def _id_only(model: Any) -> Node:
 
 def compile_root(compiler: Compiler, gfield: Any, name: str, nodes: list[FieldNode]) -> Any:
     if name == "tickets":
-        return ConnectionRoot(compiler, gfield, nodes, Ticket, bind_tickets)
+        return ConnectionRoot(
+            compiler, gfield, nodes, Ticket, bind_tickets, ("registered_at", "resolution_due")
+        )
     if name == "stations":
-        return ConnectionRoot(compiler, gfield, nodes, Station, bind_stations)
+        return ConnectionRoot(compiler, gfield, nodes, Station, bind_stations, STATION_CURSOR_COLUMNS)
     if name == "ticket":
         return TicketRoot(compiler, gfield, nodes)
     raise Decline(f"Query.{name}")

@@ -7,7 +7,6 @@ from server import planned
 from server.authz.authorizer import Scope
 from server.geo.service import subtree_ids
 from server.stations.models import Station
-from server.stations.service import ORDERINGS
 
 
 def where(
@@ -28,7 +27,3 @@ def where(
     if within_id is not None:
         found.add(planned.in_list('"jurisdiction_id"'), planned.id_list(sorted(subtree_ids(within_id))))
     return found
-
-
-def order(name: str) -> list[tuple[str, bool]]:
-    return planned.ordering(ORDERINGS[name])

@@ -11,7 +11,6 @@ from server import clock, planned
 from server.authz.authorizer import Authorizer
 from server.geo.service import subtree_ids
 from server.tickets.models import Ticket
-from server.tickets.service import ORDERS
 from server.tickets.workflow import OPEN
 
 OPEN_VALUES = sorted(s.value for s in OPEN)
@@ -94,7 +93,3 @@ def where(
 
 def _open_values() -> Any:
     return planned.in_values(OPEN_VALUES)
-
-
-def order(name: str) -> list[tuple[str, bool]]:
-    return planned.ordering(ORDERS[name])

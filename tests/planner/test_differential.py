@@ -304,3 +304,35 @@ async def test_generated_selections_answer_identically(gql: Any, monkeypatch: An
         assert planned == unplanned, query
     if user != "liaison":  # the liaison's lists are mostly refused: the resolvers answer those
         assert sum(HITS.values()) - hits > len(GENERATED) // 3, "most generated selections are planned"
+
+
+WALKS = [
+    "tickets(order: NEWEST_FIRST, first: 4{after})",
+    "tickets(order: DUE_FIRST, filter: {{status: CLOSED}}, first: 3{after})",
+    "tickets(order: OLDEST_FIRST, first: 5{after})",
+    "stations(order: ID_DESC, first: 40{after})",
+    "stations(order: FLOOR_AREA_DESC, first: 60{after})",
+    "stations(order: NAME_ASC, first: 50{after})",
+]
+
+
+@pytest.mark.parametrize("user", ["bureau", "worker-xiagang"])
+async def test_pages_after_cursors_answer_identically(gql: Any, monkeypatch: Any, user: str) -> None:
+    """Walking pages by cursor (keyset cursors where the order is a key, offsets elsewhere), each
+    page planned and unplanned answers alike, and the planned pages after a cursor are plans."""
+    for walk in WALKS:
+        after = ""
+        for _page in range(4):
+            field = walk.format(after=f', after: "{after}"' if after else "")
+            query = (
+                f"{{ list: {field} {{ edges {{ cursor node {{ id }} }} "
+                "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"
+            )
+            hits = sum(HITS.values())
+            planned, unplanned = await both(gql, monkeypatch, query, {}, user)
+            assert planned == unplanned, query
+            assert sum(HITS.values()) == hits + 1, f"not planned: {query}"
+            info = planned[0]["data"]["list"]["pageInfo"]
+            if not info["hasNextPage"]:
+                break
+            after = info["endCursor"]
