@@ -347,9 +347,7 @@ def _id_only(model: Any) -> Node:
 
 def compile_root(compiler: Compiler, gfield: Any, name: str, nodes: list[FieldNode]) -> Any:
     if name == "tickets":
-        return ConnectionRoot(
-            compiler, gfield, nodes, Ticket, bind_tickets, ("registered_at", "resolution_due")
-        )
+        return ConnectionRoot(compiler, gfield, nodes, Ticket, bind_tickets, TICKET_CURSOR_COLUMNS)
     if name == "stations":
         return ConnectionRoot(compiler, gfield, nodes, Station, bind_stations, STATION_CURSOR_COLUMNS)
     if name == "ticket":
