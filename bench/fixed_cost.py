@@ -162,6 +162,7 @@ def main() -> None:
     config = logging_config("INFO")
     config["handlers"]["stderr"]["stream"] = open(os.devnull, "w")  # noqa: SIM115 - for the whole run
     logging.config.dictConfig(config)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the client's line per request is not ours
     if args.postgres is None:
         args.label = "SQLite (fresh demo database)"
         asyncio.run(run(args))
