@@ -240,8 +240,8 @@ def _checked_claims(token: str, secret_key: str) -> dict[str, Any]:
 # The current policy version rides along with the credential's row (server.authz.engine reloads
 # when it moved). The placeholder {0} becomes $1 or ? once, at import.
 _SESSION_SQL = (
-    'SELECT s."revoked_at", u."id" AS "user_id", u."username", u."active", u."staff_id", '
-    'u."deputy_id", u."department_id", '
+    'SELECT s."revoked_at", u."id" AS "user_id", u."username", u."display_name", u."active", '
+    'u."staff_id", u."deputy_id", u."department_id", '
     '(SELECT "version" FROM "policy_state" WHERE "id" = 1) AS "policy_version" '
     'FROM "auth_session" s JOIN "app_user" u ON u."id" = s."user_id" WHERE s."id" = {0}'
 )
@@ -300,6 +300,7 @@ async def authenticate(
         deputy_id=row["deputy_id"],
         department_id=row["department_id"],
         session_id=claims["sid"],
+        display_name=row["display_name"],
     )
     return viewer, row["policy_version"] or 0
 
