@@ -120,6 +120,10 @@ _.process_errors  # schema/schema.py
 _.execute_single  # lianxin/app.py
 _.get_context  # lianxin/app.py
 graphql_transport_ws_handler_class  # lianxin/app.py
+websocket_adapter_class  # lianxin/app.py
+_.decode_json  # lianxin/app.py (JSON through orjson)
+_.encode_json  # lianxin/app.py
+_.send_json  # lianxin/app.py (WebSocket messages as text frames)
 sub_response  # lianxin/app.py
 
 # casbin's Adapter interface: the enforcer calls these when policy is saved or edited.

@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
@@ -17,10 +18,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
@@ -101,6 +103,36 @@ def _byte_length(text: str) -> int:
     return len(text.encode(errors="surrogatepass"))
 
 
+def _loads(data: str | bytes) -> Any:
+    """A request's JSON, read by orjson. What orjson refuses and the standard library accepts (a
+    lone surrogate written as a \\u escape, NaN, Infinity) is read as before, so such requests keep
+    their answers (a typed BAD_USER_INPUT, not a parse error); invalid JSON still fails here."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
+
+
+def _dumps(data: Any) -> bytes:
+    """An answer as UTF-8 JSON. An answer that echoes a lone surrogate from the request (in an
+    error message) cannot be UTF-8: it is written with \\u escapes, as the standard library does."""
+    try:
+        return orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        return json.dumps(data, separators=(",", ":")).encode()
+
+
+class TextWebSocketAdapter(ASGIWebSocketAdapter):
+    """graphql-transport-ws messages go in text frames: strawberry would send the view's bytes in
+    binary ones."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(_dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 def _exchange(request: Any) -> Exchange | None:
     return getattr(request.state, "exchange", None) if isinstance(request, Request) else None
 
@@ -117,6 +149,7 @@ class LianxinGraphQL(GraphQL[Context, None]):
     # graphql-transport-ws: credentials checked at connection_init, sessions re-checked while open,
     # subscriptions only. The only subprotocol spoken: a graphql-ws client is closed with 4406.
     graphql_transport_ws_handler_class = TransportWSHandler
+    websocket_adapter_class = TextWebSocketAdapter
 
     def __init__(self, schema: Any, **options: Any) -> None:
         super().__init__(schema, subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,), **options)
@@ -201,7 +234,7 @@ class LianxinGraphQL(GraphQL[Context, None]):
         if len(body) <= limit:
             return None
         try:
-            payload = json.loads(body)
+            payload = _loads(body)
         except ValueError:
             return None  # the view answers malformed JSON itself
         query = payload.get("query") if isinstance(payload, dict) else None
@@ -237,6 +270,12 @@ class LianxinGraphQL(GraphQL[Context, None]):
         if (exchange := _exchange(request)) is not None:
             exchange.user = context.actor
         return context
+
+    def decode_json(self, data: str | bytes) -> object:
+        return _loads(data)
+
+    def encode_json(self, data: object) -> bytes:
+        return _dumps(data)
 
     def parse_json(self, data: str | bytes) -> Any:
         parsed = super().parse_json(data)

@@ -25,7 +25,8 @@ class Accounting(SchemaExtension):
             return
         rate = await pipeline.admit(call)
         operation_refusal.set(RateLimited(rate.message()) if rate is not None and not rate.allowed else None)
-        await pipeline.record_key_use(call, _operation(self.execution_context))
+        if call.viewer is not None and call.viewer.is_api_key:  # only a key's use is recorded, by name
+            await pipeline.record_key_use(call, _operation(self.execution_context))
         yield
         await pipeline.finish(call)
 

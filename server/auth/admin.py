@@ -54,6 +54,8 @@ async def display_name(caller: Caller) -> str:
     viewer = caller.authz.require_viewer()
     if viewer.user_id is None:
         return viewer.name
+    if viewer.display_name is not None:  # read with the session, in the same statement
+        return viewer.display_name
     names = await User.filter(id=viewer.user_id).values_list("display_name", flat=True)
     return str(names[0]) if names else viewer.name
 

@@ -28,6 +28,7 @@ class Viewer:
     deputy_id: int | None = None
     department_id: int | None = None
     session_id: str | None = None
+    display_name: str | None = None  # a user's, read with its session (server.auth.service)
     key_scopes: frozenset[str] | None = None  # set for API keys: the only objects they may read
 
     @property

@@ -91,6 +91,22 @@ async def test_bad_tokens_are_refused_clearly(gql: Any) -> None:
     assert error_codes(bad_scheme) == ["UNAUTHENTICATED"]
 
 
+async def test_an_accepted_token_is_refused_once_it_expires(gql: Any) -> None:
+    """The server remembers the tokens it has checked: that must not outlive their expiry."""
+    from server.settings import settings
+
+    login = data(await gql(LOGIN, {"u": "deputy2", "p": "lianxin-demo"}, as_user=None))["login"]
+    sid = jwt.decode(login["token"], options={"verify_signature": False})["sid"]
+    expires = int(time.time()) + 2
+    token = jwt.encode(_claims(sid=sid, sub="deputy2", exp=expires), settings.secret_key, algorithm="HS256")
+    for _ in range(2):
+        assert data(await gql("{ me { username } }", token=token))["me"]["username"] == "deputy2"
+    await asyncio.sleep(expires - time.time() + 0.05)
+    after = await gql("{ me { username } }", token=token)
+    assert error_codes(after) == ["UNAUTHENTICATED"], after
+    assert "expired" in after["errors"][0]["message"]
+
+
 async def test_logout_revokes_the_token_at_once(gql: Any) -> None:
     token = data(await gql(LOGIN, {"u": "congress", "p": "lianxin-demo"}, as_user=None))["login"]["token"]
     assert data(await gql("{ me { username } }", token=token))["me"]["username"] == "congress"
