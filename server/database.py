@@ -94,8 +94,14 @@ def tortoise_config(database_url: str | None = None, *, serving: bool = False) -
         path = url[len("sqlite://") :]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+    connection: str | dict[str, Any] = url
+    if url.startswith("asyncpg://"):
+        from tortoise.backends.base.config_generator import expand_db_url
+
+        connection = expand_db_url(url)
+        connection["engine"] = "server.postgres_client"  # asyncpg's, without the reset round trip
     return {
-        "connections": {"default": url},
+        "connections": {"default": connection},
         "apps": {
             "lianxin": {
                 "models": MODEL_MODULES,
