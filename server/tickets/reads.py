@@ -14,6 +14,7 @@ from server.tickets.models import Ticket
 from server.tickets.workflow import OPEN
 
 OPEN_VALUES = sorted(s.value for s in OPEN)
+STATUS = '"status"'
 
 
 def visible(authz: Authorizer) -> tuple[str | None, list[Any]] | None:
@@ -78,18 +79,25 @@ def where(
         found.add('"registered_at" >= ?', planned.encode(Ticket, "registered_at", registered_from))
     if registered_to is not None:
         found.add('"registered_at" < ?', planned.encode(Ticket, "registered_at", registered_to))
-    open_list = planned.in_list('"status"')
     if overdue is not None:
         now = planned.encode(Ticket, "resolution_due", clock.now())
-        condition = f'{open_list} AND "resolution_due" < ?'
-        found.add(condition if overdue else f"NOT ({condition})", _open_values(), now)
+        _open_and_due_before(found, status, now, negate=not overdue)
     if due_before is not None:
         due = planned.encode(Ticket, "resolution_due", clock.local(due_before))
-        found.add(f'{open_list} AND "resolution_due" < ?', _open_values(), due)
+        _open_and_due_before(found, status, due, negate=False)
     if escalated is not None:
         found.add('"escalation_level" > 0' if escalated else '"escalation_level" = 0')
     return found
 
 
-def _open_values() -> Any:
-    return planned.in_values(OPEN_VALUES)
+def _open_and_due_before(found: planned.Where, status: str | None, due: Any, *, negate: bool) -> None:
+    """"Open and due before `due`" (or not). With a status filter the first half is known already,
+    and leaving it out lets PostgreSQL use the (status, jurisdiction_id, resolution_due) index:
+    an open status leaves "due before", a closed one nothing (or everything, negated)."""
+    if status is None:
+        condition = f'{planned.in_list(STATUS)} AND "resolution_due" < ?'
+        found.add(f"NOT ({condition})" if negate else condition, planned.in_values(OPEN_VALUES), due)
+    elif status in OPEN_VALUES:
+        found.add('"resolution_due" >= ?' if negate else '"resolution_due" < ?', due)
+    elif not negate:
+        found.add("1 = 0")
