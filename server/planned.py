@@ -80,6 +80,18 @@ def decoder(model: type[Model], field: str) -> Callable[[Any], Any]:
     return convert
 
 
+def passes_through(model: type[Model], field: str) -> bool:
+    """Whether the driver already returns the attribute's value itself, so that `decoder` would
+    return its argument: plain numbers, text and booleans on PostgreSQL (SQLite returns integers
+    for floats and booleans)."""
+    found = model._meta.fields_map[field]
+    return (
+        dialect() == "postgres"
+        and type(found).to_python_value is fields.Field.to_python_value
+        and found.field_type in (int, str, float, bool)
+    )
+
+
 def has_field(model: type[Model], field: str) -> bool:
     return field in model._meta.fields_map
 

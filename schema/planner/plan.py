@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from operator import call
 from typing import Any
 
 from graphql import (
@@ -148,6 +147,8 @@ class Node:
         self.decode: tuple[Callable[[Any], Any], ...] = ()
         self.children: tuple[Node, ...] = ()
         self.transform: Callable[[Any, Any, Any], Any] | None = None
+        self.taker: Callable[[Any, Sequence[Any], Any], Loaded | None] = _no_taker
+        self.builder: Callable[[Any, Loaded, tuple[Any, ...]], dict[str, Any]] = _no_builder
 
     def finish(self, offset: int = 0) -> planned.Read:
         """Settle what is read, and where this node's columns start in its statement's rows."""
@@ -165,9 +166,76 @@ class Node:
         self.decode = tuple(decode for _f, decode in self.decoders)
         self.children = tuple(child for _declaration, child in self.ones)
         self.transform = self.declaration.transform if self.declaration is not None else None
+        self.taker = self._taker()
         for _declaration, child in self.manys:
             child.finish()
+        self.builder = self._builder()
         return self.read
+
+    def _builder(self) -> Callable[[Any, Loaded, tuple[Any, ...]], dict[str, Any]]:
+        """`Run.build` for this node, written out once: one assignment per response key, in the
+        query's order. The text holds nothing but the response keys (GraphQL names) and the
+        row's attribute names (Python identifiers); everything else is passed in by name."""
+        namespace: dict[str, Any] = {"Decline": Decline, "GID": planned_global_id, "N": self}
+        lines = ["def build(run, loaded, path):", "    obj = loaded.obj", "    out = {}"]
+        for k, field in enumerate(self.fields):
+            key = repr(field.key)
+            namespace[f"F{k}"] = field
+            if field.kind == COLUMN:
+                namespace[f"S{k}"] = field.serialize
+                lines += [f"    v = obj.{field.attr}", "    if v is not None:", f"        v = S{k}(v)"]
+                if not field.nullable:
+                    namespace[f"M{k}"] = f"{self.type_name}.{field.key} null"
+                    lines += ["    else:", f"        raise Decline(M{k})"]
+                lines.append(f"    out[{key}] = v")
+            elif field.kind == COMPUTED:
+                lines.append(f"    out[{key}] = run._computed(N, F{k}, obj, path)")
+            elif field.kind == ONE:
+                lines.append(f"    out[{key}] = run.one(N, F{k}, loaded, obj, path)")
+            elif field.kind == MANY:
+                lines.append(f"    out[{key}] = run.many(F{k}, loaded, path)")
+            elif field.kind == GLOBAL_ID:
+                lines.append(f"    out[{key}] = GID(F{k}.value, obj.id)")
+            else:
+                lines.append(f"    out[{key}] = F{k}.value")
+        lines.append("    return out")
+        exec("\n".join(lines), namespace)  # noqa: S102 - response keys and attribute names only
+        builder: Callable[[Any, Loaded, tuple[Any, ...]], dict[str, Any]] = namespace["build"]
+        return builder
+
+    def _taker(self) -> Callable[[Any, Sequence[Any], Any], Loaded | None]:
+        """`Run.take` for this node, written out once: each column read at its fixed position and
+        decoded by its field's decoder, or taken as it is where the driver's value is the
+        attribute's (server.planned.passes_through). The text holds nothing but positions and the
+        model's own field names."""
+        namespace: dict[str, Any] = {"Row": Row, "Loaded": Loaded, "NO_ONES": _NO_ONES, "T": self.transform}
+        values = []
+        for i, (name, decode) in enumerate(self.decoders):
+            position = f"row[{self.offset + i}]"
+            if planned.passes_through(self.model, name):
+                values.append(f"{name!r}: {position}")
+            else:
+                namespace[f"D{i}"] = decode
+                values.append(f"{name!r}: D{i}({position})")
+        for j, child in enumerate(self.children):
+            namespace[f"C{j}"] = child.taker
+        lines = [
+            "def take(run, row, parent):",
+            f"    if row[{self.offset}] is None:",
+            "        return None",
+            "    obj = Row()",
+            "    obj.__dict__ = {" + ", ".join(values) + "}",
+        ]
+        if self.transform is not None:
+            lines.append("    obj = T(run.info, parent, obj)")
+        if self.children:
+            calls = ", ".join(f"C{j}(run, row, obj)" for j in range(len(self.children)))
+            lines.append(f"    return Loaded(obj, [{calls}])")
+        else:
+            lines.append("    return Loaded(obj, NO_ONES)")
+        exec("\n".join(lines), namespace)  # noqa: S102 - positions and model field names only
+        taker: Callable[[Any, Sequence[Any], Any], Loaded | None] = namespace["take"]
+        return taker
 
 
 def _permission(declaration: ToOne | ToMany) -> str | None:
@@ -175,6 +243,14 @@ def _permission(declaration: ToOne | ToMany) -> str | None:
 
 
 _NO_ONES: list[Any] = []
+
+
+def _no_builder(_run: Any, _loaded: Loaded, _path: tuple[Any, ...]) -> dict[str, Any]:
+    raise Decline("a node answered before its plan was finished")
+
+
+def _no_taker(_run: Any, _row: Sequence[Any], _parent: Any) -> Loaded | None:
+    raise Decline("a node read before its plan was finished")
 
 
 class Loaded:
@@ -376,18 +452,7 @@ class Run:
     def take(self, node: Node, row: Sequence[Any], parent: Any) -> Loaded | None:
         """The object a row holds at the node's columns (None when its id is null: a to-one
         relation that is absent or hidden, and then its own relations are too)."""
-        start = node.offset
-        if row[start] is None:
-            return None
-        obj: Any = Row()
-        obj.__dict__ = dict(
-            zip(node.names, map(call, node.decode, row[start : start + node.width]), strict=True)
-        )
-        if node.transform is not None:
-            obj = node.transform(self.info, parent, obj)
-        if not node.children:
-            return Loaded(obj, _NO_ONES)
-        return Loaded(obj, [self.take(child, row, obj) for child in node.children])
+        return node.taker(self, row, parent)
 
     async def fill(self, node: Node, items: list[Loaded]) -> None:
         """Read every to-many relation beneath these objects: one statement per relation."""
@@ -433,42 +498,24 @@ class Run:
     # Objects into the response -----------------------------------------------------------------
 
     def build(self, node: Node, loaded: Loaded, path: tuple[Any, ...]) -> dict[str, Any]:
-        obj = loaded.obj
-        out: dict[str, Any] = {}
-        for field in node.fields:
-            kind = field.kind
-            if kind == COLUMN:
-                value = getattr(obj, field.attr)
-                if value is None:
-                    if not field.nullable:
-                        raise Decline(f"{node.type_name}.{field.key} null")
-                else:
-                    value = field.serialize(value)  # type: ignore[misc]
-            elif kind == COMPUTED:
-                value = self._computed(node, field, obj, path)
-            elif kind == ONE:
-                child = loaded.ones[field.index]
-                if child is None:
-                    if field.attr and getattr(obj, field.attr) is not None:
-                        declaration = node.ones[field.index][0]
-                        if declaration.hidden == "resolvers":
-                            raise Decline(f"{node.type_name}.{field.key}: hidden, refused by the resolvers")
-                    if not field.nullable:
-                        raise Decline(f"{node.type_name}.{field.key} null")
-                    value = None
-                else:
-                    value = self.build(_child(field), child, (*path, field.key))
-            elif kind == MANY:
-                items = loaded.manys[field.index]
-                value = [
-                    self.build(_child(field), item, (*path, field.key, i)) for i, item in enumerate(items)
-                ]
-            elif kind == GLOBAL_ID:
-                value = planned_global_id(field.value, obj.id)
-            else:
-                value = field.value
-            out[field.key] = value
-        return out
+        """The response object for one object read, its fields in the query's order."""
+        return node.builder(self, loaded, path)
+
+    def one(self, node: Node, field: Out, loaded: Loaded, obj: Any, path: tuple[Any, ...]) -> Any:
+        child = loaded.ones[field.index]
+        if child is None:
+            if field.attr and getattr(obj, field.attr) is not None:
+                declaration = node.ones[field.index][0]
+                if declaration.hidden == "resolvers":
+                    raise Decline(f"{node.type_name}.{field.key}: hidden, refused by the resolvers")
+            if not field.nullable:
+                raise Decline(f"{node.type_name}.{field.key} null")
+            return None
+        return self.build(_child(field), child, (*path, field.key))
+
+    def many(self, field: Out, loaded: Loaded, path: tuple[Any, ...]) -> list[Any]:
+        child, key = _child(field), field.key
+        return [self.build(child, item, (*path, key, i)) for i, item in enumerate(loaded.manys[field.index])]
 
     def _computed(self, node: Node, field: Out, obj: Any, path: tuple[Any, ...]) -> Any:
         call, serialize = field.call, field.serialize

@@ -91,7 +91,7 @@ def where(
 
 
 def _open_and_due_before(found: planned.Where, status: str | None, due: Any, *, negate: bool) -> None:
-    """"Open and due before `due`" (or not). With a status filter the first half is known already,
+    """ "Open and due before `due`" (or not). With a status filter the first half is known already,
     and leaving it out lets PostgreSQL use the (status, jurisdiction_id, resolution_due) index:
     an open status leaves "due before", a closed one nothing (or everything, negated)."""
     if status is None:
