@@ -41,6 +41,20 @@ def column(model: type[Model], field: str) -> str:
     return str(found.source_field or field)
 
 
+def remembered(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`convert` for values of which there are few (enum values), each converted once."""
+    results: dict[Any, Any] = {}
+
+    def converted(value: Any) -> Any:
+        try:
+            return results[value]
+        except KeyError:
+            results[value] = result = convert(value)
+            return result
+
+    return converted
+
+
 def decoder(model: type[Model], field: str) -> Callable[[Any], Any]:
     """How the ORM turns the column's value into the attribute's: enum members, aware datetimes
     in the city's time zone, dates, booleans from SQLite's integers. The ORM's own conversion,
@@ -49,16 +63,7 @@ def decoder(model: type[Model], field: str) -> Callable[[Any], Any]:
     found = model._meta.fields_map[field]
     convert: Callable[[Any], Any] = found.to_python_value
     if isinstance(found, fields.data.CharEnumFieldInstance):
-        members: dict[Any, Any] = {}
-
-        def enum(value: Any) -> Any:
-            try:
-                return members[value]
-            except KeyError:
-                members[value] = member = convert(value)
-                return member
-
-        return enum
+        return remembered(convert)
     if isinstance(found, fields.DatetimeField):
         if not timezone.get_use_tz():
             return convert

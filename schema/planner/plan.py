@@ -91,17 +91,7 @@ def _unwrap(gtype: Any) -> tuple[Any, bool, bool]:
 def _leaf(named: Any) -> Callable[[Any], Any]:
     """The leaf type's serializer, with plain values passed as they are."""
     if isinstance(named, GraphQLEnumType):
-        memo: dict[Any, Any] = {}
-        serialize = named.serialize
-
-        def enum(value: Any) -> Any:
-            try:
-                return memo[value]
-            except KeyError:
-                memo[value] = found = serialize(value)
-                return found
-
-        return enum
+        return planned.remembered(named.serialize)
     plain = {"String": str, "ID": str, "Int": int, "Float": float, "Boolean": bool}.get(named.name)
     serialize = named.serialize
     if plain is None:
