@@ -222,6 +222,24 @@ def _bounded(resolve: Callable[..., Any], check: Check, where: str, typed: bool)
     return resolve_within_bounds
 
 
+_CHECKS: dict[int, Check | None] = {}
+
+
+def within_bounds(field: GraphQLField, arguments: dict[str, Any]) -> bool:
+    """Whether the arguments pass the check `bound_arguments` puts in front of the field's
+    resolver, for code that answers the field without calling it (schema/planner, which then
+    leaves a refusal to the resolver)."""
+    key = id(field)
+    if key not in _CHECKS:
+        _CHECKS[key] = _arguments_check(field) if field.args else None
+    check = _CHECKS[key]
+    if check is None:
+        return True
+    problems: list[FieldProblem] = []
+    check(arguments, "", problems)
+    return not problems
+
+
 def bound_arguments(schema: GraphQLSchema) -> int:
     """Puts the check in front of the resolver of every field that takes arguments; returns how many."""
     count = 0

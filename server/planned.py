@@ -306,6 +306,20 @@ def in_values(values: Sequence[str]) -> Any:
     return list(values) if dialect() == "postgres" else json.dumps(list(values))
 
 
+_KEYSETS: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+
+def keyset_for(model: type[Model], order: tuple[str, ...]) -> Any:
+    """The `server.paging.Keyset` of a list's order (None where it pages by offset), as
+    `schema.pagination.paginate` finds it for the same list: once per order."""
+    from server.paging import keyset_of
+
+    key = (model, order)
+    if key not in _KEYSETS:
+        _KEYSETS[key] = keyset_of(model.all().order_by(*order))
+    return _KEYSETS[key]
+
+
 def after_keys(model: type[Model], keys: Sequence[Any], values: Sequence[Any]) -> tuple[str, list[Any]]:
     """`server.paging.after_condition` in planned SQL: rows sorting after the row whose key is
     `values` (database values, as `Keyset.decode` gives them), for the order `keys` (SortKeys)."""

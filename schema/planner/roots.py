@@ -10,17 +10,14 @@ from typing import Any
 
 from graphql import FieldNode, GraphQLError, GraphQLObjectType
 
+from schema.bounds import within_bounds
 from schema.ids import filter_id
 from schema.limits import current_budget
 from schema.pagination import _position, encode_cursor, page_size
 from schema.planner.plan import Compiler, Decline, Loaded, Node, Run, _read_of, _unwrap, arguments
 from server import paging, planned
 from server.stations import reads as station_reads
-from server.stations.models import Station
-from server.stations.service import ORDERINGS as STATION_ORDERS
 from server.tickets import reads as ticket_reads
-from server.tickets.models import Ticket
-from server.tickets.service import ORDERS as TICKET_ORDERS
 
 # What a list's arguments become: its conditions, its order (ORM form) and its page.
 Bound = tuple[planned.Where, tuple[str, ...], "Page"]
@@ -43,6 +40,15 @@ TICKET_FILTERS = {
 TICKET_CURSOR_COLUMNS = ("registered_at", "resolution_due")
 STATION_CURSOR_COLUMNS = ("floor_area",)
 STATION_FILTERS = {"kind", "status", "level", "jurisdictionId", "proposalId", "search"}
+
+
+def bounded(gfield: Any, node: FieldNode, variables: Any) -> dict[str, Any]:
+    """The field's arguments, when they pass the bounds its resolver checks first (schema.bounds);
+    out of bounds, the resolver answers (a typed refusal)."""
+    found = arguments(gfield, node, variables)
+    if not within_bounds(gfield, found):
+        raise Decline("arguments out of bounds")
+    return found
 
 
 def _value(value: Any) -> Any:
@@ -70,20 +76,10 @@ class Page:
         return encode_cursor(self.offset + index)
 
 
-_KEYSETS: dict[tuple[Any, tuple[str, ...]], paging.Keyset | None] = {}
-
-
-def keyset_for(model: Any, order: tuple[str, ...]) -> paging.Keyset | None:
-    key = (model, order)
-    if key not in _KEYSETS:
-        _KEYSETS[key] = paging.keyset_of(model.all().order_by(*order))
-    return _KEYSETS[key]
-
-
 def _page(run: Run, args: dict[str, Any], model: Any, order: tuple[str, ...]) -> Page:
     try:
         limit = page_size(args.get("first"))
-        keyset = keyset_for(model, order)
+        keyset = planned.keyset_for(model, order)
         start, after = _position(args.get("after"), keyset)
     except GraphQLError:
         raise Decline("a page size or cursor the resolver refuses") from None
@@ -134,8 +130,8 @@ def bind_tickets(run: Run, args: dict[str, Any]) -> Bound:
     )
     if where is None:
         raise Decline("tickets refused to this caller, or a filter the resolver refuses")
-    order = TICKET_ORDERS[_value(args.get("order") or "NEWEST_FIRST")]
-    return where, order, _page(run, args, Ticket, order)
+    order = ticket_reads.ORDERS[_value(args.get("order") or "NEWEST_FIRST")]
+    return where, order, _page(run, args, ticket_reads.MODEL, order)
 
 
 def bind_stations(run: Run, args: dict[str, Any]) -> Bound:
@@ -155,8 +151,8 @@ def bind_stations(run: Run, args: dict[str, Any]) -> Bound:
         level=_value(filters.get("level")),
         **ids,
     )
-    order = STATION_ORDERS[_value(args.get("order") or "ID_ASC")]
-    return where, order, _page(run, args, Station, order)
+    order = station_reads.ORDERS[_value(args.get("order") or "ID_ASC")]
+    return where, order, _page(run, args, station_reads.MODEL, order)
 
 
 class ConnectionRoot:
@@ -225,7 +221,7 @@ class ConnectionRoot:
         self.node = compiler.node(_unwrap(gfield.type)[0], nodes, model)
 
     async def run(self, run: Run, variables: Any, key: str) -> Any:
-        where, order, page = self.bind(run, arguments(self.gfield, self.field_node, variables))
+        where, order, page = self.bind(run, bounded(self.gfield, self.field_node, variables))
         if self.total and page.after is not None:
             raise Decline("totalCount with a keyset cursor")  # the window would count the rest only
         if page.after is not None and page.keyset is not None:
@@ -309,17 +305,17 @@ class TicketRoot:
         if len(nodes) != 1:
             raise Decline("a ticket asked twice under one name")
         self.gfield, self.field_node = gfield, nodes[0]
-        self.node = compiler.node(_unwrap(gfield.type)[0], nodes, Ticket)
+        self.node = compiler.node(_unwrap(gfield.type)[0], nodes, ticket_reads.MODEL)
         self.node.finish()
 
     async def run(self, run: Run, variables: Any, key: str) -> Any:
-        number = arguments(self.gfield, self.field_node, variables).get("number")
+        number = bounded(self.gfield, self.field_node, variables).get("number")
         seen = ticket_reads.visible(run.authz)
         if seen is None or not isinstance(number, str) or len(number) > 32 or "\x00" in number:
             raise Decline("a ticket the resolver refuses")
         where = planned.Where()
         where.add(seen[0], *seen[1])
-        where.equal(Ticket, "number", number)
+        where.equal(ticket_reads.MODEL, "number", number)
         text, rendered = planned.page_statement(
             _read_of(self.node), run.scope, where.sql(), [("id", False)], total=False
         )  # a number is unique: one row at most
@@ -347,9 +343,13 @@ def _id_only(model: Any) -> Node:
 
 def compile_root(compiler: Compiler, gfield: Any, name: str, nodes: list[FieldNode]) -> Any:
     if name == "tickets":
-        return ConnectionRoot(compiler, gfield, nodes, Ticket, bind_tickets, TICKET_CURSOR_COLUMNS)
+        return ConnectionRoot(
+            compiler, gfield, nodes, ticket_reads.MODEL, bind_tickets, TICKET_CURSOR_COLUMNS
+        )
     if name == "stations":
-        return ConnectionRoot(compiler, gfield, nodes, Station, bind_stations, STATION_CURSOR_COLUMNS)
+        return ConnectionRoot(
+            compiler, gfield, nodes, station_reads.MODEL, bind_stations, STATION_CURSOR_COLUMNS
+        )
     if name == "ticket":
         return TicketRoot(compiler, gfield, nodes)
     raise Decline(f"Query.{name}")

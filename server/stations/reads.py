@@ -7,6 +7,7 @@ from server import planned
 from server.authz.authorizer import Scope
 from server.geo.service import subtree_ids
 from server.stations.models import Station
+from server.stations.service import ORDERINGS
 
 
 def where(
@@ -27,3 +28,8 @@ def where(
     if within_id is not None:
         found.add(planned.in_list('"jurisdiction_id"'), planned.id_list(sorted(subtree_ids(within_id))))
     return found
+
+
+# What planned reads of the station list read, and its orders by name (ORM form).
+MODEL = Station
+ORDERS = ORDERINGS

@@ -11,6 +11,7 @@ from server import clock, planned
 from server.authz.authorizer import Authorizer
 from server.geo.service import subtree_ids
 from server.tickets.models import Ticket
+from server.tickets.service import ORDERS
 from server.tickets.workflow import OPEN
 
 OPEN_VALUES = sorted(s.value for s in OPEN)
@@ -101,3 +102,8 @@ def _open_and_due_before(found: planned.Where, status: str | None, due: Any, *, 
         found.add('"resolution_due" >= ?' if negate else '"resolution_due" < ?', due)
     elif not negate:
         found.add("1 = 0")
+
+
+# What planned reads of the ticket list read, and its orders by name (ORM form).
+MODEL = Ticket
+__all__ = ["MODEL", "ORDERS", "visible", "where"]

@@ -234,6 +234,8 @@ HAND_WRITTEN: list[tuple[str, dict[str, Any]]] = [
     ("{ tickets(first: 2) { nodes { number availableActions duplicateOf { number } } } }", {}),
     ("{ stations(first: 2) { nodes { name tickets(first: 1) { totalCount } } } }", {}),
     ('{ stations(filter: {search: "厦岗"}) { nodes { name } } }', {}),
+    ('{ tickets(filter: {registeredFrom: "1800-01-01T00:00:00+08:00"}) { totalCount } }', {}),
+    ('{ ticket(number: "DG-20220110-000001-and-far-too-long") { number } }', {}),
     (
         "query Q($f: TicketFilter) { tickets(filter: $f, first: 5) { nodes { number status } } }",
         {"f": {"status": "RESOLVED", "overdue": False}},
