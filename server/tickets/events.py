@@ -121,7 +121,7 @@ class Broker:
             conn = connections.get("default")
         except Exception:  # noqa: BLE001 - no database configured
             return None
-        return conn if conn.__class__.__module__.startswith("tortoise.backends.asyncpg") else None
+        return conn if conn.capabilities.dialect == "postgres" else None
 
     async def _notify(self, message: TicketEventMessage) -> None:
         conn = self._postgres()
