@@ -102,30 +102,50 @@ def page_size(first: int | None) -> int:
     return first
 
 
+class Page:
+    """Where one page of a list starts and how its cursors are written: keyset cursors where the
+    list's order is a key (`keyset`), offsets elsewhere. `paginate` pages by it, and so do planned
+    reads (schema/planner), so that both hand out the same cursors."""
+
+    def __init__(self, limit: int, after: str | None, keyset: paging.Keyset | None) -> None:
+        self.limit, self.keyset = limit, keyset
+        self.start, self.after = _position(after, keyset)
+
+    @property
+    def offset(self) -> int:
+        return self.start or 0
+
+    @property
+    def has_previous(self) -> bool:
+        return bool(self.start) if self.start is not None else self.after is not None
+
+    def cursor(self, row: Any, index: int) -> str:
+        """The cursor of the page's `index`-th row."""
+        if self.keyset is not None:
+            return self.keyset.encode(row)
+        return encode_cursor(self.offset + index)
+
+
 async def paginate(query: ListQuery, first: int | None, after: str | None) -> Connection[Any]:
     limit = page_size(first)
     budget = current_budget.get()
     if budget is not None:
         budget.spend(limit)
-    keyset = paging.keyset_of(query)
-    start, values = _position(after, keyset)
+    page = Page(limit, after, paging.keyset_of(query))
     if not limit:
         rows = []
-    elif keyset is not None and start is None:
-        rows = await paging.rows_after(query, keyset, values, limit + 1)
+    elif page.keyset is not None and page.start is None:
+        rows = await paging.rows_after(query, page.keyset, page.after, limit + 1)
     else:
-        rows = await paging.rows_from(query, start or 0, limit + 1)
+        rows = await paging.rows_from(query, page.offset, limit + 1)
     has_next = len(rows) > limit
     rows = rows[:limit]
-    if keyset is not None:
-        edges = [Edge(cursor=keyset.encode(row), node=row) for row in rows]
-    else:
-        edges = [Edge(cursor=encode_cursor((start or 0) + i), node=row) for i, row in enumerate(rows)]
+    edges = [Edge(cursor=page.cursor(row, i), node=row) for i, row in enumerate(rows)]
     return Connection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=has_next,
-            has_previous_page=bool(start) if start is not None else values is not None,
+            has_previous_page=page.has_previous,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),

@@ -13,9 +13,9 @@ from graphql import FieldNode, GraphQLError, GraphQLObjectType
 from schema.bounds import within_bounds
 from schema.ids import filter_id
 from schema.limits import current_budget
-from schema.pagination import _position, encode_cursor, page_size
+from schema.pagination import Page, page_size
 from schema.planner.plan import Compiler, Decline, Loaded, Node, Run, _read_of, _unwrap, arguments
-from server import paging, planned
+from server import planned
 from server.stations import reads as station_reads
 from server.tickets import reads as ticket_reads
 
@@ -55,32 +55,10 @@ def _value(value: Any) -> Any:
     return getattr(value, "value", value)
 
 
-class Page:
-    """Where a page starts and how its cursors are written, as `schema.pagination.paginate` decides
-    for the same list and order: keyset cursors where the order is a key, else offsets."""
-
-    def __init__(self, limit: int, start: int | None, after: list[Any] | None, keyset: paging.Keyset | None):
-        self.limit, self.start, self.after, self.keyset = limit, start, after, keyset
-
-    @property
-    def offset(self) -> int:
-        return self.start or 0
-
-    @property
-    def has_previous(self) -> bool:
-        return bool(self.start) if self.start is not None else self.after is not None
-
-    def cursor(self, obj: Any, index: int) -> str:
-        if self.keyset is not None:
-            return self.keyset.encode(obj)
-        return encode_cursor(self.offset + index)
-
-
 def _page(run: Run, args: dict[str, Any], model: Any, order: tuple[str, ...]) -> Page:
     try:
         limit = page_size(args.get("first"))
-        keyset = planned.keyset_for(model, order)
-        start, after = _position(args.get("after"), keyset)
+        page = Page(limit, args.get("after"), planned.keyset_for(model, order))
     except GraphQLError:
         raise Decline("a page size or cursor the resolver refuses") from None
     if limit == 0:
@@ -90,7 +68,7 @@ def _page(run: Run, args: dict[str, Any], model: Any, order: tuple[str, ...]) ->
         if budget.left < limit:
             raise Decline("over the row budget")
         budget.left -= limit  # given back if the plan declines later (Planner.answer)
-    return Page(limit, start, after, keyset)
+    return page
 
 
 def _ids(filters: dict[str, Any], names: dict[str, tuple[str, str]]) -> dict[str, int | None]:
