@@ -6,13 +6,14 @@
   `IN (SELECT value FROM json_each(?))` on SQLite): the statement's text depends on the shape of
   the request, never on how many jurisdictions the caller holds, so PostgreSQL reuses the prepared
   statement (asyncpg keeps one per text per connection).
-- Statements are written with `?` markers and compiled once per dialect (`Statement`).
+- Statements are written with `?` markers, put in the dialect's form once per text (`fetch`).
 - Values are decoded as the ORM decodes them (the model field's `to_python_value`), so the
   planned and the ORM path read the same Python values from the same rows.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -108,7 +109,7 @@ def in_scope(column_sql: str, scope: Scope) -> tuple[str | None, list[Any]]:
         return None, []
     if not scope.ids:
         return "1 = 0", []
-    return in_list(column_sql), [id_list(sorted(scope.ids))]
+    return in_list(column_sql), [list_param(sorted(scope.ids))]
 
 
 def in_list(column_sql: str) -> str:
@@ -118,36 +119,25 @@ def in_list(column_sql: str) -> str:
     return f"{column_sql} IN (SELECT value FROM json_each(?))"
 
 
-def id_list(ids: Sequence[int]) -> Any:
-    """The value of an `in_list` parameter."""
-    return list(ids) if dialect() == "postgres" else json.dumps(list(ids))
+def list_param(values: Sequence[Any]) -> Any:
+    """The value of an `in_list` parameter: an array on PostgreSQL, JSON text for SQLite."""
+    return list(values) if dialect() == "postgres" else json.dumps(list(values))
 
 
-class Statement:
-    """SQL text with `?` markers, compiled once for the dialect it runs on."""
-
-    __slots__ = ("_compiled", "text")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._compiled: dict[str, str] = {}
-
-    def compiled(self) -> str:
-        kind = dialect()
-        found = self._compiled.get(kind)
-        if found is None:
-            if kind == "postgres":
-                counter = iter(range(1, 10_000))
-                found = _MARKER.sub(lambda _m: f"${next(counter)}", self.text)
-            else:
-                found = self.text
-            self._compiled[kind] = found
-        return found
+@functools.lru_cache(maxsize=1024)
+def _compiled(kind: str, text: str) -> str:
+    """`text` with its `?` markers as the dialect writes parameters, once per text: the texts are
+    those of the cached plans, each rendered again per request."""
+    if kind != "postgres":
+        return text
+    counter = iter(range(1, 10_000))
+    return _MARKER.sub(lambda _m: f"${next(counter)}", text)
 
 
-async def fetch(statement: Statement, params: Sequence[Any]) -> Sequence[Sequence[Any]]:
-    """Run one read statement on the default connection; rows as sequences of column values."""
-    _count, rows = await connections.get("default").execute_query(statement.compiled(), list(params))
+async def fetch(text: str, params: Sequence[Any]) -> Sequence[Sequence[Any]]:
+    """Run one read statement (written with `?` markers) on the default connection; rows as
+    sequences of column values."""
+    _count, rows = await connections.get("default").execute_query(_compiled(dialect(), text), list(params))
     return rows
 
 
@@ -220,6 +210,12 @@ def _render(read: Read, alias: str, out: Rendered, scopes: Scopes) -> None:
         _render(join.read, child, out, scopes)
 
 
+def _order_by(model: type[Model], order: Sequence[tuple[str, bool]], alias: str = "") -> str:
+    """ORDER BY's list for (field, descending) pairs, on `alias` when given."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f'{prefix}"{column(model, n)}"{" DESC" if d else ""}' for n, d in order)
+
+
 def inner_columns(read: Read, extra: Sequence[str] = ()) -> str:
     """The root's own columns for a paged subquery: what the outer statement reads of it."""
     fields = dict.fromkeys([*read.fields, *(j.fk for j in read.joins if j.fk), *extra])
@@ -234,12 +230,11 @@ def page_statement(
     last column is the count of all rows matching (a window over the rows before LIMIT).
     Parameters: the where's, then limit and offset, then the joins' (the text's order)."""
     order_fields = [name for name, _desc in order]
-    inner_order = ", ".join(f'"{column(read.model, n)}"{" DESC" if d else ""}' for n, d in order)
-    outer_order = ", ".join(f'r."{column(read.model, n)}"{" DESC" if d else ""}' for n, d in order)
     counted = ", count(*) OVER () AS _total" if total else ""
     out = Rendered()
     _render(read, "r", out, scopes)
     select = ", ".join([*out.columns, *(["r._total"] if total else [])])
+    inner_order, outer_order = _order_by(read.model, order), _order_by(read.model, order, "r")
     text = (
         f"SELECT {select} FROM (SELECT {inner_columns(read, order_fields)}{counted} "
         f'FROM "{table(read.model)}"{f" WHERE {where}" if where else ""} ORDER BY {inner_order} '
@@ -255,7 +250,7 @@ def rows_statement(
     Parameters: the joins', then the where's."""
     out = Rendered()
     _render(read, "r", out, scopes)
-    ordering = ", ".join(f'r."{column(read.model, n)}"{" DESC" if d else ""}' for n, d in order)
+    ordering = _order_by(read.model, order, "r")
     text = (
         f'SELECT {", ".join(out.columns)} FROM "{table(read.model)}" r {" ".join(out.joins)} '
         f"WHERE {where}{f' ORDER BY {ordering}' if ordering else ''}"
@@ -294,16 +289,15 @@ class Where:
             self.parts.append(condition)
             self.params.extend(params)
 
+    def among(self, column_sql: str, values: Sequence[Any]) -> None:
+        """The column holds one of `values` (one array parameter)."""
+        self.add(in_list(column_sql), list_param(values))
+
     def equal(self, model: type[Model], field: str, value: Any) -> None:
         self.add(f'"{column(model, field)}" = ?', encode(model, field, value))
 
     def sql(self) -> str | None:
         return " AND ".join(f"({p})" for p in self.parts) if self.parts else None
-
-
-def in_values(values: Sequence[str]) -> Any:
-    """The value of an `in_list` parameter holding text."""
-    return list(values) if dialect() == "postgres" else json.dumps(list(values))
 
 
 _KEYSETS: dict[tuple[Any, tuple[str, ...]], Any] = {}

@@ -463,13 +463,13 @@ class Run:
         key = planned.column(child.model, declaration.fk)
         condition, params = planned.in_scope('r."jurisdiction_id"', scope) if permission else (None, [])
         where = planned.in_list(f'r."{key}"')
-        where_params: list[Any] = [planned.id_list(ids)]
+        where_params: list[Any] = [planned.list_param(ids)]
         if condition is not None:
             where = f"{where} AND {condition}"
             where_params.extend(params)
         order = planned.ordering(child.model._meta.ordering or ("id",))
         text, rendered = planned.rows_statement(read, self.scope, where, order)
-        rows = await planned.fetch(planned.Statement(text), [*rendered.params, *where_params])
+        rows = await planned.fetch(text, [*rendered.params, *where_params])
         fk_index = read.fields.index(declaration.fk) if declaration.fk in read.fields else None
         grouped: dict[Any, list[Loaded]] = defaultdict(list)
         loaded_all: list[Loaded] = []

@@ -215,7 +215,7 @@ class ConnectionRoot:
                 _read_of(node), run.scope, where.sql(), planned.ordering(order), total=self.total
             )
             params = [*where.params, limit + 1, page.offset, *rendered.params]
-            rows = await planned.fetch(planned.Statement(text), params)
+            rows = await planned.fetch(text, params)
             rows_read = len(rows)
             if self.total:
                 if not rows and page.offset:
@@ -297,7 +297,7 @@ class TicketRoot:
         text, rendered = planned.page_statement(
             _read_of(self.node), run.scope, where.sql(), [("id", False)], total=False
         )  # a number is unique: one row at most
-        rows = await planned.fetch(planned.Statement(text), [*where.params, 1, 0, *rendered.params])
+        rows = await planned.fetch(text, [*where.params, 1, 0, *rendered.params])
         if not rows:
             raise Decline("no such ticket: the resolver answers NOT_FOUND")
         item = run.take(self.node, rows[0], None)

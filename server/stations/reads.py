@@ -26,7 +26,7 @@ def where(
         if value is not None:
             found.equal(Station, field, value)
     if within_id is not None:
-        found.add(planned.in_list('"jurisdiction_id"'), planned.id_list(sorted(subtree_ids(within_id))))
+        found.among('"jurisdiction_id"', sorted(subtree_ids(within_id)))
     return found
 
 

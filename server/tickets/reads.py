@@ -15,7 +15,6 @@ from server.tickets.service import ORDERS
 from server.tickets.workflow import OPEN
 
 OPEN_VALUES = sorted(s.value for s in OPEN)
-STATUS = '"status"'
 
 
 def visible(authz: Authorizer) -> tuple[str | None, list[Any]] | None:
@@ -75,7 +74,7 @@ def where(
         if value is not None:
             found.equal(Ticket, field, value)
     if within_id is not None:
-        found.add(planned.in_list('"jurisdiction_id"'), planned.id_list(sorted(subtree_ids(within_id))))
+        found.among('"jurisdiction_id"', sorted(subtree_ids(within_id)))
     if registered_from is not None:
         found.add('"registered_at" >= ?', planned.encode(Ticket, "registered_at", registered_from))
     if registered_to is not None:
@@ -96,8 +95,8 @@ def _open_and_due_before(found: planned.Where, status: str | None, due: Any, *, 
     and leaving it out lets PostgreSQL use the (status, jurisdiction_id, resolution_due) index:
     an open status leaves "due before", a closed one nothing (or everything, negated)."""
     if status is None:
-        condition = f'{planned.in_list(STATUS)} AND "resolution_due" < ?'
-        found.add(f"NOT ({condition})" if negate else condition, planned.in_values(OPEN_VALUES), due)
+        condition = planned.in_list('"status"') + ' AND "resolution_due" < ?'
+        found.add(f"NOT ({condition})" if negate else condition, planned.list_param(OPEN_VALUES), due)
     elif status in OPEN_VALUES:
         found.add('"resolution_due" >= ?' if negate else '"resolution_due" < ?', due)
     elif not negate:
