@@ -35,7 +35,7 @@ from graphql import (
     located_error,
     visit,
 )
-from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
+from graphql.execution.values import VariableValues, get_directive_values
 from graphql.language import Visitor
 
 from schema.planner.fields import PLAN, REFERENCE, Computed, ToMany, ToOne
@@ -132,9 +132,6 @@ class Node:
         self.read: planned.Read | None = None
         self.decoders: list[tuple[str, Callable[[Any], Any]]] = []
         self.offset = 0
-        self.width = 0
-        self.names: tuple[str, ...] = ()
-        self.decode: tuple[Callable[[Any], Any], ...] = ()
         self.children: tuple[Node, ...] = ()
         self.transform: Callable[[Any, Any, Any], Any] | None = None
         self.taker: Callable[[Any, Sequence[Any], Any], Loaded | None] = _no_taker
@@ -143,17 +140,15 @@ class Node:
     def finish(self, offset: int = 0) -> planned.Read:
         """Settle what is read, and where this node's columns start in its statement's rows."""
         self.offset = offset
-        self.width = len(dict.fromkeys(["id", *self.columns]))
-        joins = []
-        start = offset + self.width
+        self.read = planned.Read(self.model, self.columns)
+        start = offset + len(self.read.fields)
         for declaration, child in self.ones:
             read = child.finish(start)
             start += read.width()
-            joins.append(planned.Join(declaration.fk, read, _permission(declaration), declaration.latest_of))
-        self.read = planned.Read(self.model, self.columns, joins)
+            self.read.joins.append(
+                planned.Join(declaration.fk, read, declaration.permission, declaration.latest_of)
+            )
         self.decoders = [(f, planned.decoder(self.model, f)) for f in self.read.fields]
-        self.names = tuple(f for f, _decode in self.decoders)
-        self.decode = tuple(decode for _f, decode in self.decoders)
         self.children = tuple(child for _declaration, child in self.ones)
         self.transform = self.declaration.transform if self.declaration is not None else None
         self.taker = self._taker()
@@ -226,10 +221,6 @@ class Node:
         exec("\n".join(lines), namespace)  # noqa: S102 - positions and model field names only
         taker: Callable[[Any, Sequence[Any], Any], Loaded | None] = namespace["take"]
         return taker
-
-
-def _permission(declaration: ToOne | ToMany) -> str | None:
-    return declaration.permission
 
 
 _NO_ONES: list[Any] = []
@@ -567,7 +558,3 @@ def directive_variables(document: DocumentNode) -> tuple[str, ...]:
 
     visit(document, Directives())
     return tuple(sorted(found))
-
-
-def arguments(gfield: Any, node: FieldNode, variables: VariableValues) -> dict[str, Any]:
-    return get_argument_values(gfield, node, variables)

@@ -5,16 +5,17 @@ the resolver (Decline)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from graphql import FieldNode, GraphQLError, GraphQLObjectType
+from graphql.execution.values import get_argument_values
 
 from schema.bounds import within_bounds
 from schema.ids import filter_id
 from schema.limits import current_budget
 from schema.pagination import Page, page_size
-from schema.planner.plan import Compiler, Decline, Loaded, Node, Run, _read_of, _unwrap, arguments
+from schema.planner.plan import Compiler, Decline, Loaded, Node, Run, _read_of, _unwrap
 from server import planned
 from server.stations import reads as station_reads
 from server.tickets import reads as ticket_reads
@@ -36,16 +37,13 @@ TICKET_FILTERS = {
     "dueBefore",
     "escalated",
 }
-# The sort columns of every keyed order of the list (server.paging.keyset_of), which its cursors carry.
-TICKET_CURSOR_COLUMNS = ("registered_at", "resolution_due")
-STATION_CURSOR_COLUMNS = ("floor_area",)
 STATION_FILTERS = {"kind", "status", "level", "jurisdictionId", "proposalId", "search"}
 
 
 def bounded(gfield: Any, node: FieldNode, variables: Any) -> dict[str, Any]:
     """The field's arguments, when they pass the bounds its resolver checks first (schema.bounds);
     out of bounds, the resolver answers (a typed refusal)."""
-    found = arguments(gfield, node, variables)
+    found = get_argument_values(gfield, node, variables)
     if not within_bounds(gfield, found):
         raise Decline("arguments out of bounds")
     return found
@@ -143,7 +141,7 @@ class ConnectionRoot:
         nodes: list[FieldNode],
         model: Any,
         bind: Callable[[Run, dict[str, Any]], Bound],
-        cursor_columns: tuple[str, ...],
+        orders: Mapping[str, tuple[str, ...]],
     ) -> None:
         self.gfield, self.field_node, self.bind, self.model = gfield, nodes[0], bind, model
         if len(nodes) != 1:
@@ -185,7 +183,7 @@ class ConnectionRoot:
             else:
                 raise Decline(f"{connection.name}.{name}")
         if self.node is not None:
-            self.node.columns.extend(cursor_columns)  # what a keyset cursor of any order carries
+            self.node.columns.extend(_cursor_columns(model, orders))
             self.node.finish()
 
     def _node(self) -> Node:
@@ -319,14 +317,18 @@ def _id_only(model: Any) -> Node:
     return node
 
 
+def _cursor_columns(model: Any, orders: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """The sort columns a keyset cursor of any of the list's orders carries (Keyset.encode)."""
+    keysets = (planned.keyset_for(model, order) for order in orders.values())
+    return list(dict.fromkeys(key.column for keyset in keysets if keyset is not None for key in keyset.keys))
+
+
 def compile_root(compiler: Compiler, gfield: Any, name: str, nodes: list[FieldNode]) -> Any:
     if name == "tickets":
-        return ConnectionRoot(
-            compiler, gfield, nodes, ticket_reads.MODEL, bind_tickets, TICKET_CURSOR_COLUMNS
-        )
+        return ConnectionRoot(compiler, gfield, nodes, ticket_reads.MODEL, bind_tickets, ticket_reads.ORDERS)
     if name == "stations":
         return ConnectionRoot(
-            compiler, gfield, nodes, station_reads.MODEL, bind_stations, STATION_CURSOR_COLUMNS
+            compiler, gfield, nodes, station_reads.MODEL, bind_stations, station_reads.ORDERS
         )
     if name == "ticket":
         return TicketRoot(compiler, gfield, nodes)
