@@ -33,15 +33,14 @@ class Computed:
 
 
 @dataclass(frozen=True)
-class ToOne:
+class Relation:
+    """What a relation reads: the key joining it, the permission whose scope limits the targets the
+    caller sees (None: all), and, for a type that is not a row type, the model read, how a row
+    becomes the object served (called with the request's info, the parent row and the row) and the
+    columns of the parent and of the row it uses."""
+
     fk: str | None
     permission: str | None = None
-    # "null": a target the caller may not see reads as none; "resolvers": the resolvers answer.
-    hidden: str = "null"
-    # The latest (largest id) row of `model` whose `latest_of` is the parent's id, instead of `fk`.
-    latest_of: str | None = None
-    # For a type that is not a row type: the model read, and how a row becomes the object served
-    # (called with the request's info, the parent row and the row), and the parent's columns it uses.
     model: Any = None
     transform: Callable[[Any, Any, Any], Any] | None = None
     parent_columns: tuple[str, ...] = ()
@@ -49,15 +48,18 @@ class ToOne:
 
 
 @dataclass(frozen=True)
-class ToMany:
+class ToOne(Relation):
+    # "null": a target the caller may not see reads as none; "resolvers": the resolvers answer.
+    hidden: str = "null"
+    # The latest (largest id) row of `model` whose `latest_of` is the parent's id, instead of `fk`.
+    latest_of: str | None = None
+
+
+@dataclass(frozen=True)
+class ToMany(Relation):
     fk: str
-    permission: str | None = None
     # When the caller's permission scope is empty: "empty" lists, or "resolvers" (they refuse it).
     nowhere: str = "empty"
-    model: Any = None
-    transform: Callable[[Any, Any, Any], Any] | None = None
-    parent_columns: tuple[str, ...] = ()
-    columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

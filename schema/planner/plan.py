@@ -38,7 +38,7 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_directive_values
 from graphql.language import Visitor
 
-from schema.planner.fields import PLAN, REFERENCE, Computed, ToMany, ToOne
+from schema.planner.fields import PLAN, REFERENCE, Computed, Relation, ToMany, ToOne
 from server import planned
 from server.authz.authorizer import NOWHERE, Scope
 from server.errors import DomainError
@@ -121,7 +121,7 @@ class Out:
 class Node:
     """What is read and answered of one object type at one place in the query."""
 
-    def __init__(self, type_name: str, model: Any, declaration: ToOne | ToMany | None) -> None:
+    def __init__(self, type_name: str, model: Any, declaration: Relation | None) -> None:
         self.type_name = type_name
         self.model = model
         self.declaration = declaration  # how the parent reaches it (its transform), if any
@@ -321,7 +321,7 @@ class Compiler:
         gtype: GraphQLObjectType,
         nodes: list[FieldNode],
         model: Any,
-        declaration: ToOne | ToMany | None = None,
+        declaration: Relation | None = None,
     ) -> Node:
         node = Node(gtype.name, model, declaration)
         transformed = declaration is not None and declaration.transform is not None
