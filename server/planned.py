@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -159,14 +159,16 @@ class Join:
 
 
 class Read:
-    """Fields of one model (its id first), and the to-one relations read with it."""
+    """Fields of one model (its id first), and the to-one relations read with it. Its statements'
+    texts are remembered by their shape (`texts`): a Read belongs to a cached plan."""
 
-    __slots__ = ("fields", "joins", "model")
+    __slots__ = ("fields", "joins", "model", "texts")
 
     def __init__(self, model: type[Model], fields: Sequence[str], joins: Sequence[Join] = ()) -> None:
         self.model = model
         self.fields = ["id", *(f for f in dict.fromkeys(fields) if f != "id")]
         self.joins = list(joins)
+        self.texts: dict[tuple[Any, ...], str] = {}
 
     def width(self) -> int:
         """Columns this read adds to a row, its joins' included."""
@@ -185,8 +187,31 @@ class Rendered:
 # The caller's scope for a permission name (a Join's `permission`).
 Scopes = Callable[[str], Scope]
 
+_TEXTS_PER_READ = 64
 
-def _render(read: Read, alias: str, out: Rendered, scopes: Scopes) -> None:
+# How a join's scope shapes the text: no condition, a false one, or the one array parameter.
+_ANYWHERE, _NOWHERE, _AMONG = range(3)
+
+
+def _scoped(read: Read, scopes: Scopes, shapes: list[int], params: list[Any]) -> None:
+    """The shape of each join's scope condition and the parameters they take, in the order the
+    text is written (`_render`): what a statement's text depends on besides the plan."""
+    for join in read.joins:
+        if join.permission:
+            scope = scopes(join.permission)
+            if scope.everywhere:
+                shapes.append(_ANYWHERE)
+            elif not scope.ids:
+                shapes.append(_NOWHERE)
+            else:
+                shapes.append(_AMONG)
+                params.append(list_param(sorted(scope.ids)))
+        else:
+            shapes.append(_ANYWHERE)
+        _scoped(join.read, scopes, shapes, params)
+
+
+def _render(read: Read, alias: str, out: Rendered, shapes: Iterator[int]) -> None:
     out.columns.extend(f'{alias}."{column(read.model, f)}"' for f in read.fields)
     for index, join in enumerate(read.joins):
         target = join.read.model
@@ -200,14 +225,32 @@ def _render(read: Read, alias: str, out: Rendered, scopes: Scopes) -> None:
             on = f'{child}."id" = {alias}."{column(read.model, join.fk)}"'
         else:
             raise ValueError("a join needs a foreign key or latest_of")
-        condition, params = (
-            in_scope(f'{child}."jurisdiction_id"', scopes(join.permission)) if join.permission else (None, [])
-        )
-        if condition is not None:
-            on = f"{on} AND {condition}"
+        shape = next(shapes)
+        if shape == _NOWHERE:
+            on = f"{on} AND 1 = 0"
+        elif shape == _AMONG:
+            on = f"{on} AND " + in_list(child + '."jurisdiction_id"')
         out.joins.append(f'LEFT JOIN "{table(target)}" {child} ON {on}')
-        out.params.extend(params)
-        _render(join.read, child, out, scopes)
+        _render(join.read, child, out, shapes)
+
+
+def _statement(
+    read: Read, scopes: Scopes, key: tuple[Any, ...], write: Callable[[Rendered], str]
+) -> tuple[str, Rendered]:
+    """The statement's text (written by `write` once per shape of the caller's scopes) and its
+    joins' parameters for this caller."""
+    shapes: list[int] = []
+    out = Rendered()
+    _scoped(read, scopes, shapes, out.params)
+    full_key = (*key, dialect(), *shapes)
+    text = read.texts.get(full_key)
+    if text is None:
+        _render(read, "r", out, iter(shapes))
+        text = write(out)
+        if len(read.texts) >= _TEXTS_PER_READ:  # filters set in ever new combinations
+            read.texts.clear()
+        read.texts[full_key] = text
+    return text, out
 
 
 def _order_by(model: type[Model], order: Sequence[tuple[str, bool]], alias: str = "") -> str:
@@ -229,18 +272,19 @@ def page_statement(
     to-one relations joined outside it (the join never sees more than the page). With `total`, the
     last column is the count of all rows matching (a window over the rows before LIMIT).
     Parameters: the where's, then limit and offset, then the joins' (the text's order)."""
-    order_fields = [name for name, _desc in order]
-    counted = ", count(*) OVER () AS _total" if total else ""
-    out = Rendered()
-    _render(read, "r", out, scopes)
-    select = ", ".join([*out.columns, *(["r._total"] if total else [])])
-    inner_order, outer_order = _order_by(read.model, order), _order_by(read.model, order, "r")
-    text = (
-        f"SELECT {select} FROM (SELECT {inner_columns(read, order_fields)}{counted} "
-        f'FROM "{table(read.model)}"{f" WHERE {where}" if where else ""} ORDER BY {inner_order} '
-        f"LIMIT ? OFFSET ?) r {' '.join(out.joins)} ORDER BY {outer_order}"
-    )
-    return text, out
+
+    def write(out: Rendered) -> str:
+        order_fields = [name for name, _desc in order]
+        counted = ", count(*) OVER () AS _total" if total else ""
+        select = ", ".join([*out.columns, *(["r._total"] if total else [])])
+        inner_order, outer_order = _order_by(read.model, order), _order_by(read.model, order, "r")
+        return (
+            f"SELECT {select} FROM (SELECT {inner_columns(read, order_fields)}{counted} "
+            f'FROM "{table(read.model)}"{f" WHERE {where}" if where else ""} ORDER BY {inner_order} '
+            f"LIMIT ? OFFSET ?) r {' '.join(out.joins)} ORDER BY {outer_order}"
+        )
+
+    return _statement(read, scopes, ("page", where, tuple(order), total), write)
 
 
 def rows_statement(
@@ -248,14 +292,15 @@ def rows_statement(
 ) -> tuple[str, Rendered]:
     """Rows of `read.model` matching `where` (written on alias r), to-one relations joined.
     Parameters: the joins', then the where's."""
-    out = Rendered()
-    _render(read, "r", out, scopes)
-    ordering = _order_by(read.model, order, "r")
-    text = (
-        f'SELECT {", ".join(out.columns)} FROM "{table(read.model)}" r {" ".join(out.joins)} '
-        f"WHERE {where}{f' ORDER BY {ordering}' if ordering else ''}"
-    )
-    return text, out
+
+    def write(out: Rendered) -> str:
+        ordering = _order_by(read.model, order, "r")
+        return (
+            f'SELECT {", ".join(out.columns)} FROM "{table(read.model)}" r {" ".join(out.joins)} '
+            f"WHERE {where}{f' ORDER BY {ordering}' if ordering else ''}"
+        )
+
+    return _statement(read, scopes, ("rows", where, tuple(order)), write)
 
 
 def encode(model: type[Model], field: str, value: Any) -> Any:

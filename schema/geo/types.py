@@ -5,7 +5,7 @@ from strawberry import relay
 
 from schema.enums import JurisdictionLevel, TownKind
 from schema.geo.loaders import JurisdictionByIdLoader, JurisdictionsByParentLoader
-from schema.planner.fields import REFERENCE, ToMany, ToOne, planned
+from schema.planner.fields import REFERENCE, ToMany, ToOne, label, planned
 from schema.rows import RowType
 from server.enums import label_zh
 from server.geo.models import Jurisdiction as JurisdictionModel
@@ -25,7 +25,7 @@ class Jurisdiction(RowType, relay.Node):
         description="True when the name is a plainly generated demo name, not a real one."
     )
 
-    @strawberry.field(description="Chinese label of the level, e.g. 镇街/园区.", metadata=planned("level"))
+    @strawberry.field(description="Chinese label of the level, e.g. 镇街/园区.", metadata=label("level"))
     def level_label(self) -> str | None:
         return label_zh(self.level)
 

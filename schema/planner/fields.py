@@ -5,7 +5,8 @@ Node is its primary key. A field with a resolver says one of:
 
 - `Computed(columns)`: its own resolver, called on the row (with the caller's context as `info`),
   computes it from those columns: a label, a share, a masked value, a personal-data read that is
-  logged or refused exactly as through the resolvers.
+  logged or refused exactly as through the resolvers. `label(column)` is a Computed that depends
+  on that column alone (`pure`): computed once per distinct value.
 - `ToOne(fk, permission)`: the object whose id is the row's `fk`, joined in the same statement; the
   caller's `permission` scope (by the target's jurisdiction) limits what it sees, and a target it
   may not see is null (or, with `hidden="resolvers"`, left to the resolvers, which refuse it).
@@ -30,6 +31,9 @@ REFERENCE = "reference"
 @dataclass(frozen=True)
 class Computed:
     columns: tuple[str, ...]
+    # A pure function of those columns and nothing else (no caller, no clock): a label. A plan
+    # computes it once per distinct value and remembers it.
+    pure: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,3 +79,9 @@ def planned(declaration: Declaration | str, *columns: str) -> Mapping[str, Any]:
     if isinstance(declaration, str):
         declaration = Computed((declaration, *columns))
     return {PLAN: declaration}
+
+
+def label(column: str) -> Mapping[str, Any]:
+    """Field metadata of a label: its resolver is a pure function of one column (the Chinese label
+    of an enum value), so a plan computes it once per distinct value."""
+    return {PLAN: Computed((column,), pure=True)}

@@ -10,7 +10,7 @@ counted and logged (`MISSES`).
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -106,7 +106,19 @@ def _leaf(named: Any) -> Callable[[Any], Any]:
 class Out:
     """One response key of an object."""
 
-    __slots__ = ("attr", "call", "child", "index", "key", "kind", "nodes", "nullable", "serialize", "value")
+    __slots__ = (
+        "attr",
+        "call",
+        "child",
+        "index",
+        "key",
+        "kind",
+        "nodes",
+        "nullable",
+        "pure",
+        "serialize",
+        "value",
+    )
 
     def __init__(self, key: str, kind: int, nodes: list[FieldNode], nullable: bool = True) -> None:
         self.key, self.kind, self.nodes, self.nullable = key, kind, nodes, nullable
@@ -116,6 +128,8 @@ class Out:
         self.index = 0
         self.serialize: Callable[[Any], Any] | None = None
         self.value: Any = None
+        # A pure computed field's answers by its column's value, shared by every run of the plan.
+        self.pure: dict[Any, Any] | None = None
 
 
 class Node:
@@ -135,7 +149,7 @@ class Node:
         self.children: tuple[Node, ...] = ()
         self.transform: Callable[[Any, Any, Any], Any] | None = None
         self.taker: Callable[[Any, Sequence[Any], Any], Loaded | None] = _no_taker
-        self.builder: Callable[[Any, Loaded, tuple[Any, ...]], dict[str, Any]] = _no_builder
+        self.builder: Callable[[Any, Loaded, Any], dict[str, Any]] = _no_builder
 
     def finish(self, offset: int = 0) -> planned.Read:
         """Settle what is read, and where this node's columns start in its statement's rows."""
@@ -157,10 +171,12 @@ class Node:
         self.builder = self._builder()
         return self.read
 
-    def _builder(self) -> Callable[[Any, Loaded, tuple[Any, ...]], dict[str, Any]]:
+    def _builder(self) -> Callable[[Any, Loaded, Any], dict[str, Any]]:
         """`Run.build` for this node, written out once: one assignment per response key, in the
-        query's order. The text holds nothing but the response keys (GraphQL names) and the
-        row's attribute names (Python identifiers); everything else is passed in by name."""
+        query's order, the builders of its relations called directly. The text holds nothing but
+        the response keys (GraphQL names) and the row's attribute names (Python identifiers);
+        everything else is passed in by name. `path` is the object's place in the response as
+        nested (parent, key) pairs, flattened only for an error (`flat`)."""
         namespace: dict[str, Any] = {"Decline": Decline, "GID": planned_global_id, "N": self}
         lines = ["def build(run, loaded, path):", "    obj = loaded.obj", "    out = {}"]
         for k, field in enumerate(self.fields):
@@ -173,19 +189,39 @@ class Node:
                     namespace[f"M{k}"] = f"{self.type_name}.{field.key} null"
                     lines += ["    else:", f"        raise Decline(M{k})"]
                 lines.append(f"    out[{key}] = v")
+            elif field.kind == COMPUTED and field.pure is not None:
+                namespace[f"P{k}"] = field.pure
+                lines += [
+                    "    try:",
+                    f"        out[{key}] = P{k}[obj.{field.attr}]",
+                    "    except KeyError:",
+                    f"        out[{key}] = run.pure(N, F{k}, obj, path)",
+                ]
             elif field.kind == COMPUTED:
                 lines.append(f"    out[{key}] = run._computed(N, F{k}, obj, path)")
             elif field.kind == ONE:
-                lines.append(f"    out[{key}] = run.one(N, F{k}, loaded, obj, path)")
+                namespace[f"B{k}"] = _child(field).builder
+                lines += [
+                    f"    c = loaded.ones[{field.index}]",
+                    "    if c is None:",
+                    f"        out[{key}] = run.absent(N, F{k}, obj)",
+                    "    else:",
+                    f"        out[{key}] = B{k}(run, c, (path, {key}))",
+                ]
             elif field.kind == MANY:
-                lines.append(f"    out[{key}] = run.many(F{k}, loaded, path)")
+                namespace[f"B{k}"] = _child(field).builder
+                lines += [
+                    f"    p = (path, {key})",
+                    f"    items = loaded.manys[{field.index}]",
+                    f"    out[{key}] = [B{k}(run, c, (p, i)) for i, c in enumerate(items)]",
+                ]
             elif field.kind == GLOBAL_ID:
                 lines.append(f"    out[{key}] = GID(F{k}.value, obj.id)")
             else:
                 lines.append(f"    out[{key}] = F{k}.value")
         lines.append("    return out")
         exec("\n".join(lines), namespace)  # noqa: S102 - response keys and attribute names only
-        builder: Callable[[Any, Loaded, tuple[Any, ...]], dict[str, Any]] = namespace["build"]
+        builder: Callable[[Any, Loaded, Any], dict[str, Any]] = namespace["build"]
         return builder
 
     def _taker(self) -> Callable[[Any, Sequence[Any], Any], Loaded | None]:
@@ -226,7 +262,7 @@ class Node:
 _NO_ONES: list[Any] = []
 
 
-def _no_builder(_run: Any, _loaded: Loaded, _path: tuple[Any, ...]) -> dict[str, Any]:
+def _no_builder(_run: Any, _loaded: Loaded, _path: Any) -> dict[str, Any]:
     raise Decline("a node answered before its plan was finished")
 
 
@@ -363,6 +399,9 @@ class Compiler:
                 out.call = _caller(resolver)
                 out.serialize = _leaf(named)
                 out.value = is_list
+                if declared.pure and len(declared.columns) == 1 and not transformed:
+                    out.pure = {}
+                    out.attr = declared.columns[0]
                 if not transformed:
                     node.columns.extend(declared.columns)
             elif isinstance(declared, ToOne):
@@ -461,44 +500,48 @@ class Run:
         order = planned.ordering(child.model._meta.ordering or ("id",))
         text, rendered = planned.rows_statement(read, self.scope, where, order)
         rows = await planned.fetch(text, [*rendered.params, *where_params])
-        fk_index = read.fields.index(declaration.fk) if declaration.fk in read.fields else None
-        grouped: dict[Any, list[Loaded]] = defaultdict(list)
+        if declaration.fk not in read.fields:
+            raise Decline(f"{child.type_name}: its key {declaration.fk} is not read")
+        fk_index = read.fields.index(declaration.fk)
+        grouped: dict[Any, list[Loaded]] = {item.obj.id: [] for item in items}
+        parents = {item.obj.id: item.obj for item in items}
         loaded_all: list[Loaded] = []
-        by_id = {item.obj.id: item for item in items}
+        taker = child.taker
         for row in rows:
-            parent_id = row[fk_index] if fk_index is not None else None
-            parent = by_id.get(parent_id)
-            loaded = self.take(child, row, parent.obj if parent else None)
+            parent_id = row[fk_index]
+            loaded = taker(self, row, parents.get(parent_id))
             if loaded is not None:
                 grouped[parent_id].append(loaded)
                 loaded_all.append(loaded)
         for item in items:
-            item.manys.append(grouped.get(item.obj.id, []))
+            item.manys.append(grouped[item.obj.id])
         await self.fill(child, loaded_all)
 
     # Objects into the response -----------------------------------------------------------------
 
-    def build(self, node: Node, loaded: Loaded, path: tuple[Any, ...]) -> dict[str, Any]:
+    def build(self, node: Node, loaded: Loaded, path: Any) -> dict[str, Any]:
         """The response object for one object read, its fields in the query's order."""
         return node.builder(self, loaded, path)
 
-    def one(self, node: Node, field: Out, loaded: Loaded, obj: Any, path: tuple[Any, ...]) -> Any:
-        child = loaded.ones[field.index]
-        if child is None:
-            if field.attr and getattr(obj, field.attr) is not None:
-                declaration = node.ones[field.index][0]
-                if declaration.hidden == "resolvers":
-                    raise Decline(f"{node.type_name}.{field.key}: hidden, refused by the resolvers")
-            if not field.nullable:
-                raise Decline(f"{node.type_name}.{field.key} null")
-            return None
-        return self.build(_child(field), child, (*path, field.key))
+    def absent(self, node: Node, field: Out, obj: Any) -> None:
+        """A to-one relation that read nothing: null, unless the resolvers would say otherwise."""
+        if field.attr and getattr(obj, field.attr) is not None:
+            declaration = node.ones[field.index][0]
+            if declaration.hidden == "resolvers":
+                raise Decline(f"{node.type_name}.{field.key}: hidden, refused by the resolvers")
+        if not field.nullable:
+            raise Decline(f"{node.type_name}.{field.key} null")
 
-    def many(self, field: Out, loaded: Loaded, path: tuple[Any, ...]) -> list[Any]:
-        child, key = _child(field), field.key
-        return [self.build(child, item, (*path, key, i)) for i, item in enumerate(loaded.manys[field.index])]
+    def pure(self, node: Node, field: Out, obj: Any, path: Any) -> Any:
+        """A pure computed field for a value not met before: computed, and remembered when it
+        answered without an error."""
+        errors = len(self.errors)
+        value = self._computed(node, field, obj, path)
+        if len(self.errors) == errors and field.pure is not None and len(field.pure) < _PURE_VALUES:
+            field.pure[getattr(obj, field.attr)] = value
+        return value
 
-    def _computed(self, node: Node, field: Out, obj: Any, path: tuple[Any, ...]) -> Any:
+    def _computed(self, node: Node, field: Out, obj: Any, path: Any) -> Any:
         call, serialize = field.call, field.serialize
         if call is None or serialize is None:
             raise Decline(f"{node.type_name}.{field.key}: not computed")
@@ -507,7 +550,7 @@ class Run:
         except DomainError as exc:
             if not field.nullable:
                 raise Decline(f"{node.type_name}.{field.key} refused, not null") from None
-            self.errors.append(located_error(exc, field.nodes, [*path, field.key]))
+            self.errors.append(located_error(exc, field.nodes, [*flat(path), field.key]))
             return None
         if value is None:
             if not field.nullable:
@@ -516,6 +559,20 @@ class Run:
         if field.value:  # a list of leaves
             return [serialize(v) for v in value]
         return serialize(value)
+
+
+# The distinct values a pure field remembers (enum values are a few dozen at most).
+_PURE_VALUES = 256
+
+
+def flat(path: Any) -> list[Any]:
+    """A response path kept as nested (parent, key) pairs, as a list of keys."""
+    keys: list[Any] = []
+    while path is not None:
+        path, key = path
+        keys.append(key)
+    keys.reverse()
+    return keys
 
 
 def _child(field: Out) -> Node:

@@ -235,7 +235,7 @@ class ConnectionRoot:
             elif what == "nodes":
                 node = self._node()
                 answer[part_key] = [
-                    run.build(node, item, (key, part_key, i)) for i, item in enumerate(loaded)
+                    run.build(node, item, (((None, key), part_key), i)) for i, item in enumerate(loaded)
                 ]
             elif what == "edges":
                 edge_name, edge_parts = detail
@@ -246,7 +246,9 @@ class ConnectionRoot:
                         if edge_field == "cursor":
                             edge[edge_key] = page.cursor(item.obj, i)
                         elif edge_field == "node":
-                            edge[edge_key] = run.build(self._node(), item, (key, part_key, i, edge_key))
+                            edge[edge_key] = run.build(
+                                self._node(), item, ((((None, key), part_key), i), edge_key)
+                            )
                         else:
                             edge[edge_key] = edge_name
                     edges.append(edge)
@@ -302,7 +304,7 @@ class TicketRoot:
         if item is None:
             raise Decline("no such ticket")
         await run.fill(self.node, [item])
-        return run.build(self.node, item, (key,))
+        return run.build(self.node, item, (None, key))
 
 
 _ID_ONLY: dict[Any, Node] = {}

@@ -9,7 +9,7 @@ from strawberry import relay
 from schema.enums import DepartmentKind, PostingRole
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
-from schema.planner.fields import REFERENCE, ToMany, ToOne, planned
+from schema.planner.fields import REFERENCE, ToMany, ToOne, label, planned
 from schema.rows import RowType
 from schema.staff.loaders import DepartmentByIdLoader, PostingsByStaffLoader, StaffByIdLoader
 from schema.stations.loaders import StationByIdLoader
@@ -87,7 +87,7 @@ class Posting(RowType, relay.Node):
     note: str
     version: int
 
-    @strawberry.field(description="Chinese label of the role, e.g. 城管片长.", metadata=planned("role"))
+    @strawberry.field(description="Chinese label of the role, e.g. 城管片长.", metadata=label("role"))
     def role_label(self) -> str | None:
         return label_zh(self.role)
 

@@ -10,7 +10,7 @@ from schema.enums import Amenity, StationFunction, StationKind, StationLevel, St
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
 from schema.pagination import Connection, paginate
-from schema.planner.fields import REFERENCE, NotPlanned, ToMany, ToOne, planned
+from schema.planner.fields import REFERENCE, NotPlanned, ToMany, ToOne, label, planned
 from schema.rows import RowType
 from schema.staff.loaders import PostingsByStationLoader
 from schema.staff.types import Posting, postings_of
@@ -59,15 +59,15 @@ class Station(RowType, relay.Node):
     created_at: datetime
     updated_at: datetime
 
-    @strawberry.field(description="Chinese label of the kind, e.g. 城市服务驿站.", metadata=planned("kind"))
+    @strawberry.field(description="Chinese label of the kind, e.g. 城市服务驿站.", metadata=label("kind"))
     def kind_label(self) -> str | None:
         return label_zh(self.kind)
 
-    @strawberry.field(description="Chinese label of the status, e.g. 运营中.", metadata=planned("status"))
+    @strawberry.field(description="Chinese label of the status, e.g. 运营中.", metadata=label("status"))
     def status_label(self) -> str | None:
         return label_zh(self.status)
 
-    @strawberry.field(description="Chinese label of the level, e.g. 市级示范点.", metadata=planned("level"))
+    @strawberry.field(description="Chinese label of the level, e.g. 市级示范点.", metadata=label("level"))
     def level_label(self) -> str | None:
         return label_zh(self.level)
 

@@ -9,7 +9,7 @@ from strawberry import relay
 from schema.enums import DepartmentTicketStatus, ResolutionMethod, TicketSource, TicketStatus
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
-from schema.planner.fields import REFERENCE, Computed, NotPlanned, ToMany, ToOne, planned
+from schema.planner.fields import REFERENCE, Computed, NotPlanned, ToMany, ToOne, label, planned
 from schema.rows import RowType
 from schema.staff.loaders import DepartmentByIdLoader, StaffByIdLoader
 from schema.staff.types import Department, Staff
@@ -175,11 +175,11 @@ class Ticket(RowType, relay.Node):
     resolution_due: datetime
     version: int
 
-    @strawberry.field(description="Chinese label of the status, e.g. 已处置.", metadata=planned("status"))
+    @strawberry.field(description="Chinese label of the status, e.g. 已处置.", metadata=label("status"))
     def status_label(self) -> str | None:
         return label_zh(self.status)
 
-    @strawberry.field(description="Chinese label of the source, e.g. 驿站来访.", metadata=planned("source"))
+    @strawberry.field(description="Chinese label of the source, e.g. 驿站来访.", metadata=label("source"))
     def source_label(self) -> str | None:
         return label_zh(self.source)
 
@@ -327,7 +327,7 @@ class Ticket(RowType, relay.Node):
         return None if tid is None else info.context.load(TicketByIdLoader, tid)
 
     @strawberry.field(
-        description="Chinese label of the 721 method, e.g. 服务.", metadata=planned("resolution_method")
+        description="Chinese label of the 721 method, e.g. 服务.", metadata=label("resolution_method")
     )
     def resolution_method_label(self) -> str | None:
         return label_zh(self.resolution_method)
