@@ -13,6 +13,7 @@ from schema.planner.fields import REFERENCE, ToMany, ToOne, label, planned
 from schema.rows import RowType
 from schema.staff.loaders import DepartmentByIdLoader, PostingsByStaffLoader, StaffByIdLoader
 from schema.stations.loaders import StationByIdLoader
+from server import clock
 from server.enums import label_zh
 from server.errors import Forbidden
 from server.staff import models
@@ -93,7 +94,7 @@ class Posting(RowType, relay.Node):
 
     @strawberry.field(description="True while the posting has not ended.", metadata=planned("ended_on"))
     def active(self) -> bool:
-        return self.ended_on is None or self.ended_on >= date.today()
+        return self.ended_on is None or self.ended_on >= clock.today()
 
     @strawberry.field(
         description="Null when the staff record lies outside what you may read.",

@@ -19,7 +19,6 @@ generation.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from server.clock import today as city_today
 from tests.helpers import error_codes
 
 CITY = "dongguan"
@@ -710,7 +710,7 @@ async def run_create(case: Case, gql: Any, m: Matrix) -> None:
                 "staffId": staff_id,
                 "stationId": gid,
                 "role": "TEAM_MEMBER",
-                "startedOn": dt.date.today().isoformat(),
+                "startedOn": city_today().isoformat(),
                 "note": "authz matrix",
             }
         },

@@ -114,6 +114,30 @@ async def _new_posting(gql: Any) -> dict[str, Any]:
     return dict(created["posting"])
 
 
+async def test_a_posting_is_active_through_its_last_day_in_dongguan(
+    gql: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`active` counts in the city's days: at 01:00 on 30 November in Dongguan (17:00 UTC the day
+    before, when a UTC machine's date is still the 29th) a posting that ended on the 29th is over."""
+    from datetime import datetime
+
+    from server import clock
+
+    posting = await _new_posting(gql)
+    moment = datetime(2026, 11, 30, 1, 0, tzinfo=clock.CITY_TZ)
+    monkeypatch.setattr(clock, "now", lambda: moment)
+    for ended_on, version, active in (("2026-11-30", 1, True), ("2026-11-29", 2, False)):
+        updated = await _update(gql, {"id": posting["id"], "version": version, "endedOn": ended_on})
+        assert updated["__typename"] == "PostingPayload", updated
+        assert (updated["posting"]["endedOn"], updated["posting"]["active"]) == (ended_on, active)
+        read = data(
+            await gql(
+                "query($id: ID!) { node(id: $id) { ... on Posting { active } } }", {"id": posting["id"]}
+            )
+        )
+        assert read["node"]["active"] is active
+
+
 # ---- departments and staff -------------------------------------------------------------------
 
 
