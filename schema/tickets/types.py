@@ -107,9 +107,14 @@ class TicketEvent:
         return label_zh(self.to_status)
 
 
+_STATUSES = {status.value: status for status in domain_enums.TicketStatus}
+
+
 def ticket_status(value: str | None) -> domain_enums.TicketStatus | None:
     """A status as stored in history rows and live events (its name) as the enum."""
-    return domain_enums.TicketStatus(value) if value else None
+    if not value:
+        return None
+    return _STATUSES.get(value) or domain_enums.TicketStatus(value)  # an unknown name still raises
 
 
 @strawberry.type(
@@ -385,7 +390,7 @@ def _event(info: strawberry.Info, ticket: Any, event: models.TicketEvent) -> Tic
     """History comments are stored masked (server.privacy.redaction); rows older than that were
     redacted by migration 0008. Masked again here for callers without ticket_personal:read."""
     comment = event.comment
-    if not may_read_personal(info, ticket):
+    if comment and not may_read_personal(info, ticket):  # an empty comment has nothing to mask
         comment = redact_text(comment, known_values(ticket))
     return TicketEvent(
         actor=event.actor,
