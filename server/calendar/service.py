@@ -403,16 +403,32 @@ def natural_time(minutes: int) -> tuple[int, TimeUnit]:
 
 def natural_times(response_minutes: int, resolution_minutes: int) -> dict[str, Any]:
     """A category's unit columns for times given in minutes round the clock."""
-    (response_amount, response_unit), (resolution_amount, resolution_unit) = (
-        natural_time(response_minutes),
-        natural_time(resolution_minutes),
-    )
+    return unit_columns(*natural_time(response_minutes), *natural_time(resolution_minutes))
+
+
+def unit_columns(
+    response_amount: int, response_unit: TimeUnit, resolution_amount: int, resolution_unit: TimeUnit
+) -> dict[str, Any]:
+    """A category's unit columns."""
     return {
         "response_amount": response_amount,
         "response_unit": response_unit,
         "resolution_amount": resolution_amount,
         "resolution_unit": resolution_unit,
     }
+
+
+UNIT_WORDS = {
+    TimeUnit.NATURAL_MINUTES: "min",
+    TimeUnit.NATURAL_HOURS: "h",
+    TimeUnit.WORKING_HOURS: "working hours",
+    TimeUnit.WORKING_DAYS: "working days",
+}
+
+
+def describe_en(amount: int, unit: TimeUnit) -> str:
+    """e.g. "30 min", "3 working days"."""
+    return f"{amount} {UNIT_WORDS[unit]}"
 
 
 def describe(amount: int, unit: TimeUnit) -> str:
