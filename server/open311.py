@@ -24,9 +24,9 @@ from starlette.responses import JSONResponse
 from tortoise.expressions import Q
 
 from server import clock
-from server.calendar import service as calendar
 from server import params as param_rules
 from server.authz.authorizer import Authorizer
+from server.calendar import service as calendar
 from server.caller import Caller
 from server.clock import local
 from server.enums import TicketSource, TicketStatus

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from server import clock
@@ -40,12 +41,6 @@ MAX_PERIODS = 4
 CACHE_SECONDS = 300.0
 # A working-time count never walks further than this (a year has about 250 workdays).
 MAX_WALK_DAYS = 3660
-MAX_AMOUNT = {
-    TimeUnit.NATURAL_MINUTES: 60 * 24 * 366,
-    TimeUnit.NATURAL_HOURS: 24 * 366,
-    TimeUnit.WORKING_HOURS: 8 * 250,
-    TimeUnit.WORKING_DAYS: 250,
-}
 UNIT_LABELS = {
     TimeUnit.NATURAL_MINUTES: "分钟",
     TimeUnit.NATURAL_HOURS: "小时",
@@ -241,17 +236,28 @@ async def set_office_hours(
     checked = check_periods(periods, problems) if periods is not None else None
     if problems:
         raise ValidationFailed(problems=list(problems))
+    try:
+        await _write_office_hours(place.id, checked, caller)
+    except IntegrityError:  # another change to the same place's hours committed first
+        raise _concurrent(
+            "jurisdictionId", "its office hours were set at the same moment; try again"
+        ) from None
+    invalidate()
+    return await office_hours(place.id)
+
+
+async def _write_office_hours(jurisdiction_id: int, checked: Periods | None, caller: Caller) -> None:
     now = clock.now()
     async with in_transaction():
-        existing = await OfficeHours.filter(jurisdiction_id=place.id).select_for_update().first()
+        existing = await OfficeHours.filter(jurisdiction_id=jurisdiction_id).select_for_update().first()
         before = snapshot(existing)
         if checked is None:
             if existing is not None:
                 await existing.delete()
-                await _audit(caller, "office_hours.clear", "OfficeHours", str(place.id), before, None)
+                await _audit(caller, "office_hours.clear", "OfficeHours", str(existing.id), before, None)
         elif existing is None:
             row = await OfficeHours.create(
-                jurisdiction_id=place.id,
+                jurisdiction_id=jurisdiction_id,
                 periods=_periods_json(checked),
                 updated_at=now,
                 updated_by=caller.actor,
@@ -262,8 +268,6 @@ async def set_office_hours(
             existing.updated_at, existing.updated_by = now, caller.actor
             await existing.save()
             await record(caller, "office_hours.set", existing, before=before)
-    invalidate()
-    return await office_hours(place.id)
 
 
 async def _audit(
@@ -544,9 +548,18 @@ async def operator_import(schedule: Schedule, *, caller: Caller) -> WorkCalendar
     problems = check_schedule(schedule)
     if problems:
         raise ValidationFailed(problems=list(problems))
-    row = await _write_schedule(schedule, actor=caller.actor, caller=caller)
+    try:
+        row = await _write_schedule(schedule, actor=caller.actor, caller=caller)
+    except IntegrityError:  # another import of the same new year committed first
+        raise _concurrent(
+            "year", "the year was imported by someone else at the same moment; try again"
+        ) from None
     invalidate()
     return row
+
+
+def _concurrent(field_name: str, message: str) -> ValidationFailed:
+    return ValidationFailed(problems=[FieldProblem(field_name, message, "CONCURRENT_CHANGE")])
 
 
 async def _write_schedule(schedule: Schedule, *, actor: str, caller: Caller | None) -> WorkCalendarYear:
