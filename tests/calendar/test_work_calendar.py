@@ -248,3 +248,22 @@ async def test_a_reply_due_on_a_holiday_moves_to_the_next_working_day(gql: Any, 
     # the co-handler's month ends on Saturday 1 August: Monday 3 August
     opinion = {u["department"]["code"]: u["opinionDue"] for u in proposal["units"]}
     assert opinion["housing"] == "2026-08-03"
+
+
+async def test_the_server_warns_at_start_up_about_a_year_without_a_schedule(
+    gql: Any, monkeypatch: Any, caplog: Any
+) -> None:
+    import logging
+
+    from lianxin.app import _warn_unpublished_calendar
+
+    Clock(monkeypatch, at(2026, 11, 29, 10, 0))
+    with caplog.at_level(logging.WARNING, logger="lianxin.calendar"):
+        await _warn_unpublished_calendar()
+    warnings = [r.getMessage() for r in caplog.records if r.name == "lianxin.calendar"]
+    assert len(warnings) == 1 and "no published holiday schedule for 2027" in warnings[0]
+    caplog.clear()
+    Clock(monkeypatch, at(2025, 6, 1, 10, 0))  # 2025 and 2026 both known: nothing to say
+    with caplog.at_level(logging.WARNING, logger="lianxin.calendar"):
+        await _warn_unpublished_calendar()
+    assert not [r for r in caplog.records if r.name == "lianxin.calendar"]
