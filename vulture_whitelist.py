@@ -22,6 +22,7 @@ v4  # server/authz/models.py
 v5  # server/authz/models.py
 generated_name  # server/geo/models.py
 town_kind  # server/geo/models.py
+updated_by  # server/calendar/models.py (read back in the audit trail)
 assigned_at  # server/proposals/models.py
 completed_at  # server/proposals/models.py
 contacted_by  # server/proposals/models.py
@@ -52,6 +53,8 @@ roles  # schema/auth/types.py
 current_ticket_status  # schema/errors.py
 current_proposal_status  # schema/errors.py
 action_label  # schema/tickets/types.py
+response_time_label  # schema/calendar/types.py
+resolution_time_label  # schema/calendar/types.py
 _.is_type_of  # schema/geo/types.py, schema/proposals/types.py, schema/staff/types.py, schema/stations/types.py, schema/tickets/types.py
 generated_name  # schema/geo/types.py
 town_kind  # schema/geo/types.py

@@ -33,6 +33,7 @@ from schema.context import Context
 from schema.schema import schema
 from schema.websocket import TransportWSHandler
 from server import pipeline
+from server.calendar import service as calendar
 from server.database import database_unavailable, tortoise_config
 from server.exports import routes as export_routes
 from server.http import (
@@ -368,7 +369,26 @@ async def readyz(request: Request) -> JSONResponse:
         await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), timeout=2)
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
         return JSONResponse({"status": "database unavailable", "detail": type(exc).__name__}, status_code=503)
-    return JSONResponse({"status": "ready"})
+    answer: dict[str, Any] = {"status": "ready"}
+    # Still ready without this year's or next year's holiday schedule, but loudly: deadlines there
+    # count Monday to Friday as workdays.
+    missing = await calendar.unpublished_years_ahead()
+    if missing:
+        answer["workCalendar"] = {
+            "unpublishedYears": missing,
+            "detail": calendar.unpublished_warning(missing),
+        }
+    return JSONResponse(answer)
+
+
+async def _warn_unpublished_calendar() -> None:
+    """A log line at start-up when this year or next has no holiday schedule."""
+    try:
+        missing = await calendar.unpublished_years_ahead()
+    except Exception:  # noqa: BLE001 - a database not up yet is /readyz's business, not start-up's
+        return
+    if missing:
+        logging.getLogger("lianxin.calendar").warning(calendar.unpublished_warning(missing))
 
 
 def create_app(*, manage_database: bool = True) -> Starlette:
@@ -381,6 +401,7 @@ def create_app(*, manage_database: bool = True) -> Starlette:
             return
         # Request tasks do not inherit the lifespan task's context: make it the global fallback.
         await Tortoise.init(config=tortoise_config(serving=True), _enable_global_fallback=True)
+        await _warn_unpublished_calendar()
         try:
             yield
         finally:

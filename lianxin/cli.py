@@ -215,6 +215,50 @@ def _cmd_policy_load(args: argparse.Namespace) -> int:
     return _with_db(run)
 
 
+def _cmd_calendar_import(args: argparse.Namespace) -> int:
+    import json
+
+    from server.calendar import service as calendar
+    from server.caller import Caller
+    from server.errors import DomainError
+
+    try:
+        data = json.loads(Path(args.file).read_text(encoding="utf-8"))
+        schedule = calendar.parse_schedule(data)
+    except (OSError, ValueError) as exc:
+        return _fail(exc)
+    except DomainError as exc:
+        return _fail(exc)
+
+    async def run() -> int:
+        try:
+            row = await calendar.operator_import(schedule, caller=Caller.system("cli"))
+        except DomainError as exc:
+            return _fail(exc)
+        print(f"work calendar {row.year}: {row.day_count} holidays and make-up workdays from {row.source}")
+        return 0
+
+    return _with_db(run)
+
+
+def _cmd_calendar_show(args: argparse.Namespace) -> int:
+    from server.calendar.models import WorkCalendarYear
+    from server.calendar.service import unpublished_warning, unpublished_years_ahead
+
+    async def run() -> int:
+        for row in await WorkCalendarYear.all().order_by("year"):
+            print(
+                f"{row.year}  {row.day_count:3d} days  {row.imported_at:%Y-%m-%d} "
+                f"{row.imported_by}  {row.source}"
+            )
+        missing = await unpublished_years_ahead()
+        if missing:
+            print(unpublished_warning(missing), file=sys.stderr)
+        return 0
+
+    return _with_db(run)
+
+
 def _cmd_rollup(args: argparse.Namespace) -> int:
     from server.stats import rollup
 
@@ -360,6 +404,19 @@ def main(argv: list[str] | None = None) -> int:
     policy.add_parser(
         "load", help="replace the database's policy lines with policies/policy.csv (grants kept)"
     ).set_defaults(func=_cmd_policy_load)
+
+    cal = sub.add_parser("calendar", help="the work calendar: holiday schedules").add_subparsers(
+        dest="calendar_command", required=True
+    )
+    cal_import = cal.add_parser(
+        "import",
+        help="put in (or replace) a year's schedule from a JSON file (docs/domain.md, The work calendar)",
+    )
+    cal_import.add_argument("file", help="e.g. docs/samples/work-calendar-2026.json")
+    cal_import.set_defaults(func=_cmd_calendar_import)
+    cal.add_parser("show", help="the years with a schedule, and a warning for those without").set_defaults(
+        func=_cmd_calendar_show
+    )
 
     roll = sub.add_parser("rollup", help="the ticket figures behind the scorecard")
     roll.add_argument("action", choices=["rebuild", "check"], help="rebuild after bulk loads; check: compare")

@@ -74,6 +74,7 @@ BY_NAME: dict[str, Bound] = {
     # single lines longer than the default
     "title": Bound(300),
     "address": Bound(300),
+    "source": Bound(300),  # the notice a holiday schedule comes from
     # free text: comments and notes, and the long texts of proposals and tickets
     "comment": COMMENT,
     "note": COMMENT,
@@ -86,6 +87,7 @@ BY_NAME: dict[str, Bound] = {
     "reason": FREE_TEXT,
     # lists
     "tickets": Bound(max_items=200),  # bulkDispatchTickets: the service's own limit
+    "days": Bound(max_items=120),  # importWorkCalendar: a year's holidays and make-up days
 }
 
 Check = Callable[[Any, str, list[FieldProblem]], None]

@@ -15,6 +15,7 @@ from strawberry.types.enum import StrawberryEnumDefinition
 
 from server.enums import (
     Amenity,
+    CalendarDayKind,
     DepartmentKind,
     DepartmentTicketStatus,
     HandlingUnitRole,
@@ -31,12 +32,14 @@ from server.enums import (
     TaskStatus,
     TicketSource,
     TicketStatus,
+    TimeUnit,
     TownKind,
     label_zh,
 )
 
 __all__ = [
     "Amenity",
+    "CalendarDayKind",
     "DepartmentKind",
     "DepartmentTicketStatus",
     "HandlingUnitRole",
@@ -53,6 +56,7 @@ __all__ = [
     "TaskStatus",
     "TicketSource",
     "TicketStatus",
+    "TimeUnit",
     "TownKind",
 ]
 
@@ -87,3 +91,7 @@ register_enum(TicketSource, "Where a ticket came from (工单来源).")
 register_enum(TicketStatus, "State of a ticket (工单状态).")
 register_enum(ResolutionMethod, "How a ticket was resolved: the 721 method.")
 register_enum(DepartmentTicketStatus, "A department's own sub-status of a ticket.")
+register_enum(
+    TimeUnit, "How a response or resolution time is counted: round the clock or on the work calendar."
+)
+register_enum(CalendarDayKind, "What a day is on the work calendar (工作日历).")

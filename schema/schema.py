@@ -24,6 +24,8 @@ from schema.accounting import Accounting
 from schema.auth.mutations import AuthMutation
 from schema.auth.queries import AuthQuery
 from schema.bounds import bound_arguments
+from schema.calendar.mutations import CalendarMutation
+from schema.calendar.queries import CalendarQuery
 from schema.errors import as_graphql_error
 from schema.geo.queries import GeoQuery
 from schema.limits import OncePerRequestRule, QueryCostRule
@@ -78,13 +80,20 @@ class Query(
     StatsQuery,
     AuditQuery,
     PrivacyQuery,
+    CalendarQuery,
 ):
     pass
 
 
 @strawberry.type
 class Mutation(
-    AuthMutation, StationsMutation, StaffMutation, ProposalsMutation, TicketsMutation, PrivacyMutation
+    AuthMutation,
+    StationsMutation,
+    StaffMutation,
+    ProposalsMutation,
+    TicketsMutation,
+    PrivacyMutation,
+    CalendarMutation,
 ):
     pass
 

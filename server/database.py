@@ -26,6 +26,7 @@ MODEL_MODULES = [
     "server.auth.models",
     "server.authz.models",
     "server.stats.models",
+    "server.calendar.models",
 ]
 
 
@@ -143,6 +144,11 @@ async def apply_migrations(database_url: str | None = None, *, quiet: bool = Fal
 
     async with open_database(database_url):
         await load_policy_file_if_empty(progress=(lambda _m: None) if quiet else print)
+        # Statutory holidays from the chinese-calendar package: here rather than in a migration, so
+        # that a newer release's years arrive at the next migrate (an imported year is never replaced).
+        from server.calendar.service import seed_from_package
+
+        await seed_from_package(progress=None if quiet else print)
 
 
 async def pending_model_changes(database_url: str | None = None) -> list[str]:

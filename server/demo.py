@@ -27,6 +27,7 @@ from tortoise.transactions import in_transaction
 
 from server import demo_data as data
 from server.auth.demo_accounts import DEMO_ACCOUNTS, create_demo_accounts
+from server.calendar.service import natural_times, unit_columns
 from server.clock import CITY_TZ
 from server.demo_story import HOTLINE, Cast, TicketPlan, tell_ticket
 from server.enums import (
@@ -861,6 +862,11 @@ class _Loader:
                 name_en=spec.name_en,
                 response_minutes=spec.response_minutes,
                 resolution_minutes=spec.resolution_minutes,
+                **(
+                    unit_columns(*spec.working_times)
+                    if spec.working_times
+                    else natural_times(spec.response_minutes, spec.resolution_minutes)
+                ),
             )
             for spec in data.TICKET_CATEGORIES
             if spec.code not in existing

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.enums import DepartmentKind, TownKind
+from server.enums import DepartmentKind, TimeUnit, TownKind
 
 CITY_CODE = "dongguan"
 CITY_NAME = "东莞市"
@@ -200,6 +200,9 @@ class CategorySpec:
     response_minutes: int
     resolution_minutes: int
     description: str  # a typical report, Chinese then English, for generated tickets
+    # Counted on the work calendar: (response amount, unit, resolution amount, unit); None for the
+    # street problems fixed on the spot, whose minutes run round the clock.
+    working_times: tuple[int, TimeUnit, int, TimeUnit] | None = None
 
 
 TICKET_CATEGORIES: tuple[CategorySpec, ...] = (
@@ -274,6 +277,15 @@ TICKET_CATEGORIES: tuple[CategorySpec, ...] = (
         60,
         24 * 60,
         "绿化带被踩踏损毁 (green belt trampled and damaged)",
+    ),
+    CategorySpec(
+        "hotline_referral",
+        "12345热线转办",
+        "Referred by the 12345 hotline",
+        2 * 60,  # nominal: 2 working hours, 3 office days of 7.5 hours
+        3 * 450,
+        "12345热线转办事项 (a matter referred by the 12345 hotline)",
+        (2, TimeUnit.WORKING_HOURS, 3, TimeUnit.WORKING_DAYS),  # "3个工作日内办结"
     ),
 )
 

@@ -233,3 +233,33 @@ LABELS_ZH.update(
         (DepartmentTicketStatus, "RETURNED"): "已退回",
     }
 )
+
+
+class TimeUnit(StrEnum):
+    """How a category's response or resolution time is counted."""
+
+    NATURAL_MINUTES = "NATURAL_MINUTES"  # street problems fixed on the spot: 30 minutes, round the clock
+    NATURAL_HOURS = "NATURAL_HOURS"  # urgent matters: hours round the clock
+    WORKING_HOURS = "WORKING_HOURS"  # office hours of workdays only
+    WORKING_DAYS = "WORKING_DAYS"  # "3个工作日内办结": to the end of the Nth workday after the day
+
+
+class CalendarDayKind(StrEnum):
+    WORKDAY = "WORKDAY"  # Monday to Friday, no holiday
+    WEEKEND = "WEEKEND"  # Saturday or Sunday, no make-up workday
+    HOLIDAY = "HOLIDAY"  # a statutory holiday (法定节假日), weekend days inside it included
+    MAKEUP_WORKDAY = "MAKEUP_WORKDAY"  # 调休: a weekend day worked in exchange for a holiday
+
+
+LABELS_ZH.update(
+    {
+        (TimeUnit, "NATURAL_MINUTES"): "分钟",
+        (TimeUnit, "NATURAL_HOURS"): "小时",
+        (TimeUnit, "WORKING_HOURS"): "工作小时",
+        (TimeUnit, "WORKING_DAYS"): "工作日",
+        (CalendarDayKind, "WORKDAY"): "工作日",
+        (CalendarDayKind, "WEEKEND"): "周末",
+        (CalendarDayKind, "HOLIDAY"): "法定节假日",
+        (CalendarDayKind, "MAKEUP_WORKDAY"): "调休上班",
+    }
+)

@@ -26,6 +26,7 @@ from tortoise.expressions import Q
 from server import clock
 from server import params as param_rules
 from server.authz.authorizer import Authorizer
+from server.calendar import service as calendar
 from server.caller import Caller
 from server.clock import local
 from server.enums import TicketSource, TicketStatus
@@ -98,11 +99,12 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def _service(category: TicketCategory) -> dict[str, Any]:
+    response, resolution = calendar.category_times(category)
     return {
         "service_code": category.code,
         "service_name": f"{category.name} ({category.name_en})",
-        "description": f"{category.name_en}. Response within {category.response_minutes} min, "
-        f"resolution within {category.resolution_minutes} min.",
+        "description": f"{category.name_en}. Response within {calendar.describe_en(*response)}, "
+        f"resolution within {calendar.describe_en(*resolution)}.",
         "metadata": False,
         "type": "realtime",
         "keywords": category.name,

@@ -199,8 +199,10 @@ class SuiteDatabase:
         # The app in this process loads the new version now, as it had the old one loaded: the next
         # test's first request costs what any request costs (tests count statements).
         from server.authz.engine import engine
+        from server.calendar.service import invalidate
 
         await engine.reload()
+        invalidate()  # the put-back database may hold another year's schedule than the cache
 
     async def close(self) -> None:
         if TEST_DB == "postgres":

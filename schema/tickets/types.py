@@ -6,7 +6,7 @@ from typing import Any, TypeAlias, cast
 import strawberry
 from strawberry import relay
 
-from schema.enums import DepartmentTicketStatus, ResolutionMethod, TicketSource, TicketStatus
+from schema.enums import DepartmentTicketStatus, ResolutionMethod, TicketSource, TicketStatus, TimeUnit
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
 from schema.planner.fields import REFERENCE, Computed, NotPlanned, ToMany, ToOne, label, planned
@@ -23,6 +23,7 @@ from schema.tickets.loaders import (
 )
 from server import clock
 from server import enums as domain_enums
+from server.calendar.service import category_times, describe
 from server.enums import label_zh
 from server.errors import Forbidden
 from server.privacy.inventory import MASKS
@@ -75,6 +76,17 @@ FREE_TEXT_NOTE = (
 )
 
 
+# The columns a category's time fields read (a row without units counts its minutes).
+CATEGORY_TIME_COLUMNS = (
+    "response_amount",
+    "response_unit",
+    "response_minutes",
+    "resolution_amount",
+    "resolution_unit",
+    "resolution_minutes",
+)
+
+
 @strawberry.type(description="A ticket category with its default response and resolution times.")
 class TicketCategory(RowType, relay.Node):
     row_model = models.TicketCategory
@@ -83,8 +95,56 @@ class TicketCategory(RowType, relay.Node):
     code: str
     name: str = strawberry.field(description="Chinese label, e.g. 占道经营")
     name_en: str
-    response_minutes: int
-    resolution_minutes: int
+    response_minutes: int = strawberry.field(
+        description="The nominal response time in minutes, kept for older clients; with a working-time "
+        "unit it is a length of office time. Due times follow responseAmount and responseUnit."
+    )
+    resolution_minutes: int = strawberry.field(
+        description="The nominal resolution time in minutes, kept for older clients; due times follow "
+        "resolutionAmount and resolutionUnit."
+    )
+
+    @strawberry.field(
+        description="The response time's amount, in responseUnit.",
+        metadata=planned(Computed(CATEGORY_TIME_COLUMNS)),
+    )
+    def response_amount(self) -> int:
+        return category_times(self)[0][0]
+
+    @strawberry.field(
+        description="How the response time is counted: round the clock, or in working hours or days "
+        "on the work calendar.",
+        metadata=planned(Computed(CATEGORY_TIME_COLUMNS)),
+    )
+    def response_unit(self) -> TimeUnit:
+        return category_times(self)[0][1]
+
+    @strawberry.field(
+        description="The resolution time's amount, in resolutionUnit.",
+        metadata=planned(Computed(CATEGORY_TIME_COLUMNS)),
+    )
+    def resolution_amount(self) -> int:
+        return category_times(self)[1][0]
+
+    @strawberry.field(
+        description="How the resolution time is counted.", metadata=planned(Computed(CATEGORY_TIME_COLUMNS))
+    )
+    def resolution_unit(self) -> TimeUnit:
+        return category_times(self)[1][1]
+
+    @strawberry.field(
+        description='The response time as the desk says it, e.g. "30分钟", "2工作小时".',
+        metadata=planned(Computed(CATEGORY_TIME_COLUMNS)),
+    )
+    def response_time_label(self) -> str:
+        return describe(*category_times(self)[0])
+
+    @strawberry.field(
+        description='The resolution time as the desk says it, e.g. "3个工作日".',
+        metadata=planned(Computed(CATEGORY_TIME_COLUMNS)),
+    )
+    def resolution_time_label(self) -> str:
+        return describe(*category_times(self)[1])
 
 
 @strawberry.type(description="One entry of a ticket's history. Never changed once written.")

@@ -43,6 +43,7 @@ OBJECTS = (
     "api_key",
     "audit",
     "personal_data_request",  # a citizen's request about their personal data: report, erasure (PIPL)
+    "work_calendar",  # holiday schedules and office hours (reading them is reference data)
 )
 
 PROPOSAL_ACTIONS = (

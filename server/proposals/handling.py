@@ -341,7 +341,7 @@ async def rate(
     changes: dict[str, Any] = {}
     if rating == Rating.DISSATISFIED:
         back = workflow.target(step.current, "rehandle")
-        due = workflow.add_months(clock.today(), workflow.REHANDLING_MONTHS)
+        due = await workflow.deadline_after_months(clock.today(), workflow.REHANDLING_MONTHS)
         count = step.proposal.rehandling_count + 1
         events.append(
             Event(

@@ -414,8 +414,8 @@ async def assign_proposal(
     raise_if(problems)
     units = await _departments([lead_unit_id, *co_ids])
     today = clock.today()
-    due = reply_due or workflow.add_months(today, workflow.REPLY_MONTHS)
-    opinion_due = min(workflow.add_months(today, workflow.OPINION_MONTHS), due)
+    due = reply_due or await workflow.deadline_after_months(today, workflow.REPLY_MONTHS)
+    opinion_due = min(await workflow.deadline_after_months(today, workflow.OPINION_MONTHS), due)
     async with in_transaction() as conn:
         proposal = await commit(
             conn,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
+from server.calendar import service as work_calendar
 from server.enums import ProposalStatus
 from server.errors import TransitionRefused
 
@@ -120,6 +121,12 @@ def target(current: ProposalStatus, action: str) -> ProposalStatus:
 
 def permission(action: str) -> tuple[str, str]:
     return PERMISSIONS.get(action, ("proposal", action))
+
+
+async def deadline_after_months(day: date, months: int) -> date:
+    """A proposal deadline `months` after `day` (add_months), moved to the next working day when it
+    falls on a weekend or a holiday: the one rule for reply, opinion and re-handling deadlines."""
+    return await work_calendar.workday_on_or_after(add_months(day, months))
 
 
 def add_months(day: date, months: int) -> date:

@@ -13,6 +13,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
 from server import clock
+from server.calendar import service as calendar
 from server.enums import JurisdictionLevel, TicketSource
 from server.errors import FieldProblem, NotFound, ValidationFailed
 from server.geo.models import Jurisdiction
@@ -149,9 +150,14 @@ async def _ensure_counter(key: str) -> None:
         await TicketCounter.create(day=key, last_number=start)
 
 
-def due_times(category: TicketCategory, registered: datetime, intake: Intake) -> tuple[datetime, datetime]:
-    response = intake.response_due or registered + timedelta(minutes=category.response_minutes)
-    resolution = intake.resolution_due or registered + timedelta(minutes=category.resolution_minutes)
+async def due_times(
+    category: TicketCategory, registered: datetime, intake: Intake, jurisdiction_id: int
+) -> tuple[datetime, datetime]:
+    """The category's times counted on the work calendar in the ticket's jurisdiction (its office
+    hours), unless the intake sets earlier ones."""
+    due = await calendar.due_times(category, registered, jurisdiction_id=jurisdiction_id)
+    response = intake.response_due or due.response_due
+    resolution = intake.resolution_due or due.resolution_due
     problems = Problems()
     if response <= registered:
         problems.add("responseDue", "must be after the registration time", "OUT_OF_RANGE")

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.models import Model
 
-from server.enums import ResolutionMethod, TicketSource, TicketStatus
+from server.enums import ResolutionMethod, TicketSource, TicketStatus, TimeUnit
 from server.privacy.redaction import redact_json, redact_text
 
 if TYPE_CHECKING:
@@ -19,8 +19,16 @@ class TicketCategory(Model):
     code = fields.CharField(max_length=48, unique=True)
     name = fields.CharField(max_length=64, description="Chinese label, e.g. 占道经营")
     name_en = fields.CharField(max_length=100)
+    # The nominal times in minutes, kept for older clients (responseMinutes, Open311); with a
+    # working-time unit they are a length of office time, not the distance to the due time.
     response_minutes = fields.IntField(description="default time to first response")
     resolution_minutes = fields.IntField(description="default time to resolution")
+    # The due times follow these: an amount in a unit, counted on the work calendar. Null (a row
+    # written without them) means the minutes above, round the clock, as before the calendar.
+    response_amount = fields.IntField(null=True)
+    response_unit = fields.CharEnumField(TimeUnit, max_length=16, null=True)
+    resolution_amount = fields.IntField(null=True)
+    resolution_unit = fields.CharEnumField(TimeUnit, max_length=16, null=True)
 
     class Meta:
         table = "ticket_category"

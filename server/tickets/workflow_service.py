@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -17,6 +16,7 @@ from tortoise.transactions import in_transaction
 from server import clock
 from server.audit.service import record
 from server.authz.authorizer import Authorizer
+from server.calendar import service as calendar
 from server.caller import Caller
 from server.enums import DepartmentKind, DepartmentTicketStatus, ResolutionMethod, TicketStatus
 from server.errors import FieldProblem, Forbidden, NotFound, TransitionRefused, ValidationFailed
@@ -152,7 +152,7 @@ async def register(
     jurisdiction_id, station = await intake_rules.locate(data)
     authz.require("ticket", "register", jurisdiction_id)
     now = clock.now()
-    response_due, resolution_due = intake_rules.due_times(category, now, data)
+    response_due, resolution_due = await intake_rules.due_times(category, now, data, jurisdiction_id)
     key = await intake_rules.prepare_number(now)
     async with in_transaction():
         number = await intake_rules.next_number(key)
@@ -465,8 +465,10 @@ async def update_details(
             if category is None:
                 raise NotFound("TicketCategory", category_id)
             changes["category_id"] = category.id
-            changes["response_due"] = ticket.registered_at + timedelta(minutes=category.response_minutes)
-            changes["resolution_due"] = ticket.registered_at + timedelta(minutes=category.resolution_minutes)
+            due = await calendar.due_times(
+                category, ticket.registered_at, jurisdiction_id=ticket.jurisdiction_id
+            )
+            changes["response_due"], changes["resolution_due"] = due.response_due, due.resolution_due
         return Step(ticket, "update", to_status, changes, "", {"fields": sorted(changes)})
 
     return await take_step(ticket_id, version, "update", prepare, caller=caller)

@@ -16,10 +16,10 @@ BODY = (
 )
 
 
-def _months_later(day: date, months: int) -> date:
-    from server.proposals.workflow import add_months
+async def _months_later(day: date, months: int) -> date:
+    from server.proposals.workflow import deadline_after_months
 
-    return add_months(day, months)
+    return await deadline_after_months(day, months)
 
 
 async def test_a_proposal_from_draft_to_closed(gql: Any, clock: Any) -> None:
@@ -59,17 +59,17 @@ async def test_a_proposal_from_draft_to_closed(gql: Any, clock: Any) -> None:
         comment="交市城管局牵头办理，市住建局协办",
     )
     assert (proposal["status"], proposal["statusLabel"]) == ("ASSIGNED", "已交办")
-    assert proposal["replyDue"] == _months_later(today, 3).isoformat()
+    assert proposal["replyDue"] == (await _months_later(today, 3)).isoformat()
     units = {u["department"]["code"]: u for u in proposal["units"]}
     assert (units["bureau"]["role"], units["bureau"]["roleLabel"]) == ("LEAD", "牵头单位")
     assert (units["housing"]["role"], units["housing"]["roleLabel"]) == ("CO_HANDLING", "协办单位")
-    assert units["housing"]["opinionDue"] == _months_later(today, 1).isoformat()
+    assert units["housing"]["opinionDue"] == (await _months_later(today, 1)).isoformat()
     assert {u["timeliness"] for u in proposal["units"]} == {"PENDING"}
 
     proposal = await step(gql, "flagKeySupervision", proposal, "congress", keySupervision=True)
     assert proposal["keySupervision"] is True
     # an urgent proposal: the committee brings the reply forward
-    sooner = _months_later(today, 2)
+    sooner = await _months_later(today, 2)
     proposal = await step(gql, "setProposalDeadline", proposal, "congress", due=sooner.isoformat())
     assert proposal["replyDue"] == sooner.isoformat()
 
