@@ -25,7 +25,10 @@ from schema.auth.mutations import AuthMutation
 from schema.auth.queries import AuthQuery
 from schema.bounds import bound_arguments
 from schema.errors import as_graphql_error
+from schema.escalation.mutations import EscalationMutation
+from schema.escalation.queries import EscalationQuery
 from schema.geo.queries import GeoQuery
+from schema.jobs.queries import JobsQuery
 from schema.limits import OncePerRequestRule, QueryCostRule
 from schema.node import NodeQuery
 from schema.planner.extension import Planner
@@ -78,13 +81,21 @@ class Query(
     StatsQuery,
     AuditQuery,
     PrivacyQuery,
+    EscalationQuery,
+    JobsQuery,
 ):
     pass
 
 
 @strawberry.type
 class Mutation(
-    AuthMutation, StationsMutation, StaffMutation, ProposalsMutation, TicketsMutation, PrivacyMutation
+    AuthMutation,
+    StationsMutation,
+    StaffMutation,
+    ProposalsMutation,
+    TicketsMutation,
+    PrivacyMutation,
+    EscalationMutation,
 ):
     pass
 

@@ -26,6 +26,8 @@ MODEL_MODULES = [
     "server.auth.models",
     "server.authz.models",
     "server.stats.models",
+    "server.escalation.models",
+    "server.jobs.models",
 ]
 
 

@@ -43,6 +43,8 @@ OBJECTS = (
     "api_key",
     "audit",
     "personal_data_request",  # a citizen's request about their personal data: report, erasure (PIPL)
+    "escalation_rule",  # when open tickets are reminded and escalated (督办规则)
+    "job",  # scheduled work: its runs and failures
 )
 
 PROPOSAL_ACTIONS = (
