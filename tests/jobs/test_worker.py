@@ -1,0 +1,96 @@
+"""Scheduled work that runs by itself: a ticket left open past its due time is escalated by running
+`lianxin worker` processes with no call from anyone, once however many workers race for it; the
+server runs the jobs itself where settings say so (the default on SQLite)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from server.clock import CITY_TZ
+from tests.helpers import data
+from tests.jobs.helpers import FAST, start_worker
+from tests.servers import serve, stop, wait_ready
+from tests.tickets.workflow_helpers import ids, register
+
+HISTORY = """query($id: ID!) { node(id: $id) { ... on Ticket { escalationLevel history { action } } } }"""
+JOBS = "{ jobs { name lastOutcome attempts failures nextRunAt lastFinishedAt } }"
+
+
+async def _overdue_ticket(gql: Any, monkeypatch: Any) -> str:
+    """A ticket registered three hours ago (by the machine's clock, which the workers read): its
+    120 minutes to resolution ran out an hour ago, a further period has not (the city waits)."""
+    registered = datetime.now(CITY_TZ) - timedelta(hours=3)
+    with monkeypatch.context() as patch:
+        patch.setattr("server.clock.now", lambda: registered)
+        refs = await ids(gql)
+        result = await register(gql, refs)
+    assert result["__typename"] == "RegisterTicketPayload", result
+    return str(result["ticket"]["id"])
+
+
+async def _until(check: Callable[[], Any], what: str, seconds: float = 60) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = await check()
+        if found:
+            return found
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"no {what} within {seconds} s")
+
+
+async def _sweeps(gql: Any) -> int:
+    jobs = data(await gql(JOBS, as_user="admin"))["jobs"]
+    return int(next(j["attempts"] for j in jobs if j["name"] == "escalation_sweep"))
+
+
+async def test_two_racing_workers_escalate_an_overdue_ticket_once(
+    gql: Any, database_url: str, monkeypatch: Any
+) -> None:
+    ticket = await _overdue_ticket(gql, monkeypatch)
+    workers = [start_worker(database_url), start_worker(database_url)]
+    try:
+
+        async def escalated() -> Any:
+            node = data(await gql(HISTORY, {"id": ticket}))["node"]
+            return node if node["escalationLevel"] == 1 else None
+
+        await _until(escalated, "escalation")
+        seen = await _sweeps(gql)
+        await _until(lambda: _later(gql, seen + 3), "three more sweeps")  # both workers went on looking
+        assert all(w.poll() is None for w in workers)
+    finally:
+        stop(*workers)
+    node = data(await gql(HISTORY, {"id": ticket}))["node"]
+    actions = [h["action"] for h in node["history"]]
+    assert node["escalationLevel"] == 1
+    assert actions.count("escalate") == 1 and actions.count("remind") == 1, actions
+    sweep = next(j for j in data(await gql(JOBS, as_user="admin"))["jobs"] if j["name"] == "escalation_sweep")
+    assert sweep["lastOutcome"] in ("SUCCEEDED", "RUNNING") and sweep["failures"] == 0
+
+
+async def _later(gql: Any, attempts: int) -> bool:
+    return await _sweeps(gql) >= attempts
+
+
+async def test_the_server_runs_the_jobs_itself_when_set_to(
+    gql: Any, database_url: str, monkeypatch: Any
+) -> None:
+    """On SQLite that is the default (`make run` has nothing else to start); on PostgreSQL a setting."""
+    ticket = await _overdue_ticket(gql, monkeypatch)
+    env = dict(FAST)
+    if not database_url.startswith("sqlite"):
+        env["LIANXIN_RUN_JOBS_IN_SERVER"] = "true"
+    server, address = serve(database_url, env=env)
+    try:
+        wait_ready(address, server)
+
+        async def escalated() -> bool:
+            return bool(data(await gql(HISTORY, {"id": ticket}))["node"]["escalationLevel"] == 1)
+
+        await _until(escalated, "escalation by the server")
+    finally:
+        stop(server)
