@@ -79,11 +79,10 @@ async def _later(gql: Any, attempts: int) -> bool:
 async def test_the_server_runs_the_jobs_itself_when_set_to(
     gql: Any, database_url: str, monkeypatch: Any
 ) -> None:
-    """On SQLite that is the default (`make run` has nothing else to start); on PostgreSQL a setting."""
+    """On SQLite that is the default (`make run` has nothing else to start, test_jobs.py checks the
+    default); the suite turns it off for the servers of other tests."""
     ticket = await _overdue_ticket(gql, monkeypatch)
-    env = dict(FAST)
-    if not database_url.startswith("sqlite"):
-        env["LIANXIN_RUN_JOBS_IN_SERVER"] = "true"
+    env = {**FAST, "LIANXIN_RUN_JOBS_IN_SERVER": "true"}
     server, address = serve(database_url, env=env)
     try:
         wait_ready(address, server)
