@@ -13,10 +13,12 @@ from typing import Any
 from server.clock import CITY_TZ
 from tests.helpers import data
 from tests.jobs.helpers import FAST, start_worker
-from tests.servers import serve, stop, wait_ready
+from tests.servers import login, serve, stop, wait_ready
+from tests.tickets.test_live_updates import Subscriber
 from tests.tickets.workflow_helpers import ids, register
 
 HISTORY = """query($id: ID!) { node(id: $id) { ... on Ticket { escalationLevel history { action } } } }"""
+NUMBER = "query($id: ID!) { node(id: $id) { ... on Ticket { number } } }"
 JOBS = "{ jobs { name lastOutcome attempts failures nextRunAt lastFinishedAt } }"
 
 
@@ -80,16 +82,21 @@ async def test_the_server_runs_the_jobs_itself_when_set_to(
     gql: Any, database_url: str, monkeypatch: Any
 ) -> None:
     """On SQLite that is the default (`make run` has nothing else to start, test_jobs.py checks the
-    default); the suite turns it off for the servers of other tests."""
-    ticket = await _overdue_ticket(gql, monkeypatch)
-    env = {**FAST, "LIANXIN_RUN_JOBS_IN_SERVER": "true"}
-    server, address = serve(database_url, env=env)
+    default); the suite turns it off for the servers of other tests. The sweep's reminder and
+    escalation reach the ticket subscription, as any step's event does."""
+    server, address = serve(database_url, env={**FAST, "LIANXIN_RUN_JOBS_IN_SERVER": "true"})
     try:
         wait_ready(address, server)
-
-        async def escalated() -> bool:
-            return bool(data(await gql(HISTORY, {"id": ticket}))["node"]["escalationLevel"] == 1)
-
-        await _until(escalated, "escalation by the server")
+        async with Subscriber(address, login(address, "bureau"), in_payload=False) as subscriber:
+            ticket = await _overdue_ticket(gql, monkeypatch)
+            number = data(await gql(NUMBER, {"id": ticket}))["node"]["number"]
+            seen: list[tuple[str, str]] = []
+            while ("escalate", "scheduler") not in seen:
+                event = await subscriber.next_event(timeout=30)
+                if event["number"] == number:
+                    seen.append((event["action"], event["actor"]))
+            assert ("remind", "scheduler") in seen
+        node = data(await gql(HISTORY, {"id": ticket}))["node"]
+        assert node["escalationLevel"] == 1
     finally:
         stop(server)
