@@ -18,10 +18,10 @@ def environment(database_url: str, **extra: str) -> dict[str, str]:
     return {**os.environ, "LIANXIN_DATABASE_URL": database_url, **FAST, **extra}
 
 
-def start_worker(database_url: str) -> subprocess.Popen[bytes]:
+def start_worker(database_url: str, **settings: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "lianxin.cli", "worker"],
-        env=environment(database_url),
+        env=environment(database_url, **settings),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -10,7 +10,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
 from server.clock import CITY_TZ
+from tests.conftest import TEST_DB
 from tests.helpers import data
 from tests.jobs.helpers import FAST, start_worker
 from tests.servers import login, serve, stop, wait_ready
@@ -19,6 +22,7 @@ from tests.tickets.workflow_helpers import ids, register
 
 HISTORY = """query($id: ID!) { node(id: $id) { ... on Ticket { escalationLevel history { action } } } }"""
 NUMBER = "query($id: ID!) { node(id: $id) { ... on Ticket { number } } }"
+JOBS_RUNNING = "{ jobs { name lastOutcome runningOn } }"
 JOBS = "{ jobs { name lastOutcome attempts failures nextRunAt lastFinishedAt } }"
 
 
@@ -100,3 +104,50 @@ async def test_the_server_runs_the_jobs_itself_when_set_to(
         assert node["escalationLevel"] == 1
     finally:
         stop(server)
+
+
+@pytest.mark.skipif(
+    TEST_DB != "postgres", reason="SQLite has one writer: a held lock would stop the claim too"
+)
+async def test_a_worker_killed_mid_job_leaves_it_to_another(
+    gql: Any, database_url: str, monkeypatch: Any
+) -> None:
+    """The first worker is held inside the sweep (a lock the test holds on the table the sweep writes
+    first), killed there, and the job is taken by the next worker once the lease has run out."""
+    import asyncpg
+
+    ticket = await _overdue_ticket(gql, monkeypatch)
+    holder = await asyncpg.connect(database_url.replace("asyncpg://", "postgresql://"))
+    first = second = None
+    try:
+        lock = holder.transaction()
+        await lock.start()
+        await holder.execute("LOCK TABLE escalation_firing IN EXCLUSIVE MODE")
+        first = start_worker(database_url, LIANXIN_JOB_LEASE_SECONDS="2")
+
+        async def running() -> bool:
+            jobs = data(await gql(JOBS_RUNNING, as_user="admin"))["jobs"]
+            sweep = next(j for j in jobs if j["name"] == "escalation_sweep")
+            return bool(sweep["lastOutcome"] == "RUNNING" and sweep["runningOn"])
+
+        await _until(running, "the first worker in the sweep")
+        first.kill()
+        first.wait(timeout=10)
+        await lock.rollback()
+
+        async def abandoned() -> bool:
+            jobs = data(await gql(JOBS_RUNNING, as_user="admin"))["jobs"]
+            return next(j for j in jobs if j["name"] == "escalation_sweep")["lastOutcome"] == "ABANDONED"
+
+        await _until(abandoned, "the lease to run out")
+        second = start_worker(database_url)
+
+        async def escalated() -> bool:
+            return bool(data(await gql(HISTORY, {"id": ticket}))["node"]["escalationLevel"] == 1)
+
+        await _until(escalated, "escalation by the second worker")
+    finally:
+        await holder.close()
+        stop(*(w for w in (first, second) if w is not None))
+    actions = [h["action"] for h in data(await gql(HISTORY, {"id": ticket}))["node"]["history"]]
+    assert actions.count("escalate") == 1, actions
