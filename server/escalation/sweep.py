@@ -20,7 +20,7 @@ from tortoise.transactions import in_transaction
 from server import clock
 from server.escalation.models import EscalationFiring, EscalationRule
 from server.escalation.timing import add_work_time
-from server.escalation.vocabulary import LEVEL_LABELS, RuleAction, TimeUnit
+from server.escalation.vocabulary import ESCALATION_LEVELS, LEVEL_LABELS, RuleAction, TimeUnit
 from server.tickets.models import Ticket, TicketEvent
 from server.tickets.workflow import OPEN
 from server.tickets.workflow_service import publish_event
@@ -86,8 +86,11 @@ async def apply_rules(where: Q, *, actor: str, now: datetime | None = None) -> A
     applied = Applied()
     if book.empty:
         return applied
+    # A ticket already at the city has nothing left to climb to: left out, so that tickets stuck
+    # open there for months do not fill every sweep's window ahead of the ones that are due.
+    top = max(ESCALATION_LEVELS)
     tickets = (
-        await Ticket.filter(where, status__in=list(OPEN), registered_at__lte=now)
+        await Ticket.filter(where, status__in=list(OPEN), registered_at__lte=now, escalation_level__lt=top)
         .order_by("resolution_due", "id")
         .limit(MAX_TICKETS_PER_SWEEP)
     )
