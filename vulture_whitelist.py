@@ -153,8 +153,8 @@ client_class  # server/postgres_client.py
 _.connection_class  # server/postgres_client.py (asyncpg builds its pool with it)
 _.get_reset_query  # server/postgres_client.py (asyncpg calls it on release)
 _._computed  # schema/planner/plan.py (called by the builders each plan writes out)
-_.one  # schema/planner/plan.py (the same)
-_.many  # schema/planner/plan.py (the same)
+_.absent  # schema/planner/plan.py (the same)
+_.pure  # schema/planner/plan.py (the same)
 
 # The tortoise CLI reads TORTOISE_ORM (make migrations).
 TORTOISE_ORM  # server/database.py

@@ -402,11 +402,20 @@ def create_app(*, manage_database: bool = True) -> Starlette:
         # Request tasks do not inherit the lifespan task's context: make it the global fallback.
         await Tortoise.init(config=tortoise_config(serving=True), _enable_global_fallback=True)
         await _warn_unpublished_calendar()
+        # Scheduled work in this process (the default on SQLite: `make run` is all there is to start).
+        stop, jobs = asyncio.Event(), None
+        if settings.run_jobs_in_server:
+            from server.jobs.runner import run_forever
+
+            jobs = asyncio.create_task(run_forever(stop))
         try:
             yield
         finally:
             from server.tickets.events import broker
 
+            stop.set()
+            if jobs is not None:
+                await jobs  # a job under way finishes first: its lease would otherwise delay a retry
             await broker.close()
             await Tortoise.close_connections()
 

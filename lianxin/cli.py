@@ -1,4 +1,4 @@
-"""`lianxin` command line: migrate, demo, serve, export-schema, check-migrations."""
+"""`lianxin` command line: migrate, demo, serve, worker, jobs, export-schema, check-migrations."""
 
 from __future__ import annotations
 
@@ -340,6 +340,70 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_worker(args: argparse.Namespace) -> int:
+    """Run scheduled jobs until SIGTERM or SIGINT (a job under way finishes first), or, with
+    --once, every due job once. Any number of workers may run, on any machine."""
+    import logging.config
+    import signal
+
+    from server.database import open_database
+    from server.logs import logging_config
+
+    logging.config.dictConfig(logging_config("INFO", log_sql=settings.log_sql))
+
+    async def run() -> int:
+        from server.jobs import runner
+
+        async with open_database():
+            if args.once:
+                from server.stats.rollup import ensure_tree
+
+                await ensure_tree()
+                await runner.ensure_rows()
+                outcomes = await runner.run_due(runner.runner_name())
+                for outcome in outcomes:
+                    print(f"{outcome.name}: {'ok' if outcome.succeeded else 'FAILED'}: {outcome.summary}")
+                return 0 if all(o.succeeded for o in outcomes) else 1
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            await runner.run_forever(stop)
+            return 0
+
+    return asyncio.run(run())
+
+
+def _cmd_jobs(args: argparse.Namespace) -> int:
+    async def run() -> int:
+        from server.jobs import runner, service
+        from server.jobs.registry import JOBS
+
+        if args.jobs_command == "list":
+            await runner.ensure_rows()
+            for job in await service.job_states():
+                last = job.last_started_at.isoformat(timespec="seconds") if job.last_started_at else "-"
+                upcoming = job.next_run_at.isoformat(timespec="seconds") if job.next_run_at else "-"
+                print(
+                    f"{job.name:<18} every {job.every_seconds:>6}s  last {last} {job.last_outcome:<9} "
+                    f"next {upcoming}  failures {job.failures}  attempts {job.attempts}"
+                    + (f"  running on {job.running_on}" if job.running_on else "")
+                    + (f"  error: {job.last_error}" if job.last_error else "")
+                )
+            return 0
+        if args.name not in JOBS:
+            print(f"error: no job {args.name!r}; jobs: {', '.join(JOBS)}", file=sys.stderr)
+            return 1
+        outcome = await runner.run_now(args.name, runner.runner_name())
+        if outcome is None:
+            print(f"error: {args.name} is running on another runner now", file=sys.stderr)
+            return 1
+        print(f"{outcome.name}: {'ok' if outcome.succeeded else 'FAILED'}: {outcome.summary}")
+        return 0 if outcome.succeeded else 1
+
+    return _with_db(run)
+
+
 def _cmd_export_schema(args: argparse.Namespace) -> int:
     from schema.schema import sdl
 
@@ -433,6 +497,18 @@ def main(argv: list[str] | None = None) -> int:
     retention_run.add_argument("--dry-run", action="store_true", help="count only; change nothing")
     retention_run.add_argument("--batch-size", type=int, default=1000, help="rows per transaction")
     retention_run.set_defaults(func=_cmd_retention)
+
+    worker = sub.add_parser("worker", help="run scheduled jobs (escalation sweeps, retention, rollup checks)")
+    worker.add_argument("--once", action="store_true", help="run every due job once, then exit")
+    worker.set_defaults(func=_cmd_worker)
+
+    jobs = sub.add_parser("jobs", help="scheduled jobs").add_subparsers(dest="jobs_command", required=True)
+    jobs.add_parser("list", help="each job: schedule, last run and outcome, next run, failures").set_defaults(
+        func=_cmd_jobs
+    )
+    run_job = jobs.add_parser("run", help="run one job now, due or not (not while another runner runs it)")
+    run_job.add_argument("name")
+    run_job.set_defaults(func=_cmd_jobs)
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", default=str(ROOT / "schema.graphql"))

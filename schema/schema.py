@@ -27,7 +27,10 @@ from schema.bounds import bound_arguments
 from schema.calendar.mutations import CalendarMutation
 from schema.calendar.queries import CalendarQuery
 from schema.errors import as_graphql_error
+from schema.escalation.mutations import EscalationMutation
+from schema.escalation.queries import EscalationQuery
 from schema.geo.queries import GeoQuery
+from schema.jobs.queries import JobsQuery
 from schema.limits import OncePerRequestRule, QueryCostRule
 from schema.node import NodeQuery
 from schema.planner.extension import Planner
@@ -81,6 +84,8 @@ class Query(
     AuditQuery,
     PrivacyQuery,
     CalendarQuery,
+    EscalationQuery,
+    JobsQuery,
 ):
     pass
 
@@ -94,6 +99,7 @@ class Mutation(
     TicketsMutation,
     PrivacyMutation,
     CalendarMutation,
+    EscalationMutation,
 ):
     pass
 

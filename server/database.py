@@ -27,6 +27,8 @@ MODEL_MODULES = [
     "server.authz.models",
     "server.stats.models",
     "server.calendar.models",
+    "server.escalation.models",
+    "server.jobs.models",
 ]
 
 

@@ -112,6 +112,18 @@ class Settings:
     forwarded_allow_ips: str = ""
     # Planned execution of hot reads (schema/planner); off: every query runs through the resolvers.
     planner: bool = True
+    # Scheduled work (server/jobs): whether this server process also runs jobs (default: on SQLite
+    # yes, the only process; on PostgreSQL no, `lianxin worker` processes do), how often a runner
+    # looks for due jobs, how long a runner's lease on a job lasts without renewal (a killed
+    # runner's job is taken again after it), the first retry's wait (doubling per failure), and
+    # each job's interval.
+    run_jobs_in_server: bool = True
+    job_poll_seconds: float = 5.0
+    job_lease_seconds: float = 60.0
+    job_retry_seconds: int = 30
+    escalation_sweep_seconds: int = 60
+    retention_run_seconds: int = 86_400
+    rollup_check_seconds: int = 86_400
 
     @property
     def is_demo(self) -> bool:
@@ -123,6 +135,19 @@ def _retention_days() -> int:
     if days < 1:
         raise SystemExit(f"LIANXIN_PERSONAL_DATA_RETENTION_DAYS must be at least 1, got {days}")
     return days
+
+
+def _env_seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SystemExit(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if not value > 0:
+        raise SystemExit(f"{name} must be more than 0, got {raw!r}")
+    return value
 
 
 def load_settings() -> Settings:
@@ -137,8 +162,9 @@ def load_settings() -> Settings:
         secret = _default_secret(var_dir)
     elif mode == "production" and (reason := weak_secret_reason(secret)):
         raise SystemExit(f"LIANXIN_SECRET_KEY is too weak for production mode: {reason}; {GENERATE_KEY_HINT}")
+    database_url = _env("LIANXIN_DATABASE_URL", f"sqlite://{var_dir / 'lianxin.sqlite3'}")
     return Settings(
-        database_url=_env("LIANXIN_DATABASE_URL", f"sqlite://{var_dir / 'lianxin.sqlite3'}"),
+        database_url=database_url,
         mode=mode,
         secret_key=secret,
         host=_env("LIANXIN_HOST", "127.0.0.1"),
@@ -164,6 +190,13 @@ def load_settings() -> Settings:
         subscription_recheck_seconds=max(1, _env_int("LIANXIN_SUBSCRIPTION_RECHECK_SECONDS", 2)),
         subscription_queue_size=max(1, _env_int("LIANXIN_SUBSCRIPTION_QUEUE_SIZE", 1000)),
         forwarded_allow_ips=_env("LIANXIN_FORWARDED_ALLOW_IPS", "").strip(),
+        run_jobs_in_server=_env_bool("LIANXIN_RUN_JOBS_IN_SERVER", database_url.startswith("sqlite")),
+        job_poll_seconds=_env_seconds("LIANXIN_JOB_POLL_SECONDS", 5.0),
+        job_lease_seconds=_env_seconds("LIANXIN_JOB_LEASE_SECONDS", 60.0),
+        job_retry_seconds=_env_positive("LIANXIN_JOB_RETRY_SECONDS", 30),
+        escalation_sweep_seconds=_env_positive("LIANXIN_ESCALATION_SWEEP_SECONDS", 60),
+        retention_run_seconds=_env_positive("LIANXIN_RETENTION_RUN_SECONDS", 86_400),
+        rollup_check_seconds=_env_positive("LIANXIN_ROLLUP_CHECK_SECONDS", 86_400),
     )
 
 

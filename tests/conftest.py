@@ -43,6 +43,9 @@ TEST_DB = os.environ.get("LIANXIN_TEST_DB", "sqlite")
 _TMP = Path(tempfile.mkdtemp(prefix="lianxin-test-"))
 os.environ["LIANXIN_VAR_DIR"] = str(_TMP)
 os.environ.setdefault("LIANXIN_MODE", "demo")
+# Servers the tests start run no scheduled jobs (on SQLite they would by default): a sweep or a
+# retention run in the background would change the data under other tests. tests/jobs/ turns it on.
+os.environ.setdefault("LIANXIN_RUN_JOBS_IN_SERVER", "false")
 
 
 def _postgres_admin_url() -> str:

@@ -44,6 +44,8 @@ OBJECTS = (
     "audit",
     "personal_data_request",  # a citizen's request about their personal data: report, erasure (PIPL)
     "work_calendar",  # holiday schedules and office hours (reading them is reference data)
+    "escalation_rule",  # when open tickets are reminded and escalated (督办规则)
+    "job",  # scheduled work: its runs and failures
 )
 
 PROPOSAL_ACTIONS = (

@@ -27,7 +27,7 @@ from server.tickets import access
 from server.tickets import intake as intake_rules
 from server.tickets.events import TicketEventMessage, broker
 from server.tickets.models import Ticket, TicketCategory, TicketEvent
-from server.tickets.workflow import OPEN, allowed_actions, target
+from server.tickets.workflow import allowed_actions, target
 from server.validation import Problems
 from server.workflow_step import after_commit, load_visible, write_step
 
@@ -115,6 +115,10 @@ def _publisher(action: str, from_status: str | None, actor: str) -> Callable[[Ti
 
 async def _publish(ticket: Ticket, action: str, from_status: str | None, actor: str) -> None:
     await after_commit(_publisher(action, from_status, actor), ticket, f"ticket.{action}")
+
+
+# Steps taken outside this module (the escalation sweep) are published the same way.
+publish_event = _publish
 
 
 async def take_step(
@@ -517,37 +521,11 @@ async def bulk_dispatch(
 
 
 async def escalate_overdue(*, caller: Caller) -> list[Ticket]:
-    """Overdue open tickets go up a level: to the town (1), and when overdue by a whole further
-    resolution period, to the city (2). Each escalation is a history event."""
-    authz, actor = caller.authz, caller.actor
-    scope = authz.scope("ticket", "escalate")
+    """Apply the escalation and reminder rules (server/escalation) now to the open tickets the
+    caller may escalate, as the scheduled sweep does everywhere; returns the tickets escalated."""
+    scope = caller.authz.scope("ticket", "escalate")
     if scope.empty:
         raise Forbidden("You may not escalate tickets.")
-    now = clock.now()
-    candidates = await Ticket.filter(
-        scope.where(), status__in=list(OPEN), resolution_due__lt=now, escalation_level__lt=2
-    ).limit(5000)
-    changed = []
-    async with in_transaction():
-        for ticket in candidates:
-            period = ticket.resolution_due - ticket.registered_at
-            level = 2 if now >= ticket.resolution_due + period else 1
-            if level <= ticket.escalation_level:
-                continue
-            await Ticket.filter(id=ticket.id).update(escalation_level=level, escalated_at=now, updated_at=now)
-            label = "town (镇街)" if level == 1 else "city (市)"
-            await TicketEvent.create(
-                ticket_id=ticket.id,
-                actor=actor,
-                action="escalate",
-                from_status=ticket.status.value,
-                to_status=ticket.status.value,
-                comment=f"overdue: escalated to the {label}",
-                data={"level": level},
-                at=now,
-            )
-            ticket.escalation_level = level
-            changed.append(ticket)
-    for ticket in changed:
-        await _publish(ticket, "escalate", ticket.status.value, actor)
-    return changed
+    from server.escalation.sweep import apply_rules  # the sweep publishes through this module
+
+    return (await apply_rules(scope.where(), actor=caller.actor)).escalated

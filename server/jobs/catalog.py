@@ -1,0 +1,68 @@
+"""Every scheduled job, registered at import (the runner, the `jobs` query and the CLI import this).
+
+Return-visit queue upkeep and other domains' jobs are added here the same way: a coroutine that
+returns a summary line and a setting for how often it runs.
+"""
+
+from __future__ import annotations
+
+from tortoise.expressions import Q
+
+from server.jobs.registry import Job, register
+from server.settings import settings
+
+SYSTEM_ACTOR = "scheduler"
+
+
+async def _escalation_sweep() -> str:
+    from server.escalation.sweep import apply_rules
+
+    applied = await apply_rules(Q(), actor=SYSTEM_ACTOR)
+    return f"{len(applied.escalated)} escalated, {len(applied.reminded)} reminded"
+
+
+async def _retention_run() -> str:
+    from server.privacy import retention
+
+    result = await retention.run()
+    return f"{result.anonymised} tickets anonymised"
+
+
+class RollupMismatch(Exception):
+    pass
+
+
+async def _rollup_check() -> str:
+    from server.stats import rollup
+
+    stored, fresh = await rollup.stored(), await rollup.recompute()
+    if stored != fresh:
+        # A failure, so that the admin's `jobs` list shows it; `lianxin rollup rebuild` repairs.
+        raise RollupMismatch("the ticket figures differ from a recomputation: run `lianxin rollup rebuild`")
+    return f"rollup matches a recomputation ({len(stored)} rows)"
+
+
+register(
+    Job(
+        "escalation_sweep",
+        "Apply the escalation and reminder rules to open tickets (催办, 升级督办).",
+        lambda: settings.escalation_sweep_seconds,
+        _escalation_sweep,
+    )
+)
+register(
+    Job(
+        "retention_run",
+        "Anonymise citizens' personal data past its retention period (PIPL), as `lianxin retention run`.",
+        lambda: settings.retention_run_seconds,
+        _retention_run,
+    )
+)
+register(
+    Job(
+        "rollup_check",
+        "Compare the ticket figures behind the scorecard with a recomputation, as `lianxin rollup check`.",
+        lambda: settings.rollup_check_seconds,
+        _rollup_check,
+    )
+)
