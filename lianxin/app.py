@@ -35,6 +35,7 @@ from schema.websocket import TransportWSHandler
 from server import pipeline
 from server.database import database_unavailable, tortoise_config
 from server.exports import routes as export_routes
+from server.geo.routes import routes as geo_routes
 from server.http import (
     CONTENT_TYPES,
     GRAPHQL_RESPONSE_JSON,
@@ -398,6 +399,7 @@ def create_app(*, manage_database: bool = True) -> Starlette:
             Route("/readyz", readyz),
             *open311_routes,  # Open311 GeoReport v2 for other departments' systems
             *export_routes,  # CSV for spreadsheets
+            *geo_routes,  # GeoJSON maps of stations and tickets
         ],
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,
