@@ -25,6 +25,7 @@ from schema.auth.mutations import AuthMutation
 from schema.auth.queries import AuthQuery
 from schema.bounds import bound_arguments
 from schema.errors import as_graphql_error
+from schema.geo.maps import MapsQuery
 from schema.geo.queries import GeoQuery
 from schema.limits import OncePerRequestRule, QueryCostRule
 from schema.node import NodeQuery
@@ -70,6 +71,7 @@ class Query(
     NodeQuery,
     AuthQuery,
     GeoQuery,
+    MapsQuery,
     StationsQuery,
     StaffQuery,
     ProposalsQuery,

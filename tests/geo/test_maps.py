@@ -8,7 +8,7 @@ from typing import Any
 import geojson
 
 from server.geo.datum import wgs84_to_gcj02
-from tests.helpers import data
+from tests.helpers import data, error_codes
 
 XIAGANG = "dongguan/changan/xiagang"
 
@@ -206,3 +206,37 @@ async def test_ticket_map_shows_no_personal_data_and_needs_ticket_scope(client: 
     tickets_key = await _key(gql, ["ticket"])
     keyed = await client.get("/geo/tickets.geojson", headers={"X-Api-Key": tickets_key})
     assert keyed.status_code == 200 and _valid(keyed.json())
+
+
+async def test_graphql_gives_the_same_documents(client: Any, gql: Any) -> None:
+    rest = (await _get(client, gql, "/geo/stations.geojson", "bureau", kind="COMMUNITY_WORKSTATION")).json()
+    answer = data(await gql("{ stationsGeoJson(filter: {kind: COMMUNITY_WORKSTATION}) }"))
+    assert answer["stationsGeoJson"] == rest
+    rest_tickets = (
+        await _get(client, gql, "/geo/tickets.geojson", "worker-xiagang", limit="4", crs="gcj02")
+    ).json()
+    page = data(await gql("{ ticketsGeoJson(first: 4, crs: GCJ02) }", as_user="worker-xiagang"))[
+        "ticketsGeoJson"
+    ]
+    assert page == rest_tickets and page["datum"] == "GCJ02"
+    following = data(
+        await gql(
+            "query($a: String) { ticketsGeoJson(first: 4, after: $a, filter: {status: RESOLVED}) }",
+            {"a": None},
+            as_user="worker-xiagang",
+        )
+    )["ticketsGeoJson"]
+    assert all(f["properties"]["status"] == "RESOLVED" for f in following["features"])
+
+
+async def test_graphql_refusals_and_bad_input_are_typed(gql: Any) -> None:
+    key_less = await gql("{ ticketsGeoJson }", as_user="admin")
+    assert key_less["data"]["ticketsGeoJson"] is None and error_codes(key_less) == ["FORBIDDEN"]
+    for query in (
+        "{ stationsGeoJson(bbox: [113, 22, 114]) }",
+        "{ ticketsGeoJson(bbox: [114, 22, 113, 23]) }",
+        "{ ticketsGeoJson(first: 0) }",
+        '{ ticketsGeoJson(after: "bm90IG91cnM=") }',
+    ):
+        refused = await gql(query)
+        assert error_codes(refused) == ["BAD_USER_INPUT"], (query, refused)
