@@ -112,6 +112,9 @@ class Settings:
     forwarded_allow_ips: str = ""
     # Planned execution of hot reads (schema/planner); off: every query runs through the resolvers.
     planner: bool = True
+    # Open311 GET of service requests without a key, public fields only (no free text, no address),
+    # for open-data portals and clients that cannot send a key on GET. Off by default.
+    open311_public_get: bool = False
 
     @property
     def is_demo(self) -> bool:
@@ -164,6 +167,7 @@ def load_settings() -> Settings:
         subscription_recheck_seconds=max(1, _env_int("LIANXIN_SUBSCRIPTION_RECHECK_SECONDS", 2)),
         subscription_queue_size=max(1, _env_int("LIANXIN_SUBSCRIPTION_QUEUE_SIZE", 1000)),
         forwarded_allow_ips=_env("LIANXIN_FORWARDED_ALLOW_IPS", "").strip(),
+        open311_public_get=_env_bool("LIANXIN_OPEN311_PUBLIC_GET", False),
     )
 
 
