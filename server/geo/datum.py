@@ -2,7 +2,7 @@
 
 Lianxin stores WGS-84 (GPS, RFC 7946 GeoJSON, Open311's lat/long). Base maps published in China
 (AutoNavi/Gaode, Tencent, and Baidu's before its own further shift) are drawn in GCJ-02, a
-deliberately perturbed datum: a WGS-84 point drawn on them lands some 300–700 m off in Dongguan.
+deliberately perturbed datum: a WGS-84 point drawn on them lands about 600 m off in Dongguan.
 `wgs84_to_gcj02` is the standard published forward transform (the Krasovsky-ellipsoid formula
 every open implementation uses); it has no closed inverse, so `gcj02_to_wgs84` inverts it by
 fixed-point iteration to well under a millimetre. Outside mainland China's bounding box GCJ-02 is

@@ -1,8 +1,9 @@
 """Maps: stations and tickets as GeoJSON FeatureCollections (RFC 7946), for /geo/*.geojson and the
 GraphQL fields stationsGeoJson / ticketsGeoJson. Both entry points build the same document here.
 
-- Coordinates are stored in WGS-84, which RFC 7946 requires; `datum=GCJ02` converts every position
-  (and reads a bbox) in GCJ-02 for Chinese base maps (server.geo.datum). Positions are [lon, lat]
+- Coordinates are stored in WGS-84, which RFC 7946 requires; `crs=gcj02` (GraphQL `crs: GCJ02`)
+  gives every position, and reads a bbox, in GCJ-02 for Chinese base maps (server.geo.datum); the
+  collection's `datum` member names the datum of its positions. Positions are [lon, lat]
   with 6 decimals (about 0.1 m), as RFC 7946 §11.2 recommends.
 - A row without coordinates is a Feature with `"geometry": null` (RFC 7946 §3.2): a map skips it
   while the list stays complete (counts agree with the station list). A bbox keeps only features
