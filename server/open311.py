@@ -1,9 +1,11 @@
-"""Open311 GeoReport v2 (JSON) under /open311/v2/, for other departments' systems.
+"""Open311 GeoReport v2 (JSON; server.open311_xml answers the same in XML) under /open311/v2/, for
+other departments' systems.
 
 Services are the ticket categories; a service request is a ticket, identified by its number. The
 service list needs no key (as in the spec); reading requests needs a key (or token) that may read
 tickets, and never shows a citizen's personal data; POSTing a request needs a key whose scope names
-ticket_submit, and makes a ticket with source DEPARTMENT. Errors use the spec's format:
+ticket_submit, and makes a ticket with source DEPARTMENT. With LIANXIN_OPEN311_PUBLIC_GET on, reading
+requests needs no key either: public fields only, for open-data portals. Errors use the spec's format:
 [{"code": 400, "description": "..."}].
 
 Every endpoint is served through the request pipeline (server.pipeline: identification, the key's

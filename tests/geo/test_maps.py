@@ -240,3 +240,19 @@ async def test_graphql_refusals_and_bad_input_are_typed(gql: Any) -> None:
     ):
         refused = await gql(query)
         assert error_codes(refused) == ["BAD_USER_INPUT"], (query, refused)
+
+
+async def test_a_ticket_map_costs_the_same_statements_for_2_features_as_for_30(client: Any, gql: Any) -> None:
+    """Session, the page, its jurisdictions, its categories: no statement per feature."""
+    from tests.conftest import count_sql
+
+    token = await gql.token("bureau")
+    counts = []
+    for limit in ("1", "2", "30"):  # the first warms what a process reads once (the policy)
+        with count_sql() as counter:
+            response = await client.get(
+                "/geo/tickets.geojson", params={"limit": limit}, headers={"Authorization": f"Bearer {token}"}
+            )
+        assert len(response.json()["features"]) == int(limit)
+        counts.append(counter.count)
+    assert counts[1] == counts[2] <= 4, counts
