@@ -32,7 +32,7 @@ from server.caller import Caller
 from server.clock import local
 from server.enums import TicketSource, TicketStatus
 from server.errors import DomainError, NotFound, ValidationFailed
-from server.pipeline import Call, Credentials, Interface, route
+from server.pipeline import Call, Credentials, Interface, count_request, route
 from server.privacy.redaction import free_text_read
 from server.settings import settings
 from server.tickets import workflow_service as flow
@@ -128,12 +128,23 @@ async def service_definition(request: Request, call: Call) -> JSONResponse:
 KEY_REQUIRED = "Credentials are required: send Authorization: Bearer <token or key>."
 
 
-def _reader(call: Call) -> tuple[Authorizer | None, Q] | JSONResponse:
+async def _reader(call: Call, request: Request) -> tuple[Authorizer | None, Q] | JSONResponse:
     """The caller's authorizer and the tickets it may read, or 403 when it may read none. A caller
     without credentials reads every request's public fields when LIANXIN_OPEN311_PUBLIC_GET is on
     (no authorizer then), and gets 403 otherwise."""
     if call.viewer is None:
-        return (None, Q()) if settings.open311_public_get else error(403, KEY_REQUIRED)
+        if not settings.open311_public_get:
+            return error(403, KEY_REQUIRED)
+        # No key to hold to a rate: the client's address is held to a key's, in the same table.
+        address = request.client.host if request.client else "unknown"
+        rate = await count_request(f"open311-public:{address}", settings.api_key_requests_per_minute)
+        if not rate.allowed:
+            refused = error(
+                429, f"more than {rate.limit} requests from this address; retry in {rate.retry_after} s"
+            )
+            refused.headers["Retry-After"] = str(rate.retry_after)
+            return refused
+        return None, Q()
     authz = call.authorizer()
     visible = authz.visible_tickets()
     if visible is None:
@@ -189,7 +200,7 @@ def _date(value: str | None, name: str) -> datetime | None:
 async def requests_list(request: Request, call: Call) -> JSONResponse:
     if request.method == "POST":
         return await create_request(request, call)
-    reader = _reader(call)
+    reader = await _reader(call, request)
     if isinstance(reader, JSONResponse):
         return reader
     authz, visible = reader
@@ -235,7 +246,7 @@ async def requests_list(request: Request, call: Call) -> JSONResponse:
 
 
 async def request_detail(request: Request, call: Call) -> JSONResponse:
-    reader = _reader(call)
+    reader = await _reader(call, request)
     if isinstance(reader, JSONResponse):
         return reader
     authz, visible = reader

@@ -77,8 +77,12 @@ def as_xml(endpoint: Endpoint, root: str, item: str | None) -> Endpoint:
         answer = await endpoint(request, call)
         body = json.loads(bytes(answer.body))
         if answer.status_code >= 400:
-            return xml_response("errors", "error", body, answer.status_code)
-        return xml_response(root, item, body, answer.status_code)
+            rendered = xml_response("errors", "error", body, answer.status_code)
+        else:
+            rendered = xml_response(root, item, body, answer.status_code)
+        if "retry-after" in answer.headers:
+            rendered.headers["Retry-After"] = answer.headers["retry-after"]
+        return rendered
 
     return serve
 

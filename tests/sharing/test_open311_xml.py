@@ -151,3 +151,18 @@ async def test_the_pypi_georeport_client_reads_the_xml_without_a_key(database_ur
     assert definition["service_code"] == "occupying_road"
     assert requests["service_request_id"] == WANG == single["service_request_id"]
     assert single["status"] == "closed" and single["description"] is None
+
+
+async def test_anonymous_reads_are_held_to_a_keys_rate_per_address(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limited = dataclasses.replace(
+        settings, open311_public_get=True, api_key_requests_per_minute=2, rate_limit_window_seconds=10**9
+    )
+    monkeypatch.setattr("server.open311.settings", limited)
+    monkeypatch.setattr("server.pipeline.settings", limited)
+    statuses = [(await client.get(f"/open311/v2/requests/{WANG}.json")).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    refused = await client.get(f"/open311/v2/requests/{WANG}.xml")
+    _error(refused, 429)
+    assert int(refused.headers["retry-after"]) > 0
