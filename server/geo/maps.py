@@ -39,6 +39,9 @@ from server.tickets.models import Ticket, TicketCategory
 DEFAULT_TICKET_PAGE = 1000
 MAX_STATIONS = 10_000  # several hundred in Dongguan: the cap only stops a runaway answer
 PRECISION = 6
+# A GCJ-02 bbox's outline is converted every BBOX_STEP degrees (~1 km), at most BBOX_MAX_POINTS a side.
+BBOX_STEP = 0.01
+BBOX_MAX_POINTS = 200
 
 
 class Datum(StrEnum):
@@ -82,10 +85,25 @@ def bbox(values: Iterable[float] | None, datum: Datum, field: str = "bbox") -> B
             problems=[FieldProblem(field, "the minimum must not exceed the maximum", "BAD_RANGE")]
         )
     if datum is Datum.GCJ02:
-        # The offset changes by centimetres across a city: converting the corners is enough.
-        min_lat, min_lon = gcj02_to_wgs84(min_lat, min_lon)
-        max_lat, max_lon = gcj02_to_wgs84(max_lat, max_lon)
+        return _covering_wgs84(min_lon, min_lat, max_lon, max_lat)
     return Bbox(min_lon, min_lat, max_lon, max_lat)
+
+
+def _covering_wgs84(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> Bbox:
+    """The WGS-84 box around a GCJ-02 box. The offset between the datums varies by some 50–70 m
+    across Dongguan, so the corners alone would cut features near the edges: the box's outline is
+    converted point by point (every BBOX_STEP degrees) and the result holds all of it. Nothing
+    inside is left out; a feature a few metres outside may come in."""
+
+    def steps(low: float, high: float) -> list[float]:
+        count = min(BBOX_MAX_POINTS, max(1, math.ceil((high - low) / BBOX_STEP)))
+        return [low + (high - low) * i / count for i in range(count + 1)]
+
+    outline = [(lat, lon) for lat in (min_lat, max_lat) for lon in steps(min_lon, max_lon)]
+    outline += [(lat, lon) for lon in (min_lon, max_lon) for lat in steps(min_lat, max_lat)]
+    points = [gcj02_to_wgs84(lat, lon) for lat, lon in outline]
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    return Bbox(max(-180.0, min(lons)), max(-90.0, min(lats)), min(180.0, max(lons)), min(90.0, max(lats)))
 
 
 def page_size(value: int | None, maximum: int, field: str = "limit") -> int:

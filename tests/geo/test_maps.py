@@ -256,3 +256,17 @@ async def test_a_ticket_map_costs_the_same_statements_for_2_features_as_for_30(c
         assert len(response.json()["features"]) == int(limit)
         counts.append(counter.count)
     assert counts[1] == counts[2] <= 4, counts
+
+
+async def test_a_gcj02_bbox_is_read_in_gcj02(client: Any, gql: Any) -> None:
+    """A box 100 m wide around where a Chinese base map draws the Xiagang station: read as GCJ-02
+    it holds the station; read as WGS-84 (600 m away) it does not."""
+    shifted = _valid((await _get(client, gql, "/geo/stations.geojson", "bureau", crs="gcj02")).json())
+    station = next(f for f in shifted if f["properties"]["name"] == "长安镇厦岗社区城市服务驿站")
+    lon, lat = station["geometry"]["coordinates"]
+    box = f"{lon - 0.0005},{lat - 0.0005},{lon + 0.0005},{lat + 0.0005}"
+    found = (await _get(client, gql, "/geo/stations.geojson", "bureau", crs="gcj02", bbox=box)).json()
+    assert station["id"] in [f["id"] for f in _valid(found)]
+    assert all(f["geometry"]["coordinates"][0] <= lon + 0.0006 for f in found["features"])
+    elsewhere = (await _get(client, gql, "/geo/stations.geojson", "bureau", bbox=box)).json()
+    assert station["id"] not in [f["id"] for f in _valid(elsewhere)]
