@@ -36,6 +36,7 @@ from server import pipeline
 from server.calendar import service as calendar
 from server.database import database_unavailable, tortoise_config
 from server.exports import routes as export_routes
+from server.geo.routes import routes as geo_routes
 from server.http import (
     CONTENT_TYPES,
     GRAPHQL_RESPONSE_JSON,
@@ -49,6 +50,7 @@ from server.http import (
 )
 from server.logs import current_request_id
 from server.open311 import routes as open311_routes
+from server.open311_xml import routes as open311_xml_routes
 from server.settings import settings
 
 MAX_BODY_BYTES = 1_000_000
@@ -427,7 +429,9 @@ def create_app(*, manage_database: bool = True) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *open311_routes,  # Open311 GeoReport v2 for other departments' systems
+            *open311_xml_routes,  # the same in XML, the spec's default format
             *export_routes,  # CSV for spreadsheets
+            *geo_routes,  # GeoJSON maps of stations and tickets
         ],
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,

@@ -29,6 +29,7 @@ from schema.calendar.queries import CalendarQuery
 from schema.errors import as_graphql_error
 from schema.escalation.mutations import EscalationMutation
 from schema.escalation.queries import EscalationQuery
+from schema.geo.maps import MapsQuery
 from schema.geo.queries import GeoQuery
 from schema.jobs.queries import JobsQuery
 from schema.limits import OncePerRequestRule, QueryCostRule
@@ -75,6 +76,7 @@ class Query(
     NodeQuery,
     AuthQuery,
     GeoQuery,
+    MapsQuery,
     StationsQuery,
     StaffQuery,
     ProposalsQuery,

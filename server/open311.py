@@ -1,9 +1,11 @@
-"""Open311 GeoReport v2 (JSON) under /open311/v2/, for other departments' systems.
+"""Open311 GeoReport v2 (JSON; server.open311_xml answers the same in XML) under /open311/v2/, for
+other departments' systems.
 
 Services are the ticket categories; a service request is a ticket, identified by its number. The
 service list needs no key (as in the spec); reading requests needs a key (or token) that may read
 tickets, and never shows a citizen's personal data; POSTing a request needs a key whose scope names
-ticket_submit, and makes a ticket with source DEPARTMENT. Errors use the spec's format:
+ticket_submit, and makes a ticket with source DEPARTMENT. With LIANXIN_OPEN311_PUBLIC_GET on, reading
+requests needs no key either: public fields only, for open-data portals. Errors use the spec's format:
 [{"code": 400, "description": "..."}].
 
 Every endpoint is served through the request pipeline (server.pipeline: identification, the key's
@@ -31,8 +33,9 @@ from server.caller import Caller
 from server.clock import local
 from server.enums import TicketSource, TicketStatus
 from server.errors import DomainError, NotFound, ValidationFailed
-from server.pipeline import Call, Credentials, Interface, route
+from server.pipeline import Call, Credentials, Interface, count_request, route
 from server.privacy.redaction import free_text_read
+from server.settings import settings
 from server.tickets import workflow_service as flow
 from server.tickets.intake import MAX_DESCRIPTION, Intake
 from server.tickets.models import Ticket, TicketCategory
@@ -124,8 +127,26 @@ async def service_definition(request: Request, call: Call) -> JSONResponse:
     return JSONResponse({"service_code": category.code, "attributes": []})
 
 
-def _reader(call: Call) -> tuple[Authorizer, Q] | JSONResponse:
-    """The caller's authorizer and the tickets it may read, or 403 when it may read none."""
+KEY_REQUIRED = "Credentials are required: send Authorization: Bearer <token or key>."
+
+
+async def _reader(call: Call, request: Request) -> tuple[Authorizer | None, Q] | JSONResponse:
+    """The caller's authorizer and the tickets it may read, or 403 when it may read none. A caller
+    without credentials reads every request's public fields when LIANXIN_OPEN311_PUBLIC_GET is on
+    (no authorizer then), and gets 403 otherwise."""
+    if call.viewer is None:
+        if not settings.open311_public_get:
+            return error(403, KEY_REQUIRED)
+        # No key to hold to a rate: the client's address is held to a key's, in the same table.
+        address = request.client.host if request.client else "unknown"
+        rate = await count_request(f"open311-public:{address}", settings.api_key_requests_per_minute)
+        if not rate.allowed:
+            refused = error(
+                429, f"more than {rate.limit} requests from this address; retry in {rate.retry_after} s"
+            )
+            refused.headers["Retry-After"] = str(rate.retry_after)
+            return refused
+        return None, Q()
     authz = call.authorizer()
     visible = authz.visible_tickets()
     if visible is None:
@@ -142,23 +163,30 @@ def _free_text(text: str | None, ticket: Ticket, personal: bool, call: Call) -> 
     return free_text_read(text, ticket, personal, call.personal_reads)
 
 
-def _request_json(ticket: Ticket, category: TicketCategory, authz: Authorizer, call: Call) -> dict[str, Any]:
+def _request_json(
+    ticket: Ticket, category: TicketCategory, authz: Authorizer | None, call: Call
+) -> dict[str, Any]:
+    """A request as the spec shapes it. Without an authorizer (the public GET) the free text and the
+    address are left out: whatever a citizen or a worker typed there is not open data."""
     status = "closed" if ticket.status in CLOSED else "open"
-    personal = authz.can("ticket_personal", "read", ticket.jurisdiction_id)
+    public = authz is None
+    personal = authz is not None and authz.can("ticket_personal", "read", ticket.jurisdiction_id)
     return {
         "service_request_id": ticket.number,
         "status": status,
         "detailed_status": ticket.status.value,
-        "status_notes": _free_text(ticket.resolution_note or ticket.reject_reason, ticket, personal, call),
+        "status_notes": None
+        if public
+        else _free_text(ticket.resolution_note or ticket.reject_reason, ticket, personal, call),
         "service_name": f"{category.name} ({category.name_en})",
         "service_code": category.code,
-        "description": _free_text(ticket.description, ticket, personal, call),
+        "description": None if public else _free_text(ticket.description, ticket, personal, call),
         "agency_responsible": AGENCY,
         "service_notice": None,
         "requested_datetime": iso(ticket.registered_at),
         "updated_datetime": iso(ticket.updated_at),
         "expected_datetime": iso(ticket.resolution_due),
-        "address": ticket.address or None,
+        "address": None if public else ticket.address or None,
         "address_id": None,
         "zipcode": None,
         "lat": ticket.latitude,
@@ -174,7 +202,7 @@ def _date(value: str | None, name: str) -> datetime | None:
 async def requests_list(request: Request, call: Call) -> JSONResponse:
     if request.method == "POST":
         return await create_request(request, call)
-    reader = _reader(call)
+    reader = await _reader(call, request)
     if isinstance(reader, JSONResponse):
         return reader
     authz, visible = reader
@@ -220,7 +248,7 @@ async def requests_list(request: Request, call: Call) -> JSONResponse:
 
 
 async def request_detail(request: Request, call: Call) -> JSONResponse:
-    reader = _reader(call)
+    reader = await _reader(call, request)
     if isinstance(reader, JSONResponse):
         return reader
     authz, visible = reader
@@ -237,6 +265,8 @@ IGNORED_FIELDS = {"email": 254, "device_id": 100, "account_id": 100, "media_url"
 
 
 async def create_request(request: Request, call: Call) -> JSONResponse:
+    if call.viewer is None:  # the route admits anonymous GETs (the public GET setting), never a POST
+        return error(403, KEY_REQUIRED)
     form = await _form(request)
     authz = call.authorizer()
     code = param_rules.text(form.get("service_code"), "service_code", max_length=MAX_CODE)
@@ -281,6 +311,7 @@ async def create_request(request: Request, call: Call) -> JSONResponse:
 routes = [
     route("/open311/v2/services.json", services, OPEN311, public=True),
     route("/open311/v2/services/{code}.json", service_definition, OPEN311, public=True),
-    route("/open311/v2/requests.json", requests_list, OPEN311, methods=["GET", "POST"]),
-    route("/open311/v2/requests/{id}.json", request_detail, OPEN311),
+    # public: anonymous callers reach the endpoint, which serves them only with open311_public_get.
+    route("/open311/v2/requests.json", requests_list, OPEN311, methods=["GET", "POST"], public=True),
+    route("/open311/v2/requests/{id}.json", request_detail, OPEN311, public=True),
 ]

@@ -124,6 +124,9 @@ class Settings:
     escalation_sweep_seconds: int = 60
     retention_run_seconds: int = 86_400
     rollup_check_seconds: int = 86_400
+    # Open311 GET of service requests without a key, public fields only (no free text, no address),
+    # for open-data portals and clients that cannot send a key on GET. Off by default.
+    open311_public_get: bool = False
 
     @property
     def is_demo(self) -> bool:
@@ -197,6 +200,7 @@ def load_settings() -> Settings:
         escalation_sweep_seconds=_env_positive("LIANXIN_ESCALATION_SWEEP_SECONDS", 60),
         retention_run_seconds=_env_positive("LIANXIN_RETENTION_RUN_SECONDS", 86_400),
         rollup_check_seconds=_env_positive("LIANXIN_ROLLUP_CHECK_SECONDS", 86_400),
+        open311_public_get=_env_bool("LIANXIN_OPEN311_PUBLIC_GET", False),
     )
 
 

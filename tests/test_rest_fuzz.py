@@ -8,6 +8,7 @@ import dataclasses
 import logging
 from typing import Any
 from urllib.parse import quote
+from xml.etree import ElementTree
 
 import pytest
 
@@ -64,7 +65,29 @@ QUERY = {
     "/open311/v2/requests/{id}.json": ["api_key"],
     "/export/stations.csv": [],
     "/export/scorecard.csv": ["from", "to", "jurisdiction"],
+    "/geo/stations.geojson": ["kind", "status", "level", "jurisdiction", "bbox", "crs"],
+    "/geo/tickets.geojson": [
+        "status",
+        "source",
+        "jurisdiction",
+        "station",
+        "category",
+        "department",
+        "registered_from",
+        "registered_to",
+        "overdue",
+        "due_before",
+        "escalated",
+        "bbox",
+        "crs",
+        "limit",
+        "after",
+    ],
 }
+# The XML twins of the Open311 endpoints take the same parameters.
+QUERY.update(
+    {path.replace(".json", ".xml"): names for path, names in list(QUERY.items()) if "open311" in path}
+)
 PATH = {"{code}": "occupying_road", "{id}": "DG-20220110-000001"}
 FORM = [
     "api_key",
@@ -84,6 +107,9 @@ FORM = [
 
 
 def _in_format(path: str, response: Any) -> bool:
+    if path.endswith(".xml"):
+        root = ElementTree.fromstring(response.content)  # noqa: S314 - our own answer, in a test
+        return root.tag == "errors" and root.findtext("error/code") == str(response.status_code)
     body = response.json()
     if path.startswith("/open311/"):
         return isinstance(body, list) and body[0]["code"] == response.status_code

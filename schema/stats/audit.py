@@ -36,7 +36,7 @@ class PersonalDataRead:
 class ApiKeyUse:
     at: datetime
     prefix: str
-    interface: str = strawberry.field(description="graphql, websocket, open311 or csv")
+    interface: str = strawberry.field(description="graphql, websocket, open311, csv or geo")
     operation: str = strawberry.field(
         description="The GraphQL operation's name (or first field), or the REST method and path"
     )
