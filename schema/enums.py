@@ -15,6 +15,7 @@ from strawberry.types.enum import StrawberryEnumDefinition
 
 from server.enums import (
     Amenity,
+    CloseReason,
     DepartmentKind,
     DepartmentTicketStatus,
     HandlingUnitRole,
@@ -24,6 +25,7 @@ from server.enums import (
     Rating,
     ReplyResult,
     ResolutionMethod,
+    ReturnVisitChannel,
     StationFunction,
     StationKind,
     StationLevel,
@@ -37,6 +39,7 @@ from server.enums import (
 
 __all__ = [
     "Amenity",
+    "CloseReason",
     "DepartmentKind",
     "DepartmentTicketStatus",
     "HandlingUnitRole",
@@ -46,6 +49,7 @@ __all__ = [
     "Rating",
     "ReplyResult",
     "ResolutionMethod",
+    "ReturnVisitChannel",
     "StationFunction",
     "StationKind",
     "StationLevel",
@@ -82,8 +86,10 @@ register_enum(ProposalStatus, "State of a deputy's proposal (建议办理状态)
 register_enum(HandlingUnitRole, "Lead (牵头) or co-handling (协办) unit.")
 register_enum(TaskStatus, "State of a handling task.")
 register_enum(ReplyResult, "Result class of a reply.")
-register_enum(Rating, "A deputy's rating of a reply.")
+register_enum(Rating, "A rating: a deputy's of a reply, or a citizen's on a return visit (回访).")
 register_enum(TicketSource, "Where a ticket came from (工单来源).")
 register_enum(TicketStatus, "State of a ticket (工单状态).")
 register_enum(ResolutionMethod, "How a ticket was resolved: the 721 method.")
 register_enum(DepartmentTicketStatus, "A department's own sub-status of a ticket.")
+register_enum(ReturnVisitChannel, "How a return visit (回访) reached, or tried to reach, the citizen.")
+register_enum(CloseReason, "Why a resolved ticket was closed: the citizen's rating, or unreachable.")

@@ -112,6 +112,10 @@ class Settings:
     forwarded_allow_ips: str = ""
     # Planned execution of hot reads (schema/planner); off: every query runs through the resolvers.
     planner: bool = True
+    # Return visits (回访): a resolved ticket whose citizen is not reached after this many attempts,
+    # or this many days after its resolution (the close_unreachable sweep), is closed as unreachable.
+    return_visit_attempts: int = 3
+    return_visit_days: int = 7
 
     @property
     def is_demo(self) -> bool:
@@ -164,6 +168,8 @@ def load_settings() -> Settings:
         subscription_recheck_seconds=max(1, _env_int("LIANXIN_SUBSCRIPTION_RECHECK_SECONDS", 2)),
         subscription_queue_size=max(1, _env_int("LIANXIN_SUBSCRIPTION_QUEUE_SIZE", 1000)),
         forwarded_allow_ips=_env("LIANXIN_FORWARDED_ALLOW_IPS", "").strip(),
+        return_visit_attempts=_env_positive("LIANXIN_RETURN_VISIT_ATTEMPTS", 3),
+        return_visit_days=_env_positive("LIANXIN_RETURN_VISIT_DAYS", 7),
     )
 
 
