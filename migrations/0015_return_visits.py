@@ -17,6 +17,7 @@
 
 import importlib
 from collections import defaultdict
+from datetime import date
 
 from server.enums import CloseReason, Rating, ReturnVisitChannel
 from tortoise import fields, migrations
@@ -101,6 +102,10 @@ def _rollup_queries(dialect: str) -> list[str]:
     ]
 
 
+def _day(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
 async def _rollup_new_metrics(apps, schema_editor) -> None:
     client = schema_editor.client
     dialect = client.capabilities.dialect
@@ -108,7 +113,7 @@ async def _rollup_new_metrics(apps, schema_editor) -> None:
         row["id"]: row["code"] for row in await client.execute_query_dict("SELECT id, code FROM jurisdiction")
     }
     ids = {code: jid for jid, code in codes.items()}
-    totals: dict[tuple[str, int, str], int] = defaultdict(int)
+    totals: dict[tuple[date, int, str], int] = defaultdict(int)
     for sql in _rollup_queries(dialect):
         for row in await client.execute_query_dict(sql):
             parts = codes.get(row["j"], "").split("/")
@@ -118,12 +123,12 @@ async def _rollup_new_metrics(apps, schema_editor) -> None:
             )
             for jid in levels:
                 if jid is not None:
-                    totals[(str(row["d"]), jid, row["m"])] += int(row["n"])
+                    totals[(_day(row["d"]), jid, row["m"])] += int(row["n"])
     for (day, jid, metric), count in sorted(totals.items()):
-        marks = "$1::date, $2, $3, $4" if dialect == "postgres" else "?, ?, ?, ?"
+        marks = "$1, $2, $3, $4" if dialect == "postgres" else "?, ?, ?, ?"
         await client.execute_query(
             f"INSERT INTO ticket_rollup (day, jurisdiction_id, metric, count) VALUES ({marks})",  # noqa: S608
-            [day, jid, metric, count],
+            [day if dialect == "postgres" else day.isoformat(), jid, metric, count],
         )
 
 
