@@ -187,10 +187,14 @@ async def scorecard(
         registered_at__gte=start,
         registered_at__lt=end,
     )
-    card.overdue = await tickets.filter(status__in=[s.value for s in OPEN], resolution_due__lt=now).count()
-    # Like `overdue`, waiting past the response due time depends on the clock: counted live, over
-    # tickets still awaiting their first dispatch.
-    awaiting = await tickets.filter(status=TicketStatus.REGISTERED.value, response_due__lt=now).count()
+    # Both depend on the clock, so they are counted live, in one statement: open past the
+    # resolution due time (overdue), and still awaiting the first dispatch past the response due time.
+    live = await tickets.annotate(
+        overdue=Count("id", _filter=Q(status__in=[s.value for s in OPEN], resolution_due__lt=now)),
+        awaiting=Count("id", _filter=Q(status=TicketStatus.REGISTERED.value, response_due__lt=now)),
+    ).values("overdue", "awaiting")
+    card.overdue = int(live[0]["overdue"] or 0) if live else 0
+    awaiting = int(live[0]["awaiting"] or 0) if live else 0
     card.rates = RateCounts(
         responded_on_time=figures.get(RESPONDED_ON_TIME, 0),
         responded_late=figures.get(RESPONDED_LATE, 0),

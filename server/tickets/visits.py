@@ -27,7 +27,7 @@ from tortoise.transactions import in_transaction
 from server import clock
 from server.caller import Caller
 from server.enums import CloseReason, Rating, ReturnVisitChannel, TicketStatus
-from server.errors import Conflict, FieldProblem, Forbidden, ValidationFailed
+from server.errors import Conflict, Forbidden, ValidationFailed
 from server.privacy.redaction import known_values, redact_text
 from server.settings import settings
 from server.stats import rollup
@@ -39,10 +39,6 @@ from server.validation import Problems
 log = logging.getLogger("lianxin.tickets.visits")
 
 SATISFIED = (Rating.SATISFIED, Rating.BASICALLY_SATISFIED)
-
-
-def _invalid(field: str, message: str, code: str = "INVALID") -> ValidationFailed:
-    return ValidationFailed(problems=[FieldProblem(field, message, code)])
 
 
 async def attempts_made(ticket: Ticket) -> int:
@@ -60,7 +56,7 @@ def _outcome(reached: bool, rating: Rating | None, attempt: int) -> tuple[str, C
     return "return_visit", None
 
 
-def _check(channel: ReturnVisitChannel | None, reached: bool, rating: Rating | None, comment: str) -> None:
+def _check(reached: bool, rating: Rating | None, comment: str) -> None:
     problems = Problems()
     if reached and rating is None:
         problems.add(
@@ -73,7 +69,6 @@ def _check(channel: ReturnVisitChannel | None, reached: bool, rating: Rating | N
     problems.text("comment", comment, max_length=2000, required=rating == Rating.DISSATISFIED)
     if problems:
         raise ValidationFailed(problems=list(problems))
-    _ = channel  # every channel may reach the citizen or not
 
 
 async def record_visit(
@@ -103,7 +98,7 @@ async def record_visit(
     attempt = 1 + (await attempts_made(ticket) if ticket.status == TicketStatus.RESOLVED else 0)
     action, reason = _outcome(reached, rating, attempt)
     to_status = _plan(ticket, action, authz)
-    _check(channel, reached, rating, comment)
+    _check(reached, rating, comment)
     now = clock.now()
     changes: dict[str, Any] = {}
     if reached:
