@@ -168,3 +168,13 @@ _.subscriber_count  # server/tickets/events.py
 
 # Imported for the type checker only, named in a string annotation (a TypeVar's bound).
 DataclassInstance  # schema/privacy/queries.py
+
+# Return visits and the three rates: GraphQL fields strawberry serves by name, enum members chosen by
+# clients, the model's staff relation, and the sweep the scheduled work runs (tests call it too).
+response_rate  # schema/stats/rates.py
+resolution_rate  # schema/stats/rates.py
+satisfaction_rate  # schema/stats/rates.py
+SMS  # server/enums.py
+WECHAT  # server/enums.py
+visited_by  # server/tickets/models.py
+close_unreachable  # server/tickets/visits.py

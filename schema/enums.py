@@ -16,6 +16,7 @@ from strawberry.types.enum import StrawberryEnumDefinition
 from server.enums import (
     Amenity,
     CalendarDayKind,
+    CloseReason,
     DepartmentKind,
     DepartmentTicketStatus,
     HandlingUnitRole,
@@ -25,6 +26,7 @@ from server.enums import (
     Rating,
     ReplyResult,
     ResolutionMethod,
+    ReturnVisitChannel,
     StationFunction,
     StationKind,
     StationLevel,
@@ -40,6 +42,7 @@ from server.enums import (
 __all__ = [
     "Amenity",
     "CalendarDayKind",
+    "CloseReason",
     "DepartmentKind",
     "DepartmentTicketStatus",
     "HandlingUnitRole",
@@ -49,6 +52,7 @@ __all__ = [
     "Rating",
     "ReplyResult",
     "ResolutionMethod",
+    "ReturnVisitChannel",
     "StationFunction",
     "StationKind",
     "StationLevel",
@@ -86,7 +90,7 @@ register_enum(ProposalStatus, "State of a deputy's proposal (建议办理状态)
 register_enum(HandlingUnitRole, "Lead (牵头) or co-handling (协办) unit.")
 register_enum(TaskStatus, "State of a handling task.")
 register_enum(ReplyResult, "Result class of a reply.")
-register_enum(Rating, "A deputy's rating of a reply.")
+register_enum(Rating, "A rating: a deputy's of a reply, or a citizen's on a return visit (回访).")
 register_enum(TicketSource, "Where a ticket came from (工单来源).")
 register_enum(TicketStatus, "State of a ticket (工单状态).")
 register_enum(ResolutionMethod, "How a ticket was resolved: the 721 method.")
@@ -95,3 +99,5 @@ register_enum(
     TimeUnit, "How a response or resolution time is counted: round the clock or on the work calendar."
 )
 register_enum(CalendarDayKind, "What a day is on the work calendar (工作日历).")
+register_enum(ReturnVisitChannel, "How a return visit (回访) reached, or tried to reach, the citizen.")
+register_enum(CloseReason, "Why a resolved ticket was closed: the citizen's rating, or unreachable.")

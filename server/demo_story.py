@@ -23,7 +23,8 @@ from server.auth.demo_accounts import DEMO_ACCOUNTS
 from server.authz.authorizer import Authorizer, Viewer
 from server.authz.engine import CITY, PolicyEngine
 from server.caller import Caller
-from server.enums import ResolutionMethod
+from server.enums import Rating, ResolutionMethod, ReturnVisitChannel
+from server.tickets import visits
 from server.tickets import workflow_service as tickets
 from server.tickets.intake import Intake
 from server.tickets.models import Ticket
@@ -126,6 +127,20 @@ class TicketPlan:
     transfer: tuple[datetime, str, int, str] | None = None  # when, by whom, department id, comment
 
 
+async def _phoned(ticket: Ticket, rating: Rating, comment: str, caller: Caller) -> Ticket:
+    """The return visit (回访) by phone that reached the citizen."""
+    visited, _ = await visits.record_visit(
+        ticket.id,
+        ticket.version,
+        channel=ReturnVisitChannel.PHONE,
+        reached=True,
+        rating=rating,
+        comment=comment,
+        caller=caller,
+    )
+    return visited
+
+
 async def tell_ticket(cast: Cast, plan: TicketPlan) -> Ticket:
     """Take one ticket through its steps with the ticket services, each at its time."""
     registrar, chief, closer = (cast.caller(n) for n in (plan.registrar, plan.chief, plan.closer))
@@ -148,7 +163,7 @@ async def tell_ticket(cast: Cast, plan: TicketPlan) -> Ticket:
         # The citizen was not satisfied: the ticket went back to work and was resolved again
         # before the return visit that closed it.
         first = plan.closed_at
-        then(first, lambda t: tickets.record_feedback(t.id, t.version, False, REOPEN_COMMENT, caller=closer))
+        then(first, lambda t: _phoned(t, Rating.DISSATISFIED, REOPEN_COMMENT, closer))
         then(first + REWORK, lambda t: tickets.arrive(t.id, t.version, "", caller=chief))
         then(
             first + 2 * REWORK,
@@ -156,7 +171,7 @@ async def tell_ticket(cast: Cast, plan: TicketPlan) -> Ticket:
         )
     if plan.closed_at is not None:
         closed_at = plan.closed_at if plan.satisfied else plan.closed_at + 3 * REWORK
-        then(closed_at, lambda t: tickets.record_feedback(t.id, t.version, True, "", caller=closer))
+        then(closed_at, lambda t: _phoned(t, Rating.SATISFIED, "", closer))
     if plan.transfer is not None:
         when, who, department_id, comment = plan.transfer
         by = cast.caller(who)

@@ -251,6 +251,24 @@ class CalendarDayKind(StrEnum):
     MAKEUP_WORKDAY = "MAKEUP_WORKDAY"  # 调休: a weekend day worked in exchange for a holiday
 
 
+class ReturnVisitChannel(StrEnum):
+    """How staff reached (or tried to reach) the citizen on a return visit (回访方式)."""
+
+    PHONE = "PHONE"
+    SMS = "SMS"
+    WECHAT = "WECHAT"
+    ON_SITE = "ON_SITE"
+
+
+class CloseReason(StrEnum):
+    """Why a resolved ticket was closed (办结原因): the citizen's rating on a return visit, or that the
+    citizen could not be reached after the set attempts or days."""
+
+    SATISFIED = "SATISFIED"
+    BASICALLY_SATISFIED = "BASICALLY_SATISFIED"
+    UNREACHABLE = "UNREACHABLE"
+
+
 LABELS_ZH.update(
     {
         (TimeUnit, "NATURAL_MINUTES"): "分钟",
@@ -261,5 +279,12 @@ LABELS_ZH.update(
         (CalendarDayKind, "WEEKEND"): "周末",
         (CalendarDayKind, "HOLIDAY"): "法定节假日",
         (CalendarDayKind, "MAKEUP_WORKDAY"): "调休上班",
+        (ReturnVisitChannel, "PHONE"): "电话",
+        (ReturnVisitChannel, "SMS"): "短信",
+        (ReturnVisitChannel, "WECHAT"): "微信",
+        (ReturnVisitChannel, "ON_SITE"): "上门",
+        (CloseReason, "SATISFIED"): "满意办结",
+        (CloseReason, "BASICALLY_SATISFIED"): "基本满意办结",
+        (CloseReason, "UNREACHABLE"): "无法联系办结",
     }
 )

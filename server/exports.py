@@ -111,6 +111,14 @@ async def scorecard_csv(request: Request, call: Call) -> Response:
         ["按时答复 replied on time", card.proposals_replied_on_time],
     ]
     rows += [[f"代表评价 rating {k}", v] for k, v in sorted(card.ratings.items())]
+    for label, rate in (
+        ("响应率 response rate", card.rates.response),
+        ("解决率 resolution rate", card.rates.resolution),
+        ("满意率 satisfaction rate", card.rates.satisfaction),
+    ):
+        rows.append([label, rate.value])
+        rows.append([f"{label} numerator", rate.numerator])
+        rows.append([f"{label} denominator", rate.denominator])
     return csv_response(rows, "scorecard.csv")
 
 

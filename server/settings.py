@@ -127,6 +127,11 @@ class Settings:
     # Open311 GET of service requests without a key, public fields only (no free text, no address),
     # for open-data portals and clients that cannot send a key on GET. Off by default.
     open311_public_get: bool = False
+    # Return visits (回访): a resolved ticket whose citizen is not reached after this many attempts,
+    # or this many days after its resolution (the close_unreachable sweep), is closed as unreachable.
+    return_visit_attempts: int = 3
+    return_visit_days: int = 7
+    return_visit_sweep_seconds: int = 3_600
 
     @property
     def is_demo(self) -> bool:
@@ -201,6 +206,9 @@ def load_settings() -> Settings:
         retention_run_seconds=_env_positive("LIANXIN_RETENTION_RUN_SECONDS", 86_400),
         rollup_check_seconds=_env_positive("LIANXIN_ROLLUP_CHECK_SECONDS", 86_400),
         open311_public_get=_env_bool("LIANXIN_OPEN311_PUBLIC_GET", False),
+        return_visit_attempts=_env_positive("LIANXIN_RETURN_VISIT_ATTEMPTS", 3),
+        return_visit_days=_env_positive("LIANXIN_RETURN_VISIT_DAYS", 7),
+        return_visit_sweep_seconds=_env_positive("LIANXIN_RETURN_VISIT_SWEEP_SECONDS", 3_600),
     )
 
 

@@ -10,6 +10,7 @@ from schema.enums import Rating, StationKind, StationStatus
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
 from schema.ids import filter_id
+from schema.stats.rates import ThreeRates, three_rates
 from server.authz.authorizer import Authorizer
 from server.enums import label_zh
 from server.proposals.vocabulary import label
@@ -83,6 +84,9 @@ class Scorecard:
     proposals_replied: int
     proposals_replied_on_time: int
     ratings: list[RatingCount]
+    rates: ThreeRates = strawberry.field(
+        description="The three rates (三率): response, resolution and satisfaction, from the rollups."
+    )
 
     @strawberry.field
     async def jurisdiction(self, info: strawberry.Info) -> Jurisdiction:
@@ -126,6 +130,7 @@ async def build(
         proposals_replied=card.proposals_replied,
         proposals_replied_on_time=card.proposals_replied_on_time,
         ratings=[RatingCount(rating=Rating(k), count=v) for k, v in sorted(card.ratings.items())],
+        rates=three_rates(card.rates),
     )
 
 

@@ -9,6 +9,7 @@ import strawberry
 
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
+from schema.stats.rates import ThreeRates, three_rates
 from server.authz.engine import engine
 from server.errors import FieldProblem, Forbidden, ValidationFailed
 from server.tickets import figures as ticket_figures
@@ -38,6 +39,7 @@ class TicketFigureGroup:
     deviation_from_target: float | None = strawberry.field(
         description="Largest gap between the split and 70/20/10, as a share (0.05 = 5 points)"
     )
+    rates: ThreeRates = strawberry.field(description="The three rates (三率) of the group's tickets.")
     target_service_share: float = 0.7
     target_management_share: float = 0.2
     target_enforcement_share: float = 0.1
@@ -99,6 +101,7 @@ class FiguresQuery:
                 management_share=r.share("MANAGEMENT"),
                 enforcement_share=r.share("ENFORCEMENT"),
                 deviation_from_target=r.deviation(),
+                rates=three_rates(r.rates),
             )
             for r in rows
         ]

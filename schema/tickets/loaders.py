@@ -7,7 +7,7 @@ from tortoise.expressions import Q
 
 from schema.loaders import ByIdLoader, ManyByLoader, reference_q
 from server import batch
-from server.tickets.models import Ticket, TicketCategory, TicketEvent
+from server.tickets.models import ReturnVisit, Ticket, TicketCategory, TicketEvent
 
 
 class TicketByIdLoader(ByIdLoader):
@@ -39,3 +39,10 @@ class LatestEventByTicketLoader(ByIdLoader):
 
     async def _load(self, keys: Sequence[int]) -> list[Any]:
         return await batch.latest_ticket_events(keys)
+
+
+class ReturnVisitsByTicketLoader(ManyByLoader):
+    """Return visits of tickets the caller can already see, oldest first."""
+
+    model = ReturnVisit
+    key_field = "ticket_id"

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import strawberry
 
-from schema.enums import DepartmentTicketStatus, ResolutionMethod, TicketSource
+from schema.enums import DepartmentTicketStatus, Rating, ResolutionMethod, ReturnVisitChannel, TicketSource
 from schema.errors import (
     ConflictError,
     ForbiddenError,
@@ -19,8 +19,9 @@ from schema.errors import (
     error_member,
 )
 from schema.ids import decode_id, decode_optional_id
-from schema.tickets.types import Ticket, TicketRow, as_ticket
+from schema.tickets.types import ReturnVisit, Ticket, TicketRow, as_ticket, as_visit
 from server.errors import DomainError
+from server.tickets import visits
 from server.tickets import workflow_service as flow
 from server.tickets.intake import Intake
 
@@ -41,12 +42,19 @@ class RegisterTicketPayload:
 
 
 @strawberry.type
+class ReturnVisitPayload:
+    ticket: Ticket
+    visit: ReturnVisit
+
+
+@strawberry.type
 class TicketsPayload:
     tickets: list[Ticket]
 
 
 TicketResult = Annotated[TicketPayload | Errors, strawberry.union("TicketResult")]
 RegisterTicketResult = Annotated[RegisterTicketPayload | Errors, strawberry.union("RegisterTicketResult")]
+ReturnVisitResult = Annotated[ReturnVisitPayload | Errors, strawberry.union("ReturnVisitResult")]
 TicketsResult = Annotated[TicketsPayload | Errors, strawberry.union("TicketsResult")]
 
 
@@ -206,14 +214,48 @@ class TicketsMutation:
         )
 
     @strawberry.mutation(
-        description="The citizen's feedback: satisfied closes the ticket (ticket:close), "
-        "unsatisfied reopens it (ticket:reopen, a comment is required)."
+        description="One return visit (回访) to the citizen of a resolved ticket, reached or not. "
+        "Reached and SATISFIED or BASICALLY_SATISFIED closes the ticket (ticket:close); "
+        "DISSATISFIED reopens it (ticket:reopen; a comment is required); not reached leaves it "
+        "resolved, and the last of the set attempts (3 unless configured) closes it as UNREACHABLE "
+        "(ticket:close). Needs ticket:feedback in the ticket's jurisdiction as well. A rating is "
+        "given exactly when the citizen was reached."
+    )
+    async def record_return_visit(
+        self,
+        info: strawberry.Info,
+        ticket: TicketVersion,
+        channel: ReturnVisitChannel,
+        reached: bool,
+        rating: Rating | None = None,
+        comment: str = "",
+    ) -> ReturnVisitResult:
+        try:
+            written, visit = await visits.record_visit(
+                decode_id(ticket.id, "Ticket", "id"),
+                ticket.version,
+                channel=channel,
+                reached=reached,
+                rating=rating,
+                comment=comment,
+                caller=info.context.caller,
+            )
+        except DomainError as exc:
+            return error_member(exc)
+        return ReturnVisitPayload(ticket=as_ticket(written), visit=as_visit(info, written, visit))
+
+    @strawberry.mutation(
+        description="The citizen's yes/no, recorded as a return visit that reached the citizen "
+        "(SATISFIED or DISSATISFIED, channel not said): satisfied closes the ticket (ticket:close), "
+        "unsatisfied reopens it (ticket:reopen, a comment is required).",
+        deprecation_reason="Use recordReturnVisit: it records the channel, attempts that did not "
+        "reach the citizen, and BASICALLY_SATISFIED.",
     )
     async def record_citizen_feedback(
         self, info: strawberry.Info, ticket: TicketVersion, satisfied: bool, comment: str = ""
     ) -> TicketResult:
         return await _run(
-            lambda: flow.record_feedback(
+            lambda: visits.record_feedback(
                 decode_id(ticket.id, "Ticket", "id"), ticket.version, satisfied, comment, **_kw(info)
             )
         )

@@ -14,7 +14,7 @@ from schema.tickets.types import (
     as_ticket,
 )
 from server.errors import DomainError, Forbidden
-from server.tickets import service, workflow
+from server.tickets import service, visits, workflow
 
 
 @strawberry.type
@@ -56,6 +56,16 @@ class TicketsQuery:
         except DomainError as exc:
             raise as_graphql_error(exc) from None
         return await paginate(query, first, after)
+
+    @strawberry.field(
+        description="The return-visit queue (回访): resolved tickets awaiting a visit, oldest "
+        "resolution first, where you may record return visits (ticket:feedback). Null with a "
+        "FORBIDDEN error at this path when you may record them nowhere."
+    )
+    async def return_visits_due(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Ticket] | None:
+        return await paginate(visits.visits_due(info.context.caller), first, after)
 
     @strawberry.field(
         description="One ticket by its number, e.g. DG-20220110-000001. Null with NOT_FOUND when "

@@ -6,7 +6,16 @@ from typing import Any, TypeAlias, cast
 import strawberry
 from strawberry import relay
 
-from schema.enums import DepartmentTicketStatus, ResolutionMethod, TicketSource, TicketStatus, TimeUnit
+from schema.enums import (
+    CloseReason,
+    DepartmentTicketStatus,
+    Rating,
+    ResolutionMethod,
+    ReturnVisitChannel,
+    TicketSource,
+    TicketStatus,
+    TimeUnit,
+)
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
 from schema.planner.fields import REFERENCE, Computed, NotPlanned, ToMany, ToOne, label, planned
@@ -18,6 +27,7 @@ from schema.stations.types import Station
 from schema.tickets.loaders import (
     EventsByTicketLoader,
     LatestEventByTicketLoader,
+    ReturnVisitsByTicketLoader,
     TicketByIdLoader,
     TicketCategoryByIdLoader,
 )
@@ -167,6 +177,43 @@ class TicketEvent:
         return label_zh(self.to_status)
 
 
+@strawberry.type(
+    description="One return visit (回访) after the ticket was resolved: reached or not, the citizen's "
+    "rating when reached. Never changed once written."
+)
+class ReturnVisit:
+    round: int = strawberry.field(
+        description="How many times the ticket had been reopened when visited: 0 after its first "
+        "resolution. Attempts are counted per round."
+    )
+    attempt: int = strawberry.field(description="1, 2, … within its round.")
+    channel: ReturnVisitChannel | None = strawberry.field(
+        description="Null for feedback recorded through recordCitizenFeedback, which does not say how."
+    )
+    reached: bool
+    rating: Rating | None = strawberry.field(description="The citizen's rating; null when not reached.")
+    comment: str
+    actor: str = strawberry.field(description="The account that recorded it.")
+    visited_at: datetime
+    visited_by_id: strawberry.Private[int | None]
+
+    @strawberry.field(
+        description="The staff member who made the visit; null when the account is not staff. Needs "
+        "staff:read where the staff member belongs; otherwise null with a FORBIDDEN error at this path.",
+        metadata=planned(NotPlanned("a staff relation of a visit, not yet planned")),
+    )
+    async def visited_by(self, info: strawberry.Info) -> Staff | None:
+        return await staff_member(info, self.visited_by_id)
+
+    @strawberry.field(metadata=planned(Computed(())))
+    def channel_label(self) -> str | None:
+        return label_zh(self.channel)
+
+    @strawberry.field(metadata=planned(Computed(())))
+    def rating_label(self) -> str | None:
+        return label_zh(self.rating)
+
+
 _STATUSES = {status.value: status for status in domain_enums.TicketStatus}
 
 
@@ -227,7 +274,14 @@ class Ticket(RowType, relay.Node):
     longitude: float | None
     status: TicketStatus
     resolution_method: ResolutionMethod | None
-    citizen_satisfied: bool | None
+    citizen_satisfied: bool | None = strawberry.field(
+        description="The citizen's latest rating as a yes/no: SATISFIED or BASICALLY_SATISFIED is "
+        "true. Null until a return visit reaches the citizen."
+    )
+    close_reason: CloseReason | None = strawberry.field(
+        description="Why it was closed after its return visits; null until then, and for tickets "
+        "rejected or marked duplicate."
+    )
     reopen_count: int
     escalated_at: datetime | None
     escalation_level: int = strawberry.field(description="0 none, 1 escalated to the town, 2 to the city")
@@ -392,6 +446,20 @@ class Ticket(RowType, relay.Node):
         return None if tid is None else info.context.load(TicketByIdLoader, tid)
 
     @strawberry.field(
+        description="Its return visits (回访), oldest first." + FREE_TEXT_NOTE,
+        metadata=planned(NotPlanned("return visits are read through their loader, not yet planned")),
+    )
+    async def return_visits(self, info: strawberry.Info) -> list[ReturnVisit]:
+        visits = await info.context.load(ReturnVisitsByTicketLoader, self.id)
+        return [as_visit(info, self, visit) for visit in visits]
+
+    @strawberry.field(
+        description="Chinese label of the close reason, e.g. 满意办结.", metadata=label("close_reason")
+    )
+    def close_reason_label(self) -> str | None:
+        return label_zh(self.close_reason)
+
+    @strawberry.field(
         description="Chinese label of the 721 method, e.g. 服务.", metadata=label("resolution_method")
     )
     def resolution_method_label(self) -> str | None:
@@ -459,4 +527,23 @@ def _event(info: strawberry.Info, ticket: Any, event: models.TicketEvent) -> Tic
         to_status=ticket_status(event.to_status),
         comment=comment,
         at=event.at,
+    )
+
+
+def as_visit(info: strawberry.Info, ticket: Any, visit: models.ReturnVisit) -> ReturnVisit:
+    """Visit comments are stored masked, as history comments are; masked again here with the
+    reporter's own values for callers without ticket_personal:read."""
+    comment = visit.comment
+    if not may_read_personal(info, ticket):
+        comment = redact_text(comment, known_values(ticket))
+    return ReturnVisit(
+        round=visit.round,
+        attempt=visit.attempt,
+        channel=visit.channel,
+        reached=visit.reached,
+        rating=visit.rating,
+        comment=comment,
+        actor=visit.actor,
+        visited_at=visit.visited_at,
+        visited_by_id=visit.visited_by_id,
     )

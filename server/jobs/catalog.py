@@ -1,7 +1,7 @@
 """Every scheduled job, registered at import (the runner, the `jobs` query and the CLI import this).
 
-Return-visit queue upkeep and other domains' jobs are added here the same way: a coroutine that
-returns a summary line and a setting for how often it runs.
+A domain's job is added here the same way: a coroutine that returns a summary line (and raises to
+fail) and a setting for how often it runs. Every job must be safe to run again.
 """
 
 from __future__ import annotations
@@ -28,6 +28,14 @@ async def _retention_run() -> str:
     return f"{result.anonymised} tickets anonymised"
 
 
+async def _return_visit_sweep() -> str:
+    from server.caller import Caller
+    from server.tickets.visits import close_unreachable
+
+    closed = await close_unreachable(caller=Caller.system(SYSTEM_ACTOR))
+    return f"{len(closed)} closed as unreachable"
+
+
 class RollupMismatch(Exception):
     pass
 
@@ -48,6 +56,14 @@ register(
         "Apply the escalation and reminder rules to open tickets (催办, 升级督办).",
         lambda: settings.escalation_sweep_seconds,
         _escalation_sweep,
+    )
+)
+register(
+    Job(
+        "return_visit_sweep",
+        "Close resolved tickets whose citizen was not reached in time (回访无法联系办结).",
+        lambda: settings.return_visit_sweep_seconds,
+        _return_visit_sweep,
     )
 )
 register(

@@ -27,6 +27,7 @@ MASKS: dict[str, Callable[[str | None], str | None]] = {
 FREE_TEXT_FIELDS: dict[str, tuple[str, ...]] = {
     "Ticket": ("description", "resolution_note", "reject_reason", "citizen_feedback"),
     "TicketEvent": ("comment", "data"),
+    "ReturnVisit": ("comment",),
     "ProposalEvent": ("comment", "data"),
     "AuditEntry": ("before", "after"),
 }
@@ -36,15 +37,28 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "citizen_satisfied": "the citizen's rating (satisfied or not): identifies no one; kept for figures",
         "registered_by": "the staff member who took the ticket: staff, not a citizen",
         "address": "where the street problem is, as published through Open311; not where the reporter lives",
+        "close_reason": "why it was closed (satisfied, basically satisfied, unreachable): a code",
     },
     "TicketEvent": {
         "actor": "the account that took the step: staff, not a citizen",
     },
+    "ReturnVisit": {
+        "actor": "the account that recorded the visit: staff, not a citizen",
+        "visited_by": "the staff member who made the visit: staff, not a citizen",
+        "rating": "the citizen's rating: identifies no one; kept for the satisfaction rate",
+    },
 }
 
-# Tables the database refuses to UPDATE or DELETE (migrations 0004 and 0005): nothing personal may
+# Tables the database refuses to UPDATE or DELETE (migrations 0004, 0005 and 0015): nothing personal may
 # ever be written to them, because nothing written to them can be erased.
-APPEND_ONLY_TABLES = ("audit_entry", "ticket_event", "proposal_event", "api_key_use", "personal_data_access")
+APPEND_ONLY_TABLES = (
+    "audit_entry",
+    "ticket_event",
+    "proposal_event",
+    "api_key_use",
+    "personal_data_access",
+    "return_visit",
+)
 
 # What an audit snapshot holds instead of a personal field's value.
 SET = "[set]"

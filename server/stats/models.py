@@ -16,7 +16,9 @@ class TicketRollup(Model):
     One row per (registration day, jurisdiction, metric): the ticket's community, its town and the
     city each get a row, so a scorecard at any level reads only its own level. Metrics:
     received, resolved, SERVICE / MANAGEMENT / ENFORCEMENT, resp:<bucket>, reso:<bucket> (time to
-    first response / to resolution, in the buckets of server.stats.rollup.BUCKETS).
+    first response / to resolution, in the buckets of server.stats.rollup.BUCKETS), resp_on_time /
+    resp_late (first dispatch within the response due time or not), visit:satisfied / visit:basic /
+    visit:dissatisfied / visit:unreached (return visits by outcome).
     """
 
     id = fields.BigIntField(primary_key=True)

@@ -48,6 +48,16 @@ BUCKETS: tuple[int, ...] = (
     43200,
 )
 METHODS = ("SERVICE", "MANAGEMENT", "ENFORCEMENT")
+# Whether the first dispatch came within the response due time (the response rate, 响应率).
+RESPONDED_ON_TIME = "resp_on_time"
+RESPONDED_LATE = "resp_late"
+# Return visits (回访) by outcome (the satisfaction rate, 满意率); metric names fit 24 characters.
+VISIT_METRICS = {
+    "SATISFIED": "visit:satisfied",
+    "BASICALLY_SATISFIED": "visit:basic",
+    "DISSATISFIED": "visit:dissatisfied",
+}
+VISIT_UNREACHED = "visit:unreached"
 
 Delta = tuple[date, int, str, int]  # (registration day, community id, metric, +/-n)
 
@@ -143,6 +153,7 @@ def on_step(before: Any, after: Any) -> list[Delta]:
         deltas.append(
             (day, place, "resp:" + bucket(minutes_between(after.registered_at, after.dispatched_at)), 1)
         )
+        deltas.append((day, place, response_timeliness(after.dispatched_at, after.response_due), 1))
     if before.resolved_at is not None and (
         after.resolved_at is None or after.resolution_method != before.resolution_method
     ):
@@ -161,6 +172,21 @@ def _resolution(ticket: Any, day: date, place: int, sign: int) -> list[Delta]:
     if method:
         out.append((day, place, str(method), sign))
     return out
+
+
+def response_timeliness(dispatched_at: datetime, response_due: datetime) -> str:
+    """RESPONDED_ON_TIME or RESPONDED_LATE: the first dispatch at or before the response due time
+    is on time (to the millisecond, as the recomputation compares them)."""
+    late = round((dispatched_at - response_due).total_seconds(), 3) > 0
+    return RESPONDED_LATE if late else RESPONDED_ON_TIME
+
+
+def on_visit(ticket: Any, visit: Any) -> list[Delta]:
+    """A return visit counts on its ticket's registration day and place: reached with its rating,
+    or not reached. Visits are never changed or deleted, so nothing is ever taken back."""
+    rating = getattr(visit.rating, "value", visit.rating)
+    metric = VISIT_METRICS[str(rating)] if visit.reached and rating else VISIT_UNREACHED
+    return [(day_of(ticket.registered_at), ticket.jurisdiction_id, metric, 1)]
 
 
 # From scratch ------------------------------------------------------------------------------------
@@ -191,6 +217,14 @@ async def recompute() -> dict[tuple[date, int, str], int]:
     day_sql = _day_sql(dialect)
     resp = _bucket_sql(_minutes_sql(dialect, "registered_at", "dispatched_at"))
     reso = _bucket_sql(_minutes_sql(dialect, "registered_at", "resolved_at"))
+    late = _minutes_sql(dialect, "response_due", "dispatched_at")
+    outcomes = " ".join(
+        f"WHEN v.rating = '{rating}' THEN '{metric}'" for rating, metric in VISIT_METRICS.items()
+    )
+    visit = (
+        f"CASE WHEN v.reached AND v.rating IS NOT NULL THEN (CASE {outcomes} END) "
+        f"ELSE '{VISIT_UNREACHED}' END"
+    )
     # Each statement is built from fixed SQL fragments (the dialect's day and bucket expressions);
     # nothing from a request is interpolated and none takes a parameter.
     queries = [
@@ -213,6 +247,15 @@ async def recompute() -> dict[tuple[date, int, str], int]:
         (
             f"SELECT {day_sql}, jurisdiction_id, 'reso:' || {reso}, COUNT(*) FROM ticket "  # noqa: S608
             "WHERE resolved_at IS NOT NULL GROUP BY 1, 2, 3"
+        ),
+        (
+            f"SELECT {day_sql}, jurisdiction_id, CASE WHEN {late} > 0 "  # noqa: S608
+            f"THEN '{RESPONDED_LATE}' ELSE '{RESPONDED_ON_TIME}' END, COUNT(*) FROM ticket "
+            "WHERE dispatched_at IS NOT NULL GROUP BY 1, 2, 3"
+        ),
+        (
+            f"SELECT {day_sql}, t.jurisdiction_id, {visit}, COUNT(*) "  # noqa: S608
+            "FROM return_visit v JOIN ticket t ON t.id = v.ticket_id GROUP BY 1, 2, 3"
         ),
     ]
     await ensure_tree()

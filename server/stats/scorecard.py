@@ -13,19 +13,31 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Sum
 
 from server import clock
 from server.authz.authorizer import Authorizer
 from server.authz.engine import engine
 from server.clock import CITY_TZ
+from server.enums import TicketStatus
 from server.errors import FieldProblem, Forbidden, ValidationFailed
 from server.proposals.models import Proposal, ProposalRating, ProposalReply
 from server.stations.models import Station, StationTarget
 from server.stats.models import TicketRollup
-from server.stats.rollup import METHODS, bucket, bucket_range, minutes_between
-from server.tickets.models import Ticket
+from server.stats.rates import RateCounts
+from server.stats.rollup import (
+    METHODS,
+    RESPONDED_LATE,
+    RESPONDED_ON_TIME,
+    VISIT_METRICS,
+    VISIT_UNREACHED,
+    bucket,
+    bucket_range,
+    minutes_between,
+    response_timeliness,
+)
+from server.tickets.models import ReturnVisit, Ticket
 from server.tickets.workflow import OPEN
 
 
@@ -69,6 +81,8 @@ class Scorecard:
     proposals_replied: int = 0
     proposals_replied_on_time: int = 0
     ratings: dict[str, int] = field(default_factory=dict)
+    # the three rates (三率) and what they are counted from
+    rates: RateCounts = field(default_factory=RateCounts)
 
     def share(self, method: str) -> float | None:
         done = sum(self.methods.values())
@@ -166,14 +180,32 @@ async def scorecard(
     card.response = percentiles({k[5:]: v for k, v in figures.items() if k.startswith("resp:")})
     card.resolution = percentiles({k[5:]: v for k, v in figures.items() if k.startswith("reso:")})
 
-    card.overdue = await Ticket.filter(
+    now = clock.now()
+    tickets = Ticket.filter(
         place(),
         Q() if department_id is None else Q(department_id=department_id),
-        status__in=[s.value for s in OPEN],
-        resolution_due__lt=clock.now(),
         registered_at__gte=start,
         registered_at__lt=end,
-    ).count()
+    )
+    # Both depend on the clock, so they are counted live, in one statement: open past the
+    # resolution due time (overdue), and still awaiting the first dispatch past the response due time.
+    live = await tickets.annotate(
+        overdue=Count("id", _filter=Q(status__in=[s.value for s in OPEN], resolution_due__lt=now)),
+        awaiting=Count("id", _filter=Q(status=TicketStatus.REGISTERED.value, response_due__lt=now)),
+    ).values("overdue", "awaiting")
+    card.overdue = int(live[0]["overdue"] or 0) if live else 0
+    awaiting = int(live[0]["awaiting"] or 0) if live else 0
+    card.rates = RateCounts(
+        responded_on_time=figures.get(RESPONDED_ON_TIME, 0),
+        responded_late=figures.get(RESPONDED_LATE, 0),
+        awaiting_response_late=awaiting,
+        resolved=card.resolved,
+        overdue=card.overdue,
+        visits_satisfied=figures.get(VISIT_METRICS["SATISFIED"], 0),
+        visits_basically_satisfied=figures.get(VISIT_METRICS["BASICALLY_SATISFIED"], 0),
+        visits_dissatisfied=figures.get(VISIT_METRICS["DISSATISFIED"], 0),
+        visits_unreached=figures.get(VISIT_UNREACHED, 0),
+    )
 
     replies = (
         await ProposalReply.filter(
@@ -200,19 +232,29 @@ async def _department_figures(place: Q, department_id: int, start: datetime, end
     """The rollup's metrics for one department's tickets. Rollups are kept per jurisdiction, not per
     department; the tickets transferred to a department are few, so they are counted from the
     ticket table, into the same metrics as server.stats.rollup.recompute (same buckets)."""
-    rows = await Ticket.filter(
+    tickets = Ticket.filter(
         place, department_id=department_id, registered_at__gte=start, registered_at__lt=end
-    ).values_list("registered_at", "dispatched_at", "resolved_at", "resolution_method")
+    )
+    rows = await tickets.values_list(
+        "registered_at", "dispatched_at", "resolved_at", "resolution_method", "response_due"
+    )
     figures: dict[str, int] = defaultdict(int)
-    for registered, dispatched, resolved, method in rows:
+    for registered, dispatched, resolved, method, response_due in rows:
         figures["received"] += 1
         if dispatched is not None:
             figures["resp:" + bucket(minutes_between(registered, dispatched))] += 1
+            figures[response_timeliness(dispatched, response_due)] += 1
         if resolved is not None:
             figures["resolved"] += 1
             figures["reso:" + bucket(minutes_between(registered, resolved))] += 1
             if method:
                 figures[str(getattr(method, "value", method))] += 1
+    visits = await ReturnVisit.filter(ticket_id__in=Subquery(tickets.values("id"))).values_list(
+        "reached", "rating"
+    )
+    for reached, rating in visits:
+        value = getattr(rating, "value", rating)
+        figures[VISIT_METRICS[str(value)] if reached and value else VISIT_UNREACHED] += 1
     return dict(figures)
 
 

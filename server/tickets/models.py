@@ -5,7 +5,15 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.models import Model
 
-from server.enums import ResolutionMethod, TicketSource, TicketStatus, TimeUnit
+from server.enums import (
+    CloseReason,
+    Rating,
+    ResolutionMethod,
+    ReturnVisitChannel,
+    TicketSource,
+    TicketStatus,
+    TimeUnit,
+)
 from server.privacy.redaction import redact_json, redact_text
 
 if TYPE_CHECKING:
@@ -82,6 +90,9 @@ class Ticket(Model):
     duplicate_of_id: int | None
     citizen_satisfied = fields.BooleanField(null=True)
     citizen_feedback = fields.TextField(default="")
+    close_reason = fields.CharEnumField(
+        CloseReason, max_length=24, null=True, description="why it was closed after its return visits"
+    )
     reopen_count = fields.SmallIntField(default=0)
     escalation_level = fields.SmallIntField(default=0, description="0 none, 1 town, 2 city")
     escalated_at = fields.DatetimeField(null=True)
@@ -153,4 +164,42 @@ class TicketEvent(Model):
     async def save(self, *args: Any, **kwargs: Any) -> None:
         self.comment = redact_text(self.comment)
         self.data = redact_json(self.data)
+        await super().save(*args, **kwargs)
+
+
+class ReturnVisit(Model):
+    """One attempt to reach the citizen after the ticket was resolved (回访), reached or not.
+
+    Appended in the transaction of the step it causes (close, reopen, or a further attempt), never
+    updated. `round` is the ticket's reopen count at the visit: the attempts after each resolution
+    are counted apart. The comment is stored with phone and ID numbers and the reporter's name
+    masked, as history comments are: visits outlive the reporter's personal data."""
+
+    id = fields.BigIntField(primary_key=True)
+    ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
+        "lianxin.Ticket", related_name="return_visits", on_delete=fields.RESTRICT
+    )
+    ticket_id: int
+    round = fields.SmallIntField(default=0)
+    attempt = fields.SmallIntField(description="1, 2, … within its round")
+    channel = fields.CharEnumField(
+        ReturnVisitChannel, max_length=16, null=True, description="null: recorded as citizen feedback"
+    )
+    reached = fields.BooleanField()
+    rating = fields.CharEnumField(Rating, max_length=24, null=True)
+    comment = fields.TextField(default="")
+    visited_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "lianxin.Staff", related_name="return_visits", null=True, on_delete=fields.RESTRICT
+    )
+    visited_by_id: int | None
+    actor = fields.CharField(max_length=64)
+    visited_at = fields.DatetimeField()
+
+    class Meta:
+        table = "return_visit"
+        ordering = ("id",)
+        indexes = (("ticket_id", "id"),)
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        self.comment = redact_text(self.comment)
         await super().save(*args, **kwargs)

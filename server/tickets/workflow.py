@@ -25,9 +25,12 @@ TRANSITIONS: tuple[tuple[TicketStatus, str, TicketStatus], ...] = (
     (TicketStatus.ON_SITE, "transfer", TicketStatus.TRANSFERRED),
     (TicketStatus.TRANSFERRED, "department_update", TicketStatus.TRANSFERRED),
     (TicketStatus.TRANSFERRED, "resolve", TicketStatus.RESOLVED),
-    # the citizen's feedback: satisfied closes it, unsatisfied sends it back to work
+    # the return visit (回访): satisfied or basically satisfied closes it, dissatisfied sends it back
+    # to work, an attempt that does not reach the citizen is recorded (the last one closes it as
+    # unreachable, through `close`)
     (TicketStatus.RESOLVED, "close", TicketStatus.CLOSED),
     (TicketStatus.RESOLVED, "reopen", TicketStatus.DISPATCHED),
+    (TicketStatus.RESOLVED, "return_visit", TicketStatus.RESOLVED),
     (TicketStatus.REGISTERED, "reject", TicketStatus.REJECTED),
     (TicketStatus.DISPATCHED, "reject", TicketStatus.REJECTED),
     (TicketStatus.ON_SITE, "reject", TicketStatus.REJECTED),
@@ -59,6 +62,7 @@ PERMISSIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "department_update": (("department_ticket", "department_update"),),
     "close": (("ticket", "close"),),
     "reopen": (("ticket", "reopen"),),
+    "return_visit": (("ticket", "feedback"),),
     "reject": (("ticket", "reject"),),
     "mark_duplicate": (("ticket", "mark_duplicate"),),
 }
@@ -72,8 +76,9 @@ MUTATIONS: dict[str, str] = {
     "resolve": "resolveTicket",
     "transfer": "transferTicket",
     "department_update": "updateDepartmentStatus",
-    "close": "recordCitizenFeedback",
-    "reopen": "recordCitizenFeedback",
+    "close": "recordReturnVisit",
+    "reopen": "recordReturnVisit",
+    "return_visit": "recordReturnVisit",
     "reject": "rejectTicket",
     "mark_duplicate": "markTicketDuplicate",
 }
@@ -88,6 +93,7 @@ ACTION_LABELS: dict[str, str] = {
     "department_update": "部门反馈进度",
     "close": "办结",
     "reopen": "重新处置",
+    "return_visit": "回访",
     "reject": "退回",
     "mark_duplicate": "标记重复",
 }

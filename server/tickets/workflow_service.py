@@ -286,36 +286,6 @@ async def resolve(
     return await take_step(ticket_id, version, "resolve", prepare, caller=caller)
 
 
-async def record_feedback(
-    ticket_id: int, version: int, satisfied: bool, comment: str, *, caller: Caller
-) -> Ticket:
-    """The citizen's word on the result: satisfied closes the ticket, unsatisfied reopens it."""
-    authz = caller.authz
-    action = "close" if satisfied else "reopen"
-
-    async def prepare(ticket: Ticket) -> Step:
-        to_status = _plan(ticket, action, authz)
-        problems = Problems()
-        problems.text("comment", comment, max_length=2000, required=not satisfied)
-        if problems:
-            raise ValidationFailed(problems=list(problems))
-        now = clock.now()
-        changes: dict[str, Any] = {"citizen_satisfied": satisfied, "citizen_feedback": comment}
-        if satisfied:
-            changes["closed_at"] = now
-        else:
-            # Back to work: the result no longer counts in the 721 figures until resolved again.
-            changes.update(
-                resolved_at=None,
-                resolution_method=None,
-                reopen_count=ticket.reopen_count + 1,
-                on_site_at=None,
-            )
-        return Step(ticket, action, to_status, changes, comment, {"satisfied": satisfied})
-
-    return await take_step(ticket_id, version, action, prepare, caller=caller)
-
-
 async def transfer(
     ticket_id: int, version: int, department_id: int, comment: str, *, caller: Caller
 ) -> Ticket:

@@ -73,8 +73,16 @@ async def test_every_mutation_writes_an_audit_entry_with_before_and_after(gql: A
 # As an attacker holding the application's own database connection would try it: plain SQL on the
 # connection the server uses. Each way must leave the row exactly as it was.
 
-APPEND_ONLY = ("audit_entry", "ticket_event", "proposal_event", "api_key_use", "personal_data_access")
+APPEND_ONLY = (
+    "audit_entry",
+    "ticket_event",
+    "proposal_event",
+    "api_key_use",
+    "personal_data_access",
+    "return_visit",
+)
 TEXT_COLUMN = {
+    "return_visit": "actor",
     "audit_entry": "actor",
     "ticket_event": "actor",
     "proposal_event": "actor",
@@ -171,7 +179,7 @@ async def _a_row(table: str, probe: dict[str, Any]) -> int:
     from server import clock
     from server.audit.models import ApiKeyUse, AuditEntry, PersonalDataAccess
     from server.proposals.models import ProposalEvent
-    from server.tickets.models import TicketEvent
+    from server.tickets.models import ReturnVisit, TicketEvent
 
     now = clock.now()
     if table == "audit_entry":
@@ -186,6 +194,10 @@ async def _a_row(table: str, probe: dict[str, Any]) -> int:
         )
     elif table == "api_key_use":
         row = await ApiKeyUse.create(prefix="lxk_probe", operation="probe", at=now)
+    elif table == "return_visit":
+        row = await ReturnVisit.create(
+            ticket_id=probe["ticket_id"], attempt=1, reached=False, actor="tester", visited_at=now
+        )
     else:
         row = await PersonalDataAccess.create(
             actor="tester",

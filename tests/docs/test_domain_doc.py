@@ -35,10 +35,15 @@ def ticket_rows() -> list[tuple[str, str, str, str]]:
     roles = policy_roles()
     rows = []
     for from_status, action, to_status in ticket_workflow.TRANSITIONS:
-        who = list(roles.get(("ticket", action), []))
+        # the policy lines the table names for the action (an action may need a line of
+        # another name: recording a return visit is ticket:feedback)
+        lines = ticket_workflow.PERMISSIONS[action]
+        who = [role for obj, act in lines if obj == "ticket" for role in roles.get((obj, act), [])]
         who += [
             f"{role} (tickets transferred to its department)"
-            for role in roles.get(("department_ticket", action), [])
+            for obj, act in lines
+            if obj == "department_ticket"
+            for role in roles.get((obj, act), [])
         ]
         rows.append((from_status.value, action, ", ".join(who) or "nobody", to_status.value))
     return rows

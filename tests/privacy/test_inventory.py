@@ -18,7 +18,7 @@ from server.privacy.inventory import (
     PERSONAL_FIELDS,
 )
 from server.proposals.models import ProposalEvent
-from server.tickets.models import Ticket, TicketEvent
+from server.tickets.models import ReturnVisit, Ticket, TicketEvent
 
 DOC = (Path(__file__).parents[2] / "docs" / "personal-data.md").read_text(encoding="utf-8")
 SOUNDS_PERSONAL = re.compile(
@@ -26,7 +26,15 @@ SOUNDS_PERSONAL = re.compile(
     r"data|before|after|email|birth|gender"
 )
 # Ticket and its history, and every append-only table (what is written there is never erased)
-MODELS: list[type[Model]] = [Ticket, TicketEvent, AuditEntry, ProposalEvent, PersonalDataAccess, ApiKeyUse]
+MODELS: list[type[Model]] = [
+    Ticket,
+    TicketEvent,
+    ReturnVisit,
+    AuditEntry,
+    ProposalEvent,
+    PersonalDataAccess,
+    ApiKeyUse,
+]
 
 
 def _fields(model: type[Model]) -> set[str]:

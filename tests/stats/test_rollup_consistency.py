@@ -1,19 +1,22 @@
 """The rollup rows kept in step with the tickets equal a from-scratch recomputation, after a random
-mix of intakes, transitions, reopenings, rejections and failed (rolled back) steps."""
+mix of intakes, transitions, return visits (reached or not, every rating), reopenings, rejections and
+failed (rolled back) steps, with the clock moving on so that some responses are late."""
 
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from typing import Any
 
-from tests.tickets.workflow_helpers import ids, register, step
+from tests.tickets.workflow_helpers import Clock, at, ids, register, step
 
 
-async def test_rollups_equal_a_recomputation_after_a_random_mix(gql: Any) -> None:
+async def test_rollups_equal_a_recomputation_after_a_random_mix(gql: Any, monkeypatch: Any) -> None:
     from server.stats import rollup
 
     refs = await ids(gql)
     rng = random.Random(721)
+    clock = Clock(monkeypatch, at(2026, 6, 1, 9, 0))
     tickets: list[dict[str, Any]] = []
     for _ in range(12):
         t = (await register(gql, refs))["ticket"]
@@ -40,9 +43,22 @@ async def test_rollups_equal_a_recomputation_after_a_random_mix(gql: Any) -> Non
                 {"c": ("不满意", "String!")},
                 "worker-xiagang",
             ),
+            *[
+                (
+                    "recordReturnVisit",
+                    ", channel: PHONE, reached: true, rating: $g, comment: $c",
+                    {"g": (rating, "Rating"), "c": ("回访记录", "String!")},
+                    "worker-xiagang",
+                )
+                for rating in ("SATISFIED", "BASICALLY_SATISFIED", "DISSATISFIED")
+            ],
+            ("recordReturnVisit", ", channel: SMS, reached: false", {}, "worker-xiagang"),
+            ("recordReturnVisit", ", channel: ON_SITE, reached: false", {}, "worker-xiagang"),
         ],
     }
-    for _ in range(60):
+    for _ in range(90):
+        # occupying the road is due for a response in 30 minutes: some dispatches come late
+        clock.value += timedelta(minutes=rng.randint(0, 20))
         t = rng.choice(tickets)
         options = moves.get(t["status"])
         if not options:
@@ -60,11 +76,16 @@ async def test_rollups_equal_a_recomputation_after_a_random_mix(gql: Any) -> Non
             "_types": types,
         }
         result = await step(gql, mutation, args, variables, user)
-        if result["__typename"] == "TicketPayload":
+        if result["__typename"] in ("TicketPayload", "ReturnVisitPayload"):
             t["version"], t["status"] = result["ticket"]["version"], result["ticket"]["status"]
         else:
             assert stale and result["__typename"] == "ConflictError", result
-    assert await rollup.stored() == await rollup.recompute()
+    stored = await rollup.stored()
+    assert stored == await rollup.recompute()
+    metrics = {metric for (_, _, metric) in stored}
+    # the mix reached every figure the three rates are made of
+    assert {"resp_on_time", "resp_late", "visit:satisfied", "visit:basic", "visit:dissatisfied"} <= metrics
+    assert "visit:unreached" in metrics
 
 
 async def test_the_demo_load_computes_the_rollups(gql: Any) -> None:

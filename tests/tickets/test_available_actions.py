@@ -85,6 +85,27 @@ ATTEMPTS = (
         lambda s: "reopen",
     ),
     Attempt(
+        "recordReturnVisit",
+        ", channel: PHONE, reached: true, rating: BASICALLY_SATISFIED",
+        "",
+        lambda r: {},
+        lambda s: "close",
+    ),
+    Attempt(
+        "recordReturnVisit",
+        ", channel: WECHAT, reached: true, rating: DISSATISFIED, comment: $c",
+        ", $c: String!",
+        lambda r: {"c": "摊位又摆出来了"},
+        lambda s: "reopen",
+    ),
+    Attempt(
+        "recordReturnVisit",
+        ", channel: SMS, reached: false",
+        "",
+        lambda r: {},
+        lambda s: "return_visit",
+    ),
+    Attempt(
         "transferTicket",
         ", departmentId: $d",
         ", $d: ID!",
@@ -214,7 +235,7 @@ async def test_available_actions_are_what_each_role_may_do(gql: Any, status: str
             if action in offered:
                 fresh = await _ticket_in(gql, refs, status)
                 result = await _attempt(gql, attempt, fresh, refs, role)
-                assert result["__typename"] == "TicketPayload", (case, result)
+                assert result["__typename"] in ("TicketPayload", "ReturnVisitPayload"), (case, result)
                 assert result["ticket"]["status"] == table[(status, action)], (case, result)
                 continue
             result = await _attempt(gql, attempt, shared, refs, role)

@@ -18,6 +18,12 @@ RESULT = """__typename
   ... on TransitionError { code message objectId action currentTicketStatus currentStatusLabel
         allowedActions }"""
 
+# recordReturnVisit answers with the visit beside the ticket; the errors are the same.
+VISIT_RESULT = RESULT.replace(
+    "... on TicketPayload {",
+    "... on ReturnVisitPayload { visit { attempt channel reached rating comment } ",
+).replace("escalationLevel }", "escalationLevel closeReason }", 1)
+
 REGISTER = """mutation($i: RegisterTicketInput!) { registerTicket(input: $i) { __typename
   ... on RegisterTicketPayload { ticket { id number version status registeredAt jurisdiction { code }
         station { name } reporterName } possibleDuplicates { number } }
@@ -82,5 +88,6 @@ async def register(
 
 async def step(gql: Any, mutation: str, args: str, variables: dict[str, Any], as_user: str) -> dict[str, Any]:
     types = variables.pop("_types", "")
-    query = f"mutation($t: TicketVersion!{types}) {{ {mutation}(ticket: $t{args}) {{ {RESULT} }} }}"
+    result = VISIT_RESULT if mutation == "recordReturnVisit" else RESULT
+    query = f"mutation($t: TicketVersion!{types}) {{ {mutation}(ticket: $t{args}) {{ {result} }} }}"
     return dict(data(await gql(query, variables, as_user=as_user))[mutation])
