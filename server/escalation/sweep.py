@@ -24,7 +24,7 @@ from server.escalation.models import EscalationFiring, EscalationRule
 from server.escalation.vocabulary import ESCALATION_LEVELS, LEVEL_LABELS, RuleAction
 from server.tickets.models import Ticket, TicketEvent
 from server.tickets.workflow import OPEN
-from server.tickets.workflow_service import publish_event
+from server.tickets.workflow_service import publish_step
 
 # Tickets looked at per sweep, soonest due first; the next sweep takes the rest.
 MAX_TICKETS_PER_SWEEP = 5000
@@ -111,9 +111,9 @@ async def apply_rules(where: Q, *, actor: str, now: datetime | None = None) -> A
         if due:
             await _fire(ticket, due, actor, now, applied)
     for ticket in applied.reminded:
-        await publish_event(ticket, "remind", ticket.status.value, actor)
+        await publish_step(ticket, "remind", ticket.status.value, actor)
     for ticket in applied.escalated:
-        await publish_event(ticket, "escalate", ticket.status.value, actor)
+        await publish_step(ticket, "escalate", ticket.status.value, actor)
     return applied
 
 

@@ -33,7 +33,7 @@ from server.settings import settings
 from server.stats import rollup
 from server.tickets import access
 from server.tickets.models import ReturnVisit, Ticket
-from server.tickets.workflow_service import Step, _plan, _publish, _visible_ticket, _write
+from server.tickets.workflow_service import Step, plan_step, publish_step, visible_ticket, write_ticket_step
 from server.validation import Problems
 
 log = logging.getLogger("lianxin.tickets.visits")
@@ -87,7 +87,7 @@ async def record_visit(
     ticket:reopen). `as_feedback`: the citizen's yes/no recorded through recordCitizenFeedback,
     which needs only the step's own line, as it always has."""
     authz = caller.authz
-    ticket = await _visible_ticket(ticket_id, authz)
+    ticket = await visible_ticket(ticket_id, authz)
     if (
         not as_feedback
         and ticket.status == TicketStatus.RESOLVED
@@ -97,7 +97,7 @@ async def record_visit(
         raise Forbidden(f"You may not record return visits in {where}.")
     attempt = 1 + (await attempts_made(ticket) if ticket.status == TicketStatus.RESOLVED else 0)
     action, reason = _outcome(reached, rating, attempt)
-    to_status = _plan(ticket, action, authz)
+    to_status = plan_step(ticket, action, authz)
     _check(reached, rating, comment)
     now = clock.now()
     changes: dict[str, Any] = {}
@@ -127,7 +127,7 @@ async def record_visit(
     step = Step(ticket, action, to_status, changes, comment, data)
     viewer = authz.viewer
     async with in_transaction() as conn:
-        fresh = await _write(conn, step, version, caller)
+        fresh = await write_ticket_step(conn, step, version, caller)
         visit = await ReturnVisit.create(
             ticket_id=ticket.id,
             round=ticket.reopen_count,
@@ -142,7 +142,7 @@ async def record_visit(
             using_db=conn,
         )
         await rollup.apply(rollup.on_visit(ticket, visit))
-    await _publish(fresh, action, ticket.status.value, caller.actor)
+    await publish_step(fresh, action, ticket.status.value, caller.actor)
     return fresh, visit
 
 
@@ -211,10 +211,10 @@ async def close_unreachable(*, caller: Caller, limit: int = 1000) -> list[Ticket
         )
         try:
             async with in_transaction() as conn:
-                fresh = await _write(conn, step, ticket.version, caller)
+                fresh = await write_ticket_step(conn, step, ticket.version, caller)
         except Conflict:
             log.info("ticket %s changed while closing it as unreachable; left as it is", ticket.number)
             continue
-        await _publish(fresh, "close", ticket.status.value, caller.actor)
+        await publish_step(fresh, "close", ticket.status.value, caller.actor)
         closed.append(fresh)
     return closed

@@ -48,11 +48,11 @@ def _invalid(field: str, message: str, code: str = "INVALID") -> ValidationFaile
     return ValidationFailed(problems=[FieldProblem(field, message, code)])
 
 
-async def _visible_ticket(ticket_id: int, authz: Authorizer) -> Ticket:
+async def visible_ticket(ticket_id: int, authz: Authorizer) -> Ticket:
     return await load_visible(Ticket, ticket_id, authz.may_read_ticket)
 
 
-def _plan(ticket: Ticket, action: str, authz: Authorizer) -> TicketStatus:
+def plan_step(ticket: Ticket, action: str, authz: Authorizer) -> TicketStatus:
     if not access.may(authz, ticket, action):
         where = authz.engine.tree.code(ticket.jurisdiction_id)
         raise Forbidden(f"You may not {action.replace('_', ' ')} tickets in {where}.")
@@ -62,7 +62,7 @@ def _plan(ticket: Ticket, action: str, authz: Authorizer) -> TicketStatus:
     return to_status
 
 
-async def _write(conn: BaseDBAsyncClient, step: Step, version: int, caller: Caller) -> Ticket:
+async def write_ticket_step(conn: BaseDBAsyncClient, step: Step, version: int, caller: Caller) -> Ticket:
     """Inside a transaction: the conditional update, the event and the figures, the audit entry."""
     ticket = step.ticket
     now = clock.now()
@@ -113,12 +113,8 @@ def _publisher(action: str, from_status: str | None, actor: str) -> Callable[[Ti
     return publish
 
 
-async def _publish(ticket: Ticket, action: str, from_status: str | None, actor: str) -> None:
+async def publish_step(ticket: Ticket, action: str, from_status: str | None, actor: str) -> None:
     await after_commit(_publisher(action, from_status, actor), ticket, f"ticket.{action}")
-
-
-# Steps taken outside this module (the escalation sweep) are published the same way.
-publish_event = _publish
 
 
 async def take_step(
@@ -129,11 +125,11 @@ async def take_step(
     *,
     caller: Caller,
 ) -> Ticket:
-    ticket = await _visible_ticket(ticket_id, caller.authz)
+    ticket = await visible_ticket(ticket_id, caller.authz)
     step = await prepare(ticket)
     async with in_transaction() as conn:
-        fresh = await _write(conn, step, version, caller)
-    await _publish(fresh, action, ticket.status.value, caller.actor)
+        fresh = await write_ticket_step(conn, step, version, caller)
+    await publish_step(fresh, action, ticket.status.value, caller.actor)
     return fresh
 
 
@@ -191,7 +187,7 @@ async def register(
         )
         await rollup.apply(rollup.on_register(ticket))
         await record(caller, "ticket.register", ticket)
-    await _publish(ticket, "register", None, actor)
+    await publish_step(ticket, "register", None, actor)
     visible = authz.visible_tickets() or Q(pk__in=[])
     duplicates = await intake_rules.possible_duplicates(
         category_id=category.id,
@@ -243,7 +239,7 @@ async def dispatch(ticket_id: int, version: int, assignee_id: int, comment: str,
 
     async def prepare(ticket: Ticket) -> Step:
         action = "dispatch" if ticket.status == TicketStatus.REGISTERED else "reassign"
-        to_status = _plan(ticket, action, authz)
+        to_status = plan_step(ticket, action, authz)
         staff = await _check_assignee(ticket, assignee_id, authz)
         changes: dict[str, Any] = {"assignee_id": staff.id}
         if ticket.dispatched_at is None:
@@ -257,7 +253,7 @@ async def arrive(ticket_id: int, version: int, comment: str, *, caller: Caller) 
     authz = caller.authz
 
     async def prepare(ticket: Ticket) -> Step:
-        to_status = _plan(ticket, "arrive", authz)
+        to_status = plan_step(ticket, "arrive", authz)
         return Step(ticket, "arrive", to_status, {"on_site_at": clock.now()}, comment)
 
     return await take_step(ticket_id, version, "arrive", prepare, caller=caller)
@@ -269,7 +265,7 @@ async def resolve(
     authz = caller.authz
 
     async def prepare(ticket: Ticket) -> Step:
-        to_status = _plan(ticket, "resolve", authz)
+        to_status = plan_step(ticket, "resolve", authz)
         problems = Problems()
         if method is None:
             problems.add(
@@ -292,7 +288,7 @@ async def transfer(
     authz = caller.authz
 
     async def prepare(ticket: Ticket) -> Step:
-        to_status = _plan(ticket, "transfer", authz)
+        to_status = plan_step(ticket, "transfer", authz)
         department = await Department.get_or_none(id=department_id)
         if department is None:
             raise NotFound("Department", department_id)
@@ -310,7 +306,7 @@ async def department_update(
     authz = caller.authz
 
     async def prepare(ticket: Ticket) -> Step:
-        to_status = _plan(ticket, "department_update", authz)
+        to_status = plan_step(ticket, "department_update", authz)
         if department_status == DepartmentTicketStatus.DONE:
             raise _invalid("departmentStatus", "resolve the ticket to mark it done (with the 721 method)")
         return Step(
@@ -329,7 +325,7 @@ async def reject(ticket_id: int, version: int, reason: str, *, caller: Caller) -
     authz = caller.authz
 
     async def prepare(ticket: Ticket) -> Step:
-        to_status = _plan(ticket, "reject", authz)
+        to_status = plan_step(ticket, "reject", authz)
         problems = Problems()
         problems.text("reason", reason, max_length=2000, required=True)
         if problems:
@@ -347,7 +343,7 @@ async def _original_of(original_id: int, ticket: Ticket, authz: Authorizer) -> T
     duplicate, the end of its chain. Every ticket on the way is read, and the last one gets a
     history entry, so each must be within the caller's scope: one that is not reads as NOT_FOUND,
     whichever link it is (the answer must not tell whether a ticket exists outside the scope)."""
-    original = await _visible_ticket(original_id, authz)
+    original = await visible_ticket(original_id, authz)
     seen = {original.id}
     while original.status == TicketStatus.DUPLICATE and original.duplicate_of_id:
         following = await Ticket.get_or_none(id=original.duplicate_of_id)
@@ -372,19 +368,19 @@ async def mark_duplicate(
 ) -> Ticket:
     """Its reporter follows the original: the original's history says so, in the same transaction."""
     authz, actor = caller.authz, caller.actor
-    ticket = await _visible_ticket(ticket_id, authz)
+    ticket = await visible_ticket(ticket_id, authz)
     if original_id == ticket.id:
         raise _invalid("duplicateOfId", "a ticket cannot duplicate itself", "SELF")
     # The ticket named must be found before anything else is said about the request.
     original = await _original_of(original_id, ticket, authz)
-    to_status = _plan(ticket, "mark_duplicate", authz)
+    to_status = plan_step(ticket, "mark_duplicate", authz)
     if not access.may(authz, original, "mark_duplicate"):
         where = authz.engine.tree.code(original.jurisdiction_id)
         raise Forbidden(f"You may not link duplicates to tickets in {where}.")
     changes = {"duplicate_of_id": original.id, "closed_at": clock.now()}
     step = Step(ticket, "mark_duplicate", to_status, changes, comment, {"original": original.number})
     async with in_transaction() as conn:
-        fresh = await _write(conn, step, version, caller)
+        fresh = await write_ticket_step(conn, step, version, caller)
         await TicketEvent.create(
             ticket_id=original.id,
             actor=actor,
@@ -395,7 +391,7 @@ async def mark_duplicate(
             data={"duplicate": fresh.number},
             at=clock.now(),
         )
-    await _publish(fresh, "mark_duplicate", ticket.status.value, actor)
+    await publish_step(fresh, "mark_duplicate", ticket.status.value, actor)
     return fresh
 
 
@@ -413,7 +409,7 @@ async def update_details(
     authz = caller.authz
 
     async def prepare(ticket: Ticket) -> Step:
-        to_status = _plan(ticket, "update", authz)
+        to_status = plan_step(ticket, "update", authz)
         problems = Problems()
         problems.text(
             "description",
@@ -465,8 +461,8 @@ async def bulk_dispatch(
         raise _invalid("tickets", "a ticket is named twice", "DUPLICATE")
     steps: list[tuple[Step, int]] = []
     for ticket_id, version in items:
-        ticket = await _visible_ticket(ticket_id, authz)
-        to_status = _plan(ticket, "dispatch", authz)
+        ticket = await visible_ticket(ticket_id, authz)
+        to_status = plan_step(ticket, "dispatch", authz)
         staff = await _check_assignee(ticket, assignee_id, authz)
         steps.append(
             (
@@ -484,9 +480,9 @@ async def bulk_dispatch(
     written = []
     async with in_transaction() as conn:
         for step, version in steps:
-            written.append(await _write(conn, step, version, caller))
+            written.append(await write_ticket_step(conn, step, version, caller))
     for ticket in written:
-        await _publish(ticket, "dispatch", TicketStatus.REGISTERED.value, caller.actor)
+        await publish_step(ticket, "dispatch", TicketStatus.REGISTERED.value, caller.actor)
     return written
 
 
