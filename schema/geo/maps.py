@@ -14,7 +14,6 @@ import strawberry
 from strawberry.scalars import JSON
 
 from schema.enums import register_enum
-from schema.ids import filter_id
 from schema.stations.filters import StationFilter
 from schema.tickets.filters import TicketFilter
 from server.errors import Forbidden
@@ -56,14 +55,7 @@ class MapsQuery:
         box = maps.bbox(bbox, crs)
         query = stations.list_stations(
             visible=scope.where(),
-            kind=criteria.kind,
-            status=criteria.status,
-            level=criteria.level,
-            within_id=filter_id(criteria.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
-            amenity=criteria.amenity,
-            function=criteria.function,
-            search=criteria.search,
-            proposal_id=filter_id(criteria.proposal_id, "Proposal", "proposalId"),
+            **criteria.criteria(),
         )
         return JSON(await maps.stations_collection(query, box, crs))
 
@@ -93,17 +85,6 @@ class MapsQuery:
         limit = maps.page_size(first, settings.max_rows_per_request, "first")
         query = tickets.list_tickets(
             visible=visible,
-            status=criteria.status,
-            source=criteria.source,
-            within_id=filter_id(criteria.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
-            station_id=filter_id(criteria.station_id, "Station", "stationId"),
-            category_id=filter_id(criteria.category_id, "TicketCategory", "categoryId"),
-            registered_from=criteria.registered_from,
-            registered_to=criteria.registered_to,
-            assignee_id=filter_id(criteria.assignee_id, "Staff", "assigneeId"),
-            department_id=filter_id(criteria.department_id, "Department", "departmentId"),
-            overdue=criteria.overdue,
-            due_before=criteria.due_before,
-            escalated=criteria.escalated,
+            **criteria.criteria(),
         )
         return JSON(await maps.tickets_collection(query, box, crs, limit, after))

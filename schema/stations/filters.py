@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 import strawberry
 
 from schema.enums import Amenity, StationFunction, StationKind, StationLevel, StationStatus
+from schema.ids import filter_id
 
 
 @strawberry.input(description="Filter for stations. All given conditions must hold.")
@@ -21,6 +23,19 @@ class StationFilter:
     proposal_id: strawberry.ID | None = strawberry.field(
         default=None, description="Stations credited to this proposal."
     )
+
+    def criteria(self) -> dict[str, Any]:
+        """The conditions as `server.stations.service.list_stations` takes them (ids decoded)."""
+        return {
+            "kind": self.kind,
+            "status": self.status,
+            "level": self.level,
+            "within_id": filter_id(self.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
+            "amenity": self.amenity,
+            "function": self.function,
+            "search": self.search,
+            "proposal_id": filter_id(self.proposal_id, "Proposal", "proposalId"),
+        }
 
 
 @strawberry.enum(description="Order of a station list.")

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.ids import filter_id
 from schema.pagination import Connection, paginate
 from schema.stations.filters import StationFilter, StationOrder
 from schema.stations.types import Station
@@ -24,14 +23,7 @@ class StationsQuery:
         scope = info.context.authz.require_somewhere("station")
         query = service.list_stations(
             visible=scope.where(),
-            kind=criteria.kind,
-            status=criteria.status,
-            level=criteria.level,
-            within_id=filter_id(criteria.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
-            amenity=criteria.amenity,
-            function=criteria.function,
-            search=criteria.search,
-            proposal_id=filter_id(criteria.proposal_id, "Proposal", "proposalId"),
+            **criteria.criteria(),
             order=order.value,
         )
         return await paginate(query, first, after)

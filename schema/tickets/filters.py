@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
 
 from schema.enums import TicketSource, TicketStatus
+from schema.ids import filter_id
 
 
 @strawberry.input(description="Filter for tickets. All given conditions must hold.")
@@ -26,6 +28,23 @@ class TicketFilter:
         default=None, description="Open and due for resolution before this time (due soon)"
     )
     escalated: bool | None = None
+
+    def criteria(self) -> dict[str, Any]:
+        """The conditions as `server.tickets.service.list_tickets` takes them (ids decoded)."""
+        return {
+            "status": self.status,
+            "source": self.source,
+            "within_id": filter_id(self.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
+            "station_id": filter_id(self.station_id, "Station", "stationId"),
+            "category_id": filter_id(self.category_id, "TicketCategory", "categoryId"),
+            "registered_from": self.registered_from,
+            "registered_to": self.registered_to,
+            "assignee_id": filter_id(self.assignee_id, "Staff", "assigneeId"),
+            "department_id": filter_id(self.department_id, "Department", "departmentId"),
+            "overdue": self.overdue,
+            "due_before": self.due_before,
+            "escalated": self.escalated,
+        }
 
 
 @strawberry.enum(description="Order of a ticket list.")

@@ -39,18 +39,7 @@ class TicketsQuery:
         try:
             query = service.list_tickets(
                 visible=visible,
-                status=criteria.status,
-                source=criteria.source,
-                within_id=filter_id(criteria.jurisdiction_id, "Jurisdiction", "jurisdictionId"),
-                station_id=filter_id(criteria.station_id, "Station", "stationId"),
-                category_id=filter_id(criteria.category_id, "TicketCategory", "categoryId"),
-                registered_from=criteria.registered_from,
-                registered_to=criteria.registered_to,
-                assignee_id=filter_id(criteria.assignee_id, "Staff", "assigneeId"),
-                department_id=filter_id(criteria.department_id, "Department", "departmentId"),
-                overdue=criteria.overdue,
-                due_before=criteria.due_before,
-                escalated=criteria.escalated,
+                **criteria.criteria(),
                 order=order.value,
             )
         except DomainError as exc:
