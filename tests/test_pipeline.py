@@ -13,7 +13,7 @@ import pytest
 import websockets
 from starlette.routing import Mount
 
-from tests.helpers import data
+from tests.helpers import city_api_key, data
 from tests.servers import serve, stop, wait_ready
 
 # Windows start at multiples of their length: the current window of 10⁹ seconds began in 2001 and
@@ -23,18 +23,7 @@ UNPIPED = {"/healthz", "/readyz"}  # process and database probes: no caller, no 
 
 
 async def _key(gql: Any, scopes: list[str]) -> tuple[str, str]:
-    city = data(await gql("{ jurisdictions(filter: {level: CITY}) { nodes { id } } }"))["jurisdictions"][
-        "nodes"
-    ][0]
-    created = data(
-        await gql(
-            "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) {"
-            " ... on ApiKeyCreated { key apiKey { prefix } } } }",
-            {"i": {"name": "pipeline test", "scopes": scopes, "jurisdictionId": city["id"]}},
-            as_user="admin",
-        )
-    )["createApiKey"]
-    return str(created["key"]), str(created["apiKey"]["prefix"])
+    return await city_api_key(gql, scopes, "pipeline test")
 
 
 async def _uses(gql: Any, prefix: str) -> list[tuple[str, str, bool]]:

@@ -8,7 +8,7 @@ from typing import Any
 import geojson
 
 from server.geo.datum import wgs84_to_gcj02
-from tests.helpers import data, error_codes
+from tests.helpers import city_api_key, data, error_codes
 
 XIAGANG = "dongguan/changan/xiagang"
 
@@ -19,17 +19,7 @@ async def _get(client: Any, gql: Any, path: str, user: str, **params: str) -> An
 
 
 async def _key(gql: Any, scopes: list[str]) -> str:
-    city = data(await gql("{ jurisdictions(filter: {level: CITY}) { nodes { id } } }"))["jurisdictions"][
-        "nodes"
-    ][0]
-    created = data(
-        await gql(
-            "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { ... on ApiKeyCreated { key } } }",
-            {"i": {"name": "map test", "scopes": scopes, "jurisdictionId": city["id"]}},
-            as_user="admin",
-        )
-    )
-    return str(created["createApiKey"]["key"])
+    return (await city_api_key(gql, scopes, "map test"))[0]
 
 
 def _valid(body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.helpers import data
+from tests.helpers import city_api_key, data
 
 SPEC_SERVICE_KEYS = {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
 SPEC_REQUEST_KEYS = {
@@ -29,17 +29,7 @@ SPEC_REQUEST_KEYS = {
 
 
 async def _key(gql: Any, scopes: list[str]) -> str:
-    city = data(await gql("{ jurisdictions(filter: {level: CITY}) { nodes { id } } }"))["jurisdictions"][
-        "nodes"
-    ][0]
-    created = data(
-        await gql(
-            "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { ... on ApiKeyCreated { key } } }",
-            {"i": {"name": "open311 test", "scopes": scopes, "jurisdictionId": city["id"]}},
-            as_user="admin",
-        )
-    )
-    return str(created["createApiKey"]["key"])
+    return (await city_api_key(gql, scopes, "open311 test"))[0]
 
 
 def _is_error(body: Any, code: int) -> bool:

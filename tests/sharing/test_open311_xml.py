@@ -13,24 +13,14 @@ import pytest
 from georeport import GeoReport
 
 from server.settings import settings
-from tests.helpers import data
+from tests.helpers import city_api_key
 from tests.servers import serve, stop, wait_ready
 
 WANG = "DG-20220110-000001"
 
 
 async def _key(gql: Any, scopes: list[str]) -> str:
-    city = data(await gql("{ jurisdictions(filter: {level: CITY}) { nodes { id } } }"))["jurisdictions"][
-        "nodes"
-    ][0]
-    created = data(
-        await gql(
-            "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { ... on ApiKeyCreated { key } } }",
-            {"i": {"name": "open311 xml test", "scopes": scopes, "jurisdictionId": city["id"]}},
-            as_user="admin",
-        )
-    )
-    return str(created["createApiKey"]["key"])
+    return (await city_api_key(gql, scopes, "open311 xml test"))[0]
 
 
 def _xml(response: Any, root: str) -> ElementTree.Element:
