@@ -15,6 +15,7 @@ from strawberry.types.enum import StrawberryEnumDefinition
 
 from server.enums import (
     Amenity,
+    AttachmentStage,
     DepartmentKind,
     DepartmentTicketStatus,
     HandlingUnitRole,
@@ -37,6 +38,7 @@ from server.enums import (
 
 __all__ = [
     "Amenity",
+    "AttachmentStage",
     "DepartmentKind",
     "DepartmentTicketStatus",
     "HandlingUnitRole",
@@ -87,3 +89,4 @@ register_enum(TicketSource, "Where a ticket came from (工单来源).")
 register_enum(TicketStatus, "State of a ticket (工单状态).")
 register_enum(ResolutionMethod, "How a ticket was resolved: the 721 method.")
 register_enum(DepartmentTicketStatus, "A department's own sub-status of a ticket.")
+register_enum(AttachmentStage, "When a file was attached (附件阶段).")

@@ -21,6 +21,7 @@ from strawberry.extensions import (
 from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from schema.accounting import Accounting
+from schema.attachments.mutations import AttachmentsMutation
 from schema.auth.mutations import AuthMutation
 from schema.auth.queries import AuthQuery
 from schema.bounds import bound_arguments
@@ -84,7 +85,13 @@ class Query(
 
 @strawberry.type
 class Mutation(
-    AuthMutation, StationsMutation, StaffMutation, ProposalsMutation, TicketsMutation, PrivacyMutation
+    AuthMutation,
+    StationsMutation,
+    StaffMutation,
+    ProposalsMutation,
+    TicketsMutation,
+    PrivacyMutation,
+    AttachmentsMutation,
 ):
     pass
 

@@ -26,6 +26,7 @@ MODEL_MODULES = [
     "server.auth.models",
     "server.authz.models",
     "server.stats.models",
+    "server.attachments.models",
 ]
 
 

@@ -233,3 +233,34 @@ LABELS_ZH.update(
         (DepartmentTicketStatus, "RETURNED"): "已退回",
     }
 )
+
+
+class AttachmentOwner(StrEnum):
+    """What an attachment belongs to: one table serves tickets, proposals and their replies."""
+
+    TICKET = "TICKET"
+    PROPOSAL = "PROPOSAL"
+
+
+class AttachmentStage(StrEnum):
+    """When a file was attached: a citizen's photo at intake, the handler's on site and after the
+    fix, a reply letter on a proposal."""
+
+    INTAKE = "INTAKE"
+    ON_SITE = "ON_SITE"
+    RESOLUTION = "RESOLUTION"
+    REPLY = "REPLY"
+    OTHER = "OTHER"
+
+
+LABELS_ZH.update(
+    {
+        (AttachmentOwner, "TICKET"): "工单",
+        (AttachmentOwner, "PROPOSAL"): "建议",
+        (AttachmentStage, "INTAKE"): "受理时",
+        (AttachmentStage, "ON_SITE"): "现场",
+        (AttachmentStage, "RESOLUTION"): "处置后",
+        (AttachmentStage, "REPLY"): "答复",
+        (AttachmentStage, "OTHER"): "其他",
+    }
+)

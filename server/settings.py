@@ -112,6 +112,15 @@ class Settings:
     forwarded_allow_ips: str = ""
     # Planned execution of hot reads (schema/planner); off: every query runs through the resolvers.
     planner: bool = True
+    # Attachments (photos, documents): per file, per ticket or proposal (all its files together),
+    # how many; where the default store keeps them; how long a download link lives; how old an
+    # unreferenced file must be before the cleanup removes it (longer than any upload takes).
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachment_max_total_bytes: int = 40 * 1024 * 1024
+    attachment_max_count: int = 10
+    attachment_dir: Path = field(default=ROOT / "var" / "attachments")
+    attachment_link_seconds: int = 300
+    attachment_orphan_grace_seconds: int = 3600
 
     @property
     def is_demo(self) -> bool:
@@ -164,6 +173,12 @@ def load_settings() -> Settings:
         subscription_recheck_seconds=max(1, _env_int("LIANXIN_SUBSCRIPTION_RECHECK_SECONDS", 2)),
         subscription_queue_size=max(1, _env_int("LIANXIN_SUBSCRIPTION_QUEUE_SIZE", 1000)),
         forwarded_allow_ips=_env("LIANXIN_FORWARDED_ALLOW_IPS", "").strip(),
+        attachment_max_bytes=_env_positive("LIANXIN_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
+        attachment_max_total_bytes=_env_positive("LIANXIN_ATTACHMENT_MAX_TOTAL_BYTES", 40 * 1024 * 1024),
+        attachment_max_count=_env_positive("LIANXIN_ATTACHMENT_MAX_COUNT", 10),
+        attachment_dir=Path(_env("LIANXIN_ATTACHMENT_DIR", str(var_dir / "attachments"))),
+        attachment_link_seconds=_env_positive("LIANXIN_ATTACHMENT_LINK_SECONDS", 300),
+        attachment_orphan_grace_seconds=_env_positive("LIANXIN_ATTACHMENT_ORPHAN_GRACE_SECONDS", 3600),
     )
 
 
