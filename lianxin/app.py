@@ -33,8 +33,8 @@ from schema.context import Context
 from schema.schema import schema
 from schema.websocket import TransportWSHandler
 from server import pipeline
-from server.database import database_unavailable, tortoise_config
 from server.attachments.routes import routes as attachment_routes
+from server.database import database_unavailable, tortoise_config
 from server.exports import routes as export_routes
 from server.http import (
     CONTENT_TYPES,
@@ -196,8 +196,10 @@ class LianxinGraphQL(GraphQL[Context, None]):
                     "or application/json.",
                 )
             multipart = request.method == "POST" and is_multipart(request.headers.get("content-type"))
-            if request.method == "POST" and not multipart and (
-                problem := json_body_problem(request.headers.get("content-type"))
+            if (
+                request.method == "POST"
+                and not multipart
+                and (problem := json_body_problem(request.headers.get("content-type")))
             ):
                 return self._error(exchange, 415, problem)
             if multipart:

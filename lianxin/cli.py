@@ -275,7 +275,8 @@ def _cmd_attachments_cleanup(args: argparse.Namespace) -> int:
         result = await cleanup_orphans(args.grace_seconds)
         print(
             f"{result.files} files in the store: {result.removed} orphans removed, "
-            f"{result.kept_young} younger than the grace period kept, {result.leftovers} interrupted writes removed"
+            f"{result.kept_young} younger than the grace period kept, "
+            f"{result.leftovers} interrupted writes removed"
         )
         return 0
 
@@ -391,11 +392,12 @@ def main(argv: list[str] | None = None) -> int:
     retention_run.add_argument("--batch-size", type=int, default=1000, help="rows per transaction")
     retention_run.set_defaults(func=_cmd_retention)
 
-    attachments = sub.add_parser("attachments", help="photos and documents on tickets and proposals").add_subparsers(
-        dest="attachments_command", required=True
-    )
+    attachments = sub.add_parser(
+        "attachments", help="photos and documents on tickets and proposals"
+    ).add_subparsers(dest="attachments_command", required=True)
     cleanup = attachments.add_parser(
-        "cleanup", help="remove stored files no attachment points to (uploads interrupted before their commit)"
+        "cleanup",
+        help="remove stored files no attachment points to (uploads interrupted before their commit)",
     )
     cleanup.add_argument(
         "--grace-seconds",

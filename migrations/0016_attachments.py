@@ -1,11 +1,10 @@
 """Attachments: photos and documents on tickets and proposals (server.attachments). The bytes live
 in the attachment store, named by their SHA-256; these rows say whose they are. No seed data."""
 
+from server.enums import AttachmentOwner, AttachmentStage
 from tortoise import fields, migrations
 from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
-
-from server.enums import AttachmentOwner, AttachmentStage
 
 
 class Migration(migrations.Migration):
@@ -21,7 +20,9 @@ class Migration(migrations.Migration):
                 (
                     "owner_kind",
                     fields.CharEnumField(
-                        description="TICKET: TICKET\nPROPOSAL: PROPOSAL", enum_type=AttachmentOwner, max_length=16
+                        description="TICKET: TICKET\nPROPOSAL: PROPOSAL",
+                        enum_type=AttachmentOwner,
+                        max_length=16,
                     ),
                 ),
                 ("owner_id", fields.BigIntField()),
@@ -34,10 +35,19 @@ class Migration(migrations.Migration):
                         max_length=16,
                     ),
                 ),
-                ("content_type", fields.CharField(description="decided from the bytes, e.g. image/jpeg", max_length=64)),
+                (
+                    "content_type",
+                    fields.CharField(description="decided from the bytes, e.g. image/jpeg", max_length=64),
+                ),
                 ("size", fields.BigIntField(description="bytes stored (after re-encoding)")),
-                ("sha256", fields.CharField(description="the stored bytes' SHA-256: the store's key", max_length=64)),
-                ("file_name", fields.CharField(default="", description="the uploaded name, sanitised", max_length=120)),
+                (
+                    "sha256",
+                    fields.CharField(description="the stored bytes' SHA-256: the store's key", max_length=64),
+                ),
+                (
+                    "file_name",
+                    fields.CharField(default="", description="the uploaded name, sanitised", max_length=120),
+                ),
                 ("width", fields.IntField(null=True)),
                 ("height", fields.IntField(null=True)),
                 (
@@ -49,8 +59,14 @@ class Migration(migrations.Migration):
                         auto_now_add=False,
                     ),
                 ),
-                ("thumbnail_key", fields.CharField(null=True, description="a 320 px JPEG, for images", max_length=64)),
-                ("uploaded_by", fields.CharField(description="the actor, as in history and audit", max_length=100)),
+                (
+                    "thumbnail_key",
+                    fields.CharField(null=True, description="a 320 px JPEG, for images", max_length=64),
+                ),
+                (
+                    "uploaded_by",
+                    fields.CharField(description="the actor, as in history and audit", max_length=100),
+                ),
                 ("uploaded_by_user_id", fields.IntField(null=True)),
                 ("uploaded_at", fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
@@ -63,7 +79,9 @@ class Migration(migrations.Migration):
                     Index(fields=["thumbnail_key"]),
                 ],
                 "pk_attr": "id",
-                "table_description": "A photo or document on a ticket or a proposal. The bytes live in the attachment store",
+                "table_description": (
+                    "A photo or document on a ticket or a proposal. The bytes live in the attachment store"
+                ),
             },
             bases=["Model"],
         ),

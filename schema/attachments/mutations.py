@@ -30,7 +30,9 @@ class RemoveAttachmentPayload:
 
 
 AttachmentsResult = Annotated[AttachmentsPayload | Errors, strawberry.union("AttachmentsResult")]
-RemoveAttachmentResult = Annotated[RemoveAttachmentPayload | Errors, strawberry.union("RemoveAttachmentResult")]
+RemoveAttachmentResult = Annotated[
+    RemoveAttachmentPayload | Errors, strawberry.union("RemoveAttachmentResult")
+]
 
 FILES = (
     "Sent as the GraphQL multipart request spec says (multipart/form-data with operations, map and the "

@@ -25,18 +25,25 @@ LINK_NOTE = (
 class Attachment:
     id: strawberry.ID
     stage: AttachmentStage
-    content_type: str = strawberry.field(description="Decided from the bytes: image/jpeg, image/png, "
-                                         "image/webp or application/pdf (HEIC is kept as JPEG).")
+    content_type: str = strawberry.field(
+        description="Decided from the bytes: image/jpeg, image/png, "
+        "image/webp or application/pdf (HEIC is kept as JPEG)."
+    )
     size: int = strawberry.field(description="Bytes, as stored (images are re-encoded).")
-    file_name: str = strawberry.field(description="The uploaded name, made safe, with the real type's extension.")
+    file_name: str = strawberry.field(
+        description="The uploaded name, made safe, with the real type's extension."
+    )
     width: int | None
     height: int | None
-    captured_at: datetime | None = strawberry.field(description="When the photo was taken (EXIF), when it says.")
+    captured_at: datetime | None = strawberry.field(
+        description="When the photo was taken (EXIF), when it says."
+    )
     uploaded_by: str
     uploaded_at: datetime
     url: str | None = strawberry.field(description="The file. " + LINK_NOTE)
-    thumbnail_url: str | None = strawberry.field(description="A JPEG at most 320 px wide and high, for "
-                                                 "lists; null for documents. " + LINK_NOTE)
+    thumbnail_url: str | None = strawberry.field(
+        description="A JPEG at most 320 px wide and high, for lists; null for documents. " + LINK_NOTE
+    )
 
     @strawberry.field(description="Chinese label of the stage, e.g. 现场.")
     def stage_label(self) -> str | None:

@@ -27,7 +27,9 @@ async def read_uploads(files: Sequence[Any]) -> list[service.Upload]:
     return read
 
 
-async def checked(files: Sequence[Any] | None, stage: AttachmentStage, caller: Caller) -> service.Pending | None:
+async def checked(
+    files: Sequence[Any] | None, stage: AttachmentStage, caller: Caller
+) -> service.Pending | None:
     """Photos sent with a workflow step, checked whole (ValidationFailed on `photos[i]`); None
     when none were sent."""
     if not files:

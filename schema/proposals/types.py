@@ -11,6 +11,7 @@ from schema.attachments.types import Attachment, visible_attachments
 from schema.enums import HandlingUnitRole, ProposalStatus, Rating, ReplyResult, ResolutionMethod, TaskStatus
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
+from schema.planner.fields import NotPlanned, planned
 from schema.proposals.enums import ContactPhase, Timeliness
 from schema.proposals.loaders import (
     ContactsByProposalLoader,
@@ -27,7 +28,6 @@ from schema.proposals.loaders import (
     TicketFiguresByStationLoader,
     UnitsByProposalLoader,
 )
-from schema.planner.fields import NotPlanned, planned
 from schema.rows import RowType
 from schema.staff.loaders import DepartmentByIdLoader
 from schema.staff.types import Department

@@ -227,7 +227,12 @@ class TicketsMutation:
             return error_member(exc)
         return await _run(
             lambda: flow.resolve(
-                decode_id(ticket.id, "Ticket", "id"), ticket.version, method, note, photos=pending, **_kw(info)
+                decode_id(ticket.id, "Ticket", "id"),
+                ticket.version,
+                method,
+                note,
+                photos=pending,
+                **_kw(info),
             )
         )
 

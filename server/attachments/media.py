@@ -159,8 +159,14 @@ def _image(data: bytes, kind: str, name: str) -> Prepared:
             source.load()
     except Refused:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ):
         raise Refused(f"the file is not a readable {what} image", "UNREADABLE") from None
     captured_at = _capture_time(source.getexif())
     image = ImageOps.exif_transpose(source)  # the pixels as the camera meant them: no orientation tag needed

@@ -36,7 +36,9 @@ async def download(request: Request, call: Call) -> Response:
         holder, expires, signature = params.get("by", ""), params.get("exp", ""), params.get("sig", "")
         if not (holder and expires and signature):
             return json_error(
-                401, "UNAUTHENTICATED", "Send Authorization: Bearer <token>, or use the attachment's signed url."
+                401,
+                "UNAUTHENTICATED",
+                "Send Authorization: Bearer <token>, or use the attachment's signed url.",
             )
         problem = service.verify_link(attachment_id, variant, holder[:200], expires, signature[:100])
         if problem is not None:

@@ -31,7 +31,7 @@ from tortoise.transactions import in_transaction
 from server import clock
 from server.attachments import media
 from server.attachments.models import Attachment
-from server.attachments.storage import DirectoryStore, attachment_store
+from server.attachments.storage import Store, attachment_store
 from server.audit.service import record, snapshot
 from server.authz.authorizer import Authorizer
 from server.caller import Caller
@@ -105,7 +105,9 @@ class Pending:
                 width=prepared.width,
                 height=prepared.height,
                 captured_at=prepared.captured_at,
-                thumbnail_key=None if prepared.thumbnail is None else hashlib.sha256(prepared.thumbnail).hexdigest(),
+                thumbnail_key=None
+                if prepared.thumbnail is None
+                else hashlib.sha256(prepared.thumbnail).hexdigest(),
                 uploaded_by=self.caller.actor[:100],
                 uploaded_by_user_id=viewer.user_id if viewer else None,
                 uploaded_at=now,
@@ -178,11 +180,15 @@ def check(
 
 async def held(owner: AttachmentOwner, owner_id: int) -> tuple[int, int]:
     """(count, bytes) of the files an owner holds already."""
-    sizes = await Attachment.filter(owner_kind=owner, owner_id=owner_id).values_list("size", flat=True)
+    sizes: list[Any] = await Attachment.filter(owner_kind=owner, owner_id=owner_id).values_list(
+        "size", flat=True
+    )
     return len(sizes), sum(int(s) for s in sizes)
 
 
-async def check_room(pending: Pending, owner: AttachmentOwner, owner_id: int, field_name: str = "photos") -> None:
+async def check_room(
+    pending: Pending, owner: AttachmentOwner, owner_id: int, field_name: str = "photos"
+) -> None:
     """ValidationFailed when an owner's files and these together would pass the count or size
     limit (checked for the new files alone by `check`)."""
     count, size = await held(owner, owner_id)
@@ -190,7 +196,9 @@ async def check_room(pending: Pending, owner: AttachmentOwner, owner_id: int, fi
     if count + len(pending.files) > settings.attachment_max_count:
         problems.append(
             FieldProblem(
-                field_name, f"at most {settings.attachment_max_count} files; it has {count} already", "TOO_MANY"
+                field_name,
+                f"at most {settings.attachment_max_count} files; it has {count} already",
+                "TOO_MANY",
             )
         )
     if size + sum(len(p.data) for p in pending.files) > settings.attachment_max_total_bytes:
@@ -233,11 +241,14 @@ def _may_attach_to_proposal(authz: Authorizer, proposal: Any, stage: AttachmentS
 
 def _stage_problem(stage: AttachmentStage, allowed: Iterable[AttachmentStage]) -> ValidationFailed:
     names = ", ".join(s.value for s in allowed)
-    return ValidationFailed(problems=[FieldProblem("stage", f"{stage.value} is not one of {names}", "INVALID")])
+    return ValidationFailed(
+        problems=[FieldProblem("stage", f"{stage.value} is not one of {names}", "INVALID")]
+    )
 
 
-async def _add(owner: AttachmentOwner, owner_id: int, uploads: Sequence[Upload], stage: AttachmentStage,
-               caller: Caller) -> list[Attachment]:
+async def _add(
+    owner: AttachmentOwner, owner_id: int, uploads: Sequence[Upload], stage: AttachmentStage, caller: Caller
+) -> list[Attachment]:
     count, size = await held(owner, owner_id)
     pending = check(uploads, stage, caller, field_name="files", held_count=count, held_bytes=size)
     if not pending:
@@ -312,15 +323,18 @@ def is_admin(authz: Authorizer) -> bool:
 
 
 async def remove(attachment_id: int, caller: Caller) -> Attachment:
-    """Remove an attachment: its uploader, or an administrator. The audit entry keeps what it was;
-    its files go once no row uses them."""
+    """Remove an attachment: its uploader (who must still read its owner), or an administrator
+    (who reads no tickets: the ID suffices). The audit entry keeps what it was; its files go once
+    no row uses them."""
     row = await Attachment.get_or_none(id=attachment_id)
     if row is None:
         raise NotFound("Attachment", attachment_id)
-    await _owner_visible(row, caller.authz)
+    admin = is_admin(caller.authz)
+    if not admin:  # an administrator reads no tickets, yet must be able to take down a file
+        await _owner_visible(row, caller.authz)
     viewer = caller.authz.require_viewer()
     mine = viewer.user_id is not None and row.uploaded_by_user_id == viewer.user_id
-    if not mine and not is_admin(caller.authz):
+    if not mine and not admin:
         raise Forbidden("Only the uploader or an administrator may remove an attachment.")
     before = snapshot(row)
     async with in_transaction() as conn:
@@ -349,7 +363,9 @@ def may_download(authz: Authorizer, row: Attachment, owner: Any) -> bool:
     """Whether a caller who may read the owner may also fetch this file: a citizen's photo at
     intake is personal data (ticket_personal:read); a reply letter is correspondence."""
     if row.owner_kind == AttachmentOwner.TICKET:
-        return row.stage != AttachmentStage.INTAKE or authz.can("ticket_personal", "read", owner.jurisdiction_id)
+        return row.stage != AttachmentStage.INTAKE or authz.can(
+            "ticket_personal", "read", owner.jurisdiction_id
+        )
     return row.stage != AttachmentStage.REPLY or _may_read_correspondence(authz, owner)
 
 
@@ -440,11 +456,9 @@ async def _referenced(keys: Sequence[str]) -> set[str]:
     return {str(k) for k in files} | {str(k) for k in thumbs if k}
 
 
-def _old_enough(store: DirectoryStore, key: str, before: datetime) -> bool:
-    try:
-        return datetime.fromtimestamp(store.path(key).stat().st_mtime, before.tzinfo) < before
-    except FileNotFoundError:
-        return False
+def _old_enough(store: Store, key: str, before: datetime) -> bool:
+    written = store.modified(key)
+    return written is not None and written < before
 
 
 async def purge(keys: Sequence[str]) -> int:
@@ -478,10 +492,7 @@ async def cleanup_orphans(grace_seconds: int | None = None) -> Cleanup:
     before = clock.now() - timedelta(seconds=grace)
     store = attachment_store()
     result = Cleanup()
-    for path, written in list(store.leftovers()):
-        if written < before:
-            path.unlink(missing_ok=True)
-            result.leftovers += 1
+    result.leftovers = store.sweep_leftovers(before)
     held_keys = list(store.keys())
     result.files = len(held_keys)
     for start in range(0, len(held_keys), 500):
@@ -499,21 +510,25 @@ async def cleanup_orphans(grace_seconds: int | None = None) -> Cleanup:
             store.delete(key)
             result.removed += 1
     if result.removed or result.leftovers:
-        log.info("attachments cleanup: %d orphan files and %d leftovers removed", result.removed, result.leftovers)
+        log.info(
+            "attachments cleanup: %d orphan files and %d leftovers removed", result.removed, result.leftovers
+        )
     return result
 
 
-async def remove_for_tickets(conn: BaseDBAsyncClient, ticket_ids: Sequence[int]) -> list[str]:
-    """Inside the caller's transaction: delete the attachment rows of these tickets (retention,
-    erasure). Returns the keys their files had; `purge` them after the commit."""
+async def remove_for_tickets(
+    conn: BaseDBAsyncClient, ticket_ids: Sequence[int], stages: Sequence[AttachmentStage] | None = None
+) -> list[str]:
+    """Inside the caller's transaction: delete the attachment rows of these tickets (all of them, or
+    those of `stages`) for retention and erasure. Returns the keys their files had: `purge` them
+    after the commit (a file another row still uses stays)."""
     if not ticket_ids:
         return []
-    rows = await Attachment.filter(owner_kind=AttachmentOwner.TICKET, owner_id__in=list(ticket_ids)).using_db(
-        conn
-    ).values_list("sha256", "thumbnail_key")
+    query = Attachment.filter(owner_kind=AttachmentOwner.TICKET, owner_id__in=list(ticket_ids))
+    if stages is not None:
+        query = query.filter(stage__in=list(stages))
+    rows = await query.using_db(conn).values_list("id", "sha256", "thumbnail_key")
     if not rows:
         return []
-    await Attachment.filter(owner_kind=AttachmentOwner.TICKET, owner_id__in=list(ticket_ids)).using_db(
-        conn
-    ).delete()
-    return [k for pair in rows for k in pair if k]
+    await Attachment.filter(id__in=[r[0] for r in rows]).using_db(conn).delete()
+    return [str(k) for r in rows for k in r[1:] if k]

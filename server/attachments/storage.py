@@ -41,7 +41,15 @@ class Store(Protocol):
     def exists(self, key: str) -> bool: ...
 
     def keys(self) -> Iterator[tuple[str, datetime]]:
-        """Every key held, with when it was written (for the orphan cleanup)."""
+        """Every key held, with when it was last written (for the orphan cleanup)."""
+        ...
+
+    def modified(self, key: str) -> datetime | None:
+        """When `key` was last written (a put of bytes already held counts); None when absent."""
+        ...
+
+    def sweep_leftovers(self, before: datetime) -> int:
+        """Remove the debris of writes interrupted before `before`; returns how many."""
         ...
 
 
@@ -104,12 +112,22 @@ class DirectoryStore:
             if KEY.fullmatch(path.name):
                 yield path.name, datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
-    def leftovers(self) -> Iterator[tuple[Path, datetime]]:
-        """Temporary files of writes a crash interrupted."""
+    def modified(self, key: str) -> datetime | None:
+        try:
+            return datetime.fromtimestamp(self.path(key).stat().st_mtime, UTC)
+        except FileNotFoundError:
+            return None
+
+    def sweep_leftovers(self, before: datetime) -> int:
+        """Temporary files of writes a crash interrupted (never under a key: nothing reads them)."""
         if not self.root.exists():
-            return
+            return 0
+        removed = 0
         for path in self.root.glob("*/*/.upload-*"):
-            yield path, datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            if datetime.fromtimestamp(path.stat().st_mtime, UTC) < before:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -124,8 +142,9 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def attachment_store() -> DirectoryStore:
-    """The configured store (today: the directory; settings.attachment_dir)."""
+def attachment_store() -> Store:
+    """The configured store (today: the directory, settings.attachment_dir; an S3-compatible store
+    would be chosen here by a setting)."""
     from server.settings import settings
 
     return DirectoryStore(settings.attachment_dir)

@@ -19,7 +19,13 @@ from server.attachments.service import Pending, check_room
 from server.audit.service import record
 from server.authz.authorizer import Authorizer
 from server.caller import Caller
-from server.enums import AttachmentOwner, DepartmentKind, DepartmentTicketStatus, ResolutionMethod, TicketStatus
+from server.enums import (
+    AttachmentOwner,
+    DepartmentKind,
+    DepartmentTicketStatus,
+    ResolutionMethod,
+    TicketStatus,
+)
 from server.errors import FieldProblem, Forbidden, NotFound, TransitionRefused, ValidationFailed
 from server.privacy.redaction import known_values, redact_json, redact_text
 from server.staff.models import Department, Posting, Staff

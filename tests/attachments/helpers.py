@@ -18,8 +18,14 @@ DATETIME_ORIGINAL = 0x9003
 ORIENTATION = 0x0112
 
 
-def jpeg(color: tuple[int, int, int] = (200, 40, 40), *, gps: bool = True, size: tuple[int, int] = (640, 480),
-         taken: str = "2026:11:20 09:15:00", orientation: int | None = None) -> bytes:
+def jpeg(
+    color: tuple[int, int, int] = (200, 40, 40),
+    *,
+    gps: bool = True,
+    size: tuple[int, int] = (640, 480),
+    taken: str = "2026:11:20 09:15:00",
+    orientation: int | None = None,
+) -> bytes:
     """A JPEG photo with a capture time and (by default) a GPS position in its EXIF."""
     image = Image.new("RGB", size, color)
     exif = Image.Exif()

@@ -23,7 +23,9 @@ REGISTER = """mutation($i: RegisterTicketInput!, $photos: [Upload!]) {
           width height capturedAt uploadedBy url thumbnailUrl } } }
     ... on ValidationError { code message fields { field code message } } } }"""
 
-ATTACHMENTS = """query($id: ID!) { node(id: $id) { ... on Ticket { number attachments { id url thumbnailUrl } } } }"""
+ATTACHMENTS = (
+    """query($id: ID!) { node(id: $id) { ... on Ticket { number attachments { id url thumbnailUrl } } } }"""
+)
 
 
 def _input(ident: dict[str, str], description: str) -> dict[str, Any]:
