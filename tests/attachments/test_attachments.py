@@ -30,7 +30,8 @@ ADD_PROPOSAL = """mutation($p: ID!, $s: AttachmentStage!, $f: [Upload!]!) {
     ... on ValidationError { fields { field code message } }
     ... on ForbiddenError { code } ... on NotFoundError { code } } }"""
 REMOVE = """mutation($id: ID!) { removeAttachment(id: $id) { __typename
-  ... on RemoveAttachmentPayload { removedId } ... on ForbiddenError { code } ... on NotFoundError { code } } }"""
+  ... on RemoveAttachmentPayload { removedId }
+  ... on ForbiddenError { code } ... on NotFoundError { code } } }"""
 TICKET = "query($id: ID!) { node(id: $id) { ... on Ticket { attachments { id stage url thumbnailUrl } } } }"
 
 
