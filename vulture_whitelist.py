@@ -155,6 +155,7 @@ _.get_reset_query  # server/postgres_client.py (asyncpg calls it on release)
 _._computed  # schema/planner/plan.py (called by the builders each plan writes out)
 _.one  # schema/planner/plan.py (the same)
 _.many  # schema/planner/plan.py (the same)
+_.absent  # schema/planner/plan.py (the same)
 
 # The tortoise CLI reads TORTOISE_ORM (make migrations).
 TORTOISE_ORM  # server/database.py
