@@ -40,6 +40,10 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
     "TicketEvent": {
         "actor": "the account that took the step: staff, not a citizen",
     },
+    "Attachment": {
+        "uploaded_by": "the account that uploaded the file: staff or a data-sharing key, not a citizen",
+        "file_name": "the uploaded file's name (IMG_0001.jpg), made safe; removed with the file at retention",
+    },
 }
 
 # Tables the database refuses to UPDATE or DELETE (migrations 0004 and 0005): nothing personal may

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tortoise.models import Model
 
+from server.attachments.models import Attachment
 from server.audit.models import ApiKeyUse, AuditEntry, PersonalDataAccess
 from server.privacy.inventory import (
     APPEND_ONLY_TABLES,
@@ -26,7 +27,15 @@ SOUNDS_PERSONAL = re.compile(
     r"data|before|after|email|birth|gender"
 )
 # Ticket and its history, and every append-only table (what is written there is never erased)
-MODELS: list[type[Model]] = [Ticket, TicketEvent, AuditEntry, ProposalEvent, PersonalDataAccess, ApiKeyUse]
+MODELS: list[type[Model]] = [
+    Ticket,
+    TicketEvent,
+    AuditEntry,
+    ProposalEvent,
+    PersonalDataAccess,
+    ApiKeyUse,
+    Attachment,
+]
 
 
 def _fields(model: type[Model]) -> set[str]:
