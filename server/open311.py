@@ -271,7 +271,7 @@ async def _media(upload: Any, caller: Caller) -> attachments.Pending | None:
     finally:
         await upload.close()
     file = attachments.Upload(name=upload.filename or "", content_type=upload.content_type or "", data=data)
-    return attachments.check([file], AttachmentStage.INTAKE, caller, field_name="media")
+    return await attachments.check([file], AttachmentStage.INTAKE, caller, field_name="media")
 
 
 async def create_request(request: Request, call: Call) -> JSONResponse:

@@ -34,4 +34,5 @@ async def checked(
     when none were sent."""
     if not files:
         return None
-    return service.check(await read_uploads(files), stage, caller, field_name="photos")
+    caller.authz.require_viewer()  # nobody's files are decoded before we know who sent them
+    return await service.check(await read_uploads(files), stage, caller, field_name="photos")

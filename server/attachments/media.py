@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-import warnings
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -149,14 +148,12 @@ def _flattened(image: Image.Image) -> Image.Image:
 def _image(data: bytes, kind: str, name: str) -> Prepared:
     what = NAMES[kind]
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
-                probe.verify()  # structure and checksums, before decoding any pixels
-            source = Image.open(io.BytesIO(data))
-            if source.width * source.height > MAX_PIXELS:
-                raise Refused(f"the image is larger than {MAX_PIXELS:,} pixels", "TOO_LARGE")
-            source.load()
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()  # structure and checksums, before decoding any pixels
+        source = Image.open(io.BytesIO(data))  # lazy: the size is known, no pixel decoded yet
+        if source.width * source.height > MAX_PIXELS:
+            raise Refused(f"the image is larger than {MAX_PIXELS:,} pixels", "TOO_LARGE")
+        source.load()
     except Refused:
         raise
     except (
@@ -165,7 +162,7 @@ def _image(data: bytes, kind: str, name: str) -> Prepared:
         SyntaxError,
         ValueError,
         Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
+        Image.DecompressionBombWarning,  # raised where warnings are errors (the tests)
     ):
         raise Refused(f"the file is not a readable {what} image", "UNREADABLE") from None
     captured_at = _capture_time(source.getexif())
@@ -185,6 +182,8 @@ def _image(data: bytes, kind: str, name: str) -> Prepared:
         image.save(out, "PNG", optimize=False, **extra)  # no text chunks carried over
     else:
         stored_type = WEBP
+        if image.mode not in {"RGB", "RGBA"}:
+            image = image.convert("RGBA")
         image.save(out, "WEBP", quality=90, exif=kept.tobytes(), **extra)
     thumbnail = _flattened(image.copy())
     thumbnail.thumbnail(THUMBNAIL_SIZE)

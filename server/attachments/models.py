@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -29,6 +31,10 @@ class Attachment(Model):
     uploaded_by = fields.CharField(max_length=100, description="the actor, as in history and audit")
     uploaded_by_user_id = fields.IntField(null=True)
     uploaded_at = fields.DatetimeField()
+
+    # A file's name may be a person's (王小明.jpg): kept out of the append-only audit trail, so that
+    # retention, which deletes the row, takes the name with it.
+    audit_hidden: ClassVar[frozenset[str]] = frozenset({"file_name"})
 
     class Meta:
         table = "attachment"

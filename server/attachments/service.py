@@ -122,7 +122,7 @@ def _problem(field_name: str, index: int, message: str, code: str) -> FieldProbl
     return FieldProblem(f"{field_name}[{index}]", message, code)
 
 
-def check(
+async def check(
     uploads: Sequence[Upload],
     stage: AttachmentStage,
     caller: Caller,
@@ -159,7 +159,8 @@ def check(
             )
             continue
         try:
-            done = media.prepare(upload.data, upload.name, upload.content_type)
+            # Decoding and encoding take a CPU for a moment: off the event loop.
+            done = await asyncio.to_thread(media.prepare, upload.data, upload.name, upload.content_type)
         except media.Refused as exc:
             problems.append(_problem(field_name, index, exc.message, exc.code))
             continue
@@ -250,7 +251,7 @@ async def _add(
     owner: AttachmentOwner, owner_id: int, uploads: Sequence[Upload], stage: AttachmentStage, caller: Caller
 ) -> list[Attachment]:
     count, size = await held(owner, owner_id)
-    pending = check(uploads, stage, caller, field_name="files", held_count=count, held_bytes=size)
+    pending = await check(uploads, stage, caller, field_name="files", held_count=count, held_bytes=size)
     if not pending:
         raise ValidationFailed(problems=[FieldProblem("files", "send at least one file", "REQUIRED")])
     await pending.store()
