@@ -39,6 +39,19 @@ def jpeg(
     return out.getvalue()
 
 
+def heic() -> bytes:
+    """An iPhone-style HEIC photo with a GPS position."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    exif = Image.Exif()
+    exif.get_ifd(EXIF_IFD)[DATETIME_ORIGINAL] = "2026:11:21 16:05:00"
+    exif.get_ifd(GPS_IFD).update({1: "N", 2: (22.0, 48.0, 30.0), 3: "E", 4: (113.0, 48.0, 10.0)})
+    out = io.BytesIO()
+    Image.new("RGB", (96, 64), (10, 200, 30)).save(out, "HEIF", exif=exif.tobytes())
+    return out.getvalue()
+
+
 def png(size: tuple[int, int] = (64, 48)) -> bytes:
     out = io.BytesIO()
     Image.new("RGBA", size, (0, 128, 255, 128)).save(out, "PNG")

@@ -10,7 +10,7 @@ from typing import Any
 from pypdf import PdfWriter
 
 from server import clock
-from tests.attachments.helpers import gps_of, jpeg, multipart, png
+from tests.attachments.helpers import gps_of, heic, jpeg, multipart, png
 from tests.helpers import data
 from tests.sharing.test_open311 import _key
 from tests.tickets.workflow_helpers import ids
@@ -170,6 +170,25 @@ async def test_on_site_and_resolution_photos_and_who_may_remove_them(client: Any
     assert (await client.get(site["url"])).status_code == 404
 
 
+async def test_an_iphone_heic_photo_is_kept_as_jpeg_without_its_position(client: Any, gql: Any) -> None:
+    ticket = await _register(client, gql)
+    photo = heic()
+    assert gps_of(photo)
+    added = data(
+        await multipart(
+            client,
+            ADD_TICKET,
+            {"t": ticket["id"], "s": "INTAKE", "f": [None]},
+            {"variables.f.0": ("IMG_4032.HEIC", photo, "image/heic")},
+            await gql.token("worker-xiagang"),
+        )
+    )["addTicketAttachment"]
+    [kept] = added["attachments"]
+    assert kept["contentType"] == "image/jpeg"
+    response = await client.get(kept["url"])
+    assert response.headers["content-type"] == "image/jpeg" and gps_of(response.content) == {}
+
+
 async def test_a_citizens_photo_needs_personal_data_permission_and_links_expire(
     client: Any, gql: Any, monkeypatch: Any
 ) -> None:
@@ -272,6 +291,12 @@ async def test_open311_media_url_and_a_post_with_media(client: Any, gql: Any) ->
         "/open311/v2/requests.json", data=form, files={"media": ("x.jpg", png(), "image/jpeg")}
     )
     assert bad.status_code == 400 and "media" in bad.json()[0]["description"]
+    unplaced = await client.post(
+        "/open311/v2/requests.json",
+        data={"api_key": key, "service_code": "occupying_road"},
+        files={"media": ("street.jpg", jpeg(), "image/jpeg")},
+    )
+    assert unplaced.status_code == 400  # refused before the photo is read; its temporary file closed
     created = await client.post(
         "/open311/v2/requests.json", data=form, files={"media": ("street.jpg", jpeg(), "image/jpeg")}
     )
