@@ -64,8 +64,9 @@ QUERY = {
     "/open311/v2/requests/{id}.json": ["api_key"],
     "/export/stations.csv": [],
     "/export/scorecard.csv": ["from", "to", "jurisdiction"],
+    "/attachments/{id}/{variant}": ["by", "exp", "sig"],
 }
-PATH = {"{code}": "occupying_road", "{id}": "DG-20220110-000001"}
+PATH = {"{code}": "occupying_road", "{id}": "DG-20220110-000001", "{variant}": "file"}
 FORM = [
     "api_key",
     "service_code",

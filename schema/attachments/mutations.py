@@ -54,7 +54,7 @@ class AttachmentsMutation:
         ctx = info.context
         try:
             pk = decode_id(ticket_id, "Ticket", "ticketId")
-            rows = await service.add_to_ticket(pk, stage, await read_uploads(files), ctx.caller)
+            rows = await service.add_to_ticket(pk, stage, await read_uploads(files, "files"), ctx.caller)
             ticket = await service.owner_of(rows[0], ctx.authz)
         except DomainError as exc:
             return error_member(exc)
@@ -70,7 +70,7 @@ class AttachmentsMutation:
         ctx = info.context
         try:
             pk = decode_id(proposal_id, "Proposal", "proposalId")
-            rows = await service.add_to_proposal(pk, stage, await read_uploads(files), ctx.caller)
+            rows = await service.add_to_proposal(pk, stage, await read_uploads(files, "files"), ctx.caller)
             proposal = await service.owner_of(rows[0], ctx.authz)
         except DomainError as exc:
             return error_member(exc)

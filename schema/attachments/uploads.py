@@ -5,15 +5,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from starlette.datastructures import UploadFile
+
 from server.attachments import service
 from server.caller import Caller
 from server.enums import AttachmentStage
+from server.errors import FieldProblem, ValidationFailed
 from server.settings import settings
 
 
-async def read_uploads(files: Sequence[Any]) -> list[service.Upload]:
+async def read_uploads(files: Sequence[Any], field_name: str) -> list[service.Upload]:
     """Each file's name, declared type and bytes: at most the size limit and one byte more, so a
-    file over it is refused without being held whole."""
+    file over it is refused without being held whole. A value that is not a file (a string in JSON
+    variables or in the document) is refused on its own field."""
+    not_files = [
+        FieldProblem(
+            f"{field_name}[{i}]", "send a file, with the GraphQL multipart request spec", "NOT_A_FILE"
+        )
+        for i, upload in enumerate(files)
+        if not isinstance(upload, UploadFile)
+    ]
+    if not_files:
+        raise ValidationFailed(problems=not_files)
     read = []
     for upload in files:
         data = await upload.read(settings.attachment_max_bytes + 1)
@@ -35,4 +48,5 @@ async def checked(
     if not files:
         return None
     caller.authz.require_viewer()  # nobody's files are decoded before we know who sent them
-    return await service.check(await read_uploads(files), stage, caller, field_name="photos")
+    uploads = await read_uploads(files, "photos")
+    return await service.check(uploads, stage, caller, field_name="photos")

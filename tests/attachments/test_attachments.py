@@ -170,6 +170,24 @@ async def test_on_site_and_resolution_photos_and_who_may_remove_them(client: Any
     assert (await client.get(site["url"])).status_code == 404
 
 
+async def test_a_photo_that_is_not_a_file_is_a_typed_error(gql: Any) -> None:
+    ident = await ids(gql)
+    variables = {
+        "i": {
+            "source": "WALK_IN",
+            "categoryId": ident["category"],
+            "description": "x",
+            "stationId": ident["station"],
+        },
+        "photos": ["aGVsbG8="],  # base64 in JSON variables: files travel as multipart parts only
+    }
+    answer = data(await gql(REGISTER, variables, as_user="worker-xiagang"))["registerTicket"]
+    assert answer == {
+        "__typename": "ValidationError",
+        "fields": [{"field": "photos[0]", "code": "NOT_A_FILE"}],
+    }
+
+
 async def test_an_iphone_heic_photo_is_kept_as_jpeg_without_its_position(client: Any, gql: Any) -> None:
     ticket = await _register(client, gql)
     photo = heic()
