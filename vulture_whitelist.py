@@ -55,6 +55,8 @@ current_proposal_status  # schema/errors.py
 action_label  # schema/tickets/types.py
 response_time_label  # schema/calendar/types.py
 resolution_time_label  # schema/calendar/types.py
+removed_id  # schema/attachments/mutations.py
+thumbnail_url  # schema/attachments/types.py
 _.is_type_of  # schema/geo/types.py, schema/proposals/types.py, schema/staff/types.py, schema/stations/types.py, schema/tickets/types.py
 generated_name  # schema/geo/types.py
 town_kind  # schema/geo/types.py
@@ -128,6 +130,7 @@ _.decode_json  # lianxin/app.py (JSON through orjson)
 _.encode_json  # lianxin/app.py
 _.send_json  # lianxin/app.py (WebSocket messages as text frames)
 sub_response  # lianxin/app.py
+_._body  # lianxin/app.py (Starlette's cache of a request body, which its form parser reads)
 
 # casbin's Adapter interface: the enforcer calls these when policy is saved or edited.
 _.add_policy  # server/authz/adapter.py

@@ -33,6 +33,7 @@ from schema.context import Context
 from schema.schema import schema
 from schema.websocket import TransportWSHandler
 from server import pipeline
+from server.attachments.routes import routes as attachment_routes
 from server.calendar import service as calendar
 from server.database import database_unavailable, tortoise_config
 from server.exports import routes as export_routes
@@ -43,6 +44,7 @@ from server.http import (
     Exchange,
     describe_operation,
     error_body,
+    is_multipart,
     json_body_problem,
     json_response,
     negotiate,
@@ -155,7 +157,15 @@ class LianxinGraphQL(GraphQL[Context, None]):
     websocket_adapter_class = TextWebSocketAdapter
 
     def __init__(self, schema: Any, **options: Any) -> None:
-        super().__init__(schema, subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,), **options)
+        # File uploads (the GraphQL multipart request spec). A browser may send multipart/form-data
+        # across sites without a CORS preflight, but credentials here are never ambient (a bearer
+        # header, no cookies), so such a request arrives anonymous and every upload refuses it.
+        super().__init__(
+            schema,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            multipart_uploads_enabled=True,
+            **options,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -174,6 +184,7 @@ class LianxinGraphQL(GraphQL[Context, None]):
             status = response.status_code
             await response(scope, receive, send)
         finally:
+            await request.close()  # uploaded files' temporary files (multipart requests)
             exchange.log(status)
 
     async def _answer(self, request: Request, exchange: Exchange) -> Response:
@@ -187,11 +198,17 @@ class LianxinGraphQL(GraphQL[Context, None]):
                     "Not acceptable: this endpoint answers with application/graphql-response+json "
                     "or application/json.",
                 )
-            if request.method == "POST" and (
-                problem := json_body_problem(request.headers.get("content-type"))
+            multipart = request.method == "POST" and is_multipart(request.headers.get("content-type"))
+            if (
+                request.method == "POST"
+                and not multipart
+                and (problem := json_body_problem(request.headers.get("content-type")))
             ):
                 return self._error(exchange, 415, problem)
-            if (too_big := await self._oversized(request)) is not None:
+            if multipart:
+                if (too_big := await self._oversized_upload(request)) is not None:
+                    return self._error(exchange, 413, too_big, code="PAYLOAD_TOO_LARGE")
+            elif (too_big := await self._oversized(request)) is not None:
                 return self._error(exchange, 413, too_big, code="DOCUMENT_TOO_LARGE")
         try:
             response = await self.run(request)
@@ -218,6 +235,26 @@ class LianxinGraphQL(GraphQL[Context, None]):
         if exchange.status == 503:
             response.headers.update(RETRY_AFTER)
         return response
+
+    @staticmethod
+    async def _oversized_upload(request: Request) -> str | None:
+        """A multipart request (files) may carry one ticket's worth of files and its document; a
+        larger one is refused before it is parsed. Each file's own limit is the mutation's to
+        check, as a typed error naming the file."""
+        limit = settings.attachment_max_total_bytes + MAX_BODY_BYTES
+        too_big = f"The request body is larger than {limit:,} bytes: send fewer or smaller files."
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return too_big
+        size = 0
+        chunks = []
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                return too_big
+            chunks.append(chunk)
+        request._body = b"".join(chunks)  # Starlette's cache of the body: the form parser reads it
+        return None
 
     @staticmethod
     async def _oversized(request: Request) -> str | None:
@@ -432,6 +469,7 @@ def create_app(*, manage_database: bool = True) -> Starlette:
             *open311_xml_routes,  # the same in XML, the spec's default format
             *export_routes,  # CSV for spreadsheets
             *geo_routes,  # GeoJSON maps of stations and tickets
+            *attachment_routes,  # photo and document downloads, by token or signed link
         ],
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,

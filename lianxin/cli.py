@@ -312,6 +312,21 @@ def _cmd_retention(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _cmd_attachments_cleanup(args: argparse.Namespace) -> int:
+    from server.attachments.service import cleanup_orphans
+
+    async def run() -> int:
+        result = await cleanup_orphans(args.grace_seconds)
+        print(
+            f"{result.files} files in the store: {result.removed} orphans removed, "
+            f"{result.kept_young} younger than the grace period kept, "
+            f"{result.leftovers} interrupted writes removed"
+        )
+        return 0
+
+    return _with_db(run)
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import logging.config
 
@@ -509,6 +524,21 @@ def main(argv: list[str] | None = None) -> int:
     run_job = jobs.add_parser("run", help="run one job now, due or not (not while another runner runs it)")
     run_job.add_argument("name")
     run_job.set_defaults(func=_cmd_jobs)
+    attachments = sub.add_parser(
+        "attachments", help="photos and documents on tickets and proposals"
+    ).add_subparsers(dest="attachments_command", required=True)
+    cleanup = attachments.add_parser(
+        "cleanup",
+        help="remove stored files no attachment points to (uploads interrupted before their commit)",
+    )
+    cleanup.add_argument(
+        "--grace-seconds",
+        type=int,
+        default=None,
+        help="only files older than this (default LIANXIN_ATTACHMENT_ORPHAN_GRACE_SECONDS, "
+        f"now {settings.attachment_orphan_grace_seconds}): an upload in flight writes its files first",
+    )
+    cleanup.set_defaults(func=_cmd_attachments_cleanup)
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", default=str(ROOT / "schema.graphql"))

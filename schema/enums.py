@@ -15,6 +15,7 @@ from strawberry.types.enum import StrawberryEnumDefinition
 
 from server.enums import (
     Amenity,
+    AttachmentStage,
     CalendarDayKind,
     CloseReason,
     DepartmentKind,
@@ -41,6 +42,7 @@ from server.enums import (
 
 __all__ = [
     "Amenity",
+    "AttachmentStage",
     "CalendarDayKind",
     "CloseReason",
     "DepartmentKind",
@@ -101,3 +103,4 @@ register_enum(
 register_enum(CalendarDayKind, "What a day is on the work calendar (工作日历).")
 register_enum(ReturnVisitChannel, "How a return visit (回访) reached, or tried to reach, the citizen.")
 register_enum(CloseReason, "Why a resolved ticket was closed: the citizen's rating, or unreachable.")
+register_enum(AttachmentStage, "When a file was attached (附件阶段).")

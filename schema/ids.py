@@ -24,6 +24,7 @@ NODE_TYPES = frozenset(
         "HandlingTask",
         "Ticket",
         "TicketCategory",
+        "Attachment",  # named by global ID, fetched through its ticket or proposal (not node(id:))
     }
 )
 

@@ -21,6 +21,7 @@ from strawberry.extensions import (
 from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from schema.accounting import Accounting
+from schema.attachments.mutations import AttachmentsMutation
 from schema.auth.mutations import AuthMutation
 from schema.auth.queries import AuthQuery
 from schema.bounds import bound_arguments
@@ -102,6 +103,7 @@ class Mutation(
     PrivacyMutation,
     CalendarMutation,
     EscalationMutation,
+    AttachmentsMutation,
 ):
     pass
 

@@ -29,6 +29,7 @@ MODEL_MODULES = [
     "server.calendar.models",
     "server.escalation.models",
     "server.jobs.models",
+    "server.attachments.models",
 ]
 
 

@@ -269,6 +269,24 @@ class CloseReason(StrEnum):
     UNREACHABLE = "UNREACHABLE"
 
 
+class AttachmentOwner(StrEnum):
+    """What an attachment belongs to: one table serves tickets, proposals and their replies."""
+
+    TICKET = "TICKET"
+    PROPOSAL = "PROPOSAL"
+
+
+class AttachmentStage(StrEnum):
+    """When a file was attached: a citizen's photo at intake, the handler's on site and after the
+    fix, a reply letter on a proposal."""
+
+    INTAKE = "INTAKE"
+    ON_SITE = "ON_SITE"
+    RESOLUTION = "RESOLUTION"
+    REPLY = "REPLY"
+    OTHER = "OTHER"
+
+
 LABELS_ZH.update(
     {
         (TimeUnit, "NATURAL_MINUTES"): "分钟",
@@ -286,5 +304,12 @@ LABELS_ZH.update(
         (CloseReason, "SATISFIED"): "满意办结",
         (CloseReason, "BASICALLY_SATISFIED"): "基本满意办结",
         (CloseReason, "UNREACHABLE"): "无法联系办结",
+        (AttachmentOwner, "TICKET"): "工单",
+        (AttachmentOwner, "PROPOSAL"): "建议",
+        (AttachmentStage, "INTAKE"): "受理时",
+        (AttachmentStage, "ON_SITE"): "现场",
+        (AttachmentStage, "RESOLUTION"): "处置后",
+        (AttachmentStage, "REPLY"): "答复",
+        (AttachmentStage, "OTHER"): "其他",
     }
 )

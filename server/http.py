@@ -79,6 +79,11 @@ def negotiate(accept: str | None) -> str | None:
     return chosen
 
 
+def is_multipart(content_type: str | None) -> bool:
+    """A GraphQL multipart request (files): operations, map and the files as form parts."""
+    return bool(content_type) and _media_range(content_type or "")[0] == "multipart/form-data"
+
+
 def json_body_problem(content_type: str | None) -> str | None:
     """Why a POST body of this Content-Type cannot be read as a GraphQL request (415), or None."""
     if not content_type:

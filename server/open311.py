@@ -27,11 +27,12 @@ from tortoise.expressions import Q
 
 from server import clock
 from server import params as param_rules
+from server.attachments import service as attachments
 from server.authz.authorizer import Authorizer
 from server.calendar import service as calendar
 from server.caller import Caller
 from server.clock import local
-from server.enums import TicketSource, TicketStatus
+from server.enums import AttachmentOwner, AttachmentStage, TicketSource, TicketStatus
 from server.errors import DomainError, NotFound, ValidationFailed
 from server.pipeline import Call, Credentials, Interface, count_request, route
 from server.privacy.redaction import free_text_read
@@ -58,10 +59,14 @@ async def _form(request: Request) -> dict[str, Any]:
     if hasattr(request.state, "open311_form"):
         return request.state.open311_form
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise param_rules.TooLarge(f"the body is larger than {MAX_BODY_BYTES:,} bytes")
-    if len(await request.body()) > MAX_BODY_BYTES:
-        raise param_rules.TooLarge(f"the body is larger than {MAX_BODY_BYTES:,} bytes")
+    # A multipart POST may carry one photo (media) besides the fields.
+    limit = MAX_BODY_BYTES + (
+        settings.attachment_max_bytes if "multipart/" in request.headers.get("content-type", "") else 0
+    )
+    if declared.isdigit() and int(declared) > limit:
+        raise param_rules.TooLarge(f"the body is larger than {limit:,} bytes")
+    if len(await request.body()) > limit:
+        raise param_rules.TooLarge(f"the body is larger than {limit:,} bytes")
     form: Any
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
@@ -164,10 +169,15 @@ def _free_text(text: str | None, ticket: Ticket, personal: bool, call: Call) -> 
 
 
 def _request_json(
-    ticket: Ticket, category: TicketCategory, authz: Authorizer | None, call: Call
+    ticket: Ticket,
+    category: TicketCategory,
+    authz: Authorizer | None,
+    call: Call,
+    media_url: str | None = None,
 ) -> dict[str, Any]:
     """A request as the spec shapes it. Without an authorizer (the public GET) the free text and the
-    address are left out: whatever a citizen or a worker typed there is not open data."""
+    address are left out: whatever a citizen or a worker typed there is not open data, nor is a
+    photo (its link would be bound to a caller there is none of)."""
     status = "closed" if ticket.status in CLOSED else "open"
     public = authz is None
     personal = authz is not None and authz.can("ticket_personal", "read", ticket.jurisdiction_id)
@@ -191,8 +201,26 @@ def _request_json(
         "zipcode": None,
         "lat": ticket.latitude,
         "long": ticket.longitude,
-        "media_url": None,
+        "media_url": media_url,
     }
+
+
+async def _media_urls(tickets: list[Ticket], authz: Authorizer | None, request: Request) -> dict[int, str]:
+    """Each ticket's first photo the caller may fetch, as a signed link (valid for minutes, for this
+    key alone) that an Open311 client can GET without sending the key again. None for the public GET
+    (no key): a citizen's photo is not open data."""
+    found: dict[int, str] = {}
+    if authz is None:
+        return found
+    rows = await attachments.by_owner(AttachmentOwner.TICKET, [t.id for t in tickets])
+    for ticket, attached in zip(tickets, rows, strict=True):
+        for row in attached:
+            if row.content_type.startswith("image/") and attachments.may_download(authz, row, ticket):
+                path = attachments.signed_path(row.id, "file", authz)
+                if path is not None:
+                    found[ticket.id] = str(request.base_url).rstrip("/") + path
+                break
+    return found
 
 
 def _date(value: str | None, name: str) -> datetime | None:
@@ -244,7 +272,10 @@ async def requests_list(request: Request, call: Call) -> JSONResponse:
     elif statuses == {"closed"}:
         query = query.filter(status__in=[s.value for s in CLOSED])
     tickets = await query.order_by("-registered_at", "-id").limit(MAX_RESULTS)
-    return JSONResponse([_request_json(t, categories[t.category_id], authz, call) for t in tickets])
+    media = await _media_urls(tickets, authz, request)
+    return JSONResponse(
+        [_request_json(t, categories[t.category_id], authz, call, media.get(t.id)) for t in tickets]
+    )
 
 
 async def request_detail(request: Request, call: Call) -> JSONResponse:
@@ -257,11 +288,25 @@ async def request_detail(request: Request, call: Call) -> JSONResponse:
     if ticket is None:
         return error(404, f"no service request {number!r}")
     category = await TicketCategory.get(id=ticket.category_id)
-    return JSONResponse([_request_json(ticket, category, authz, call)])
+    media = await _media_urls([ticket], authz, request)
+    return JSONResponse([_request_json(ticket, category, authz, call, media.get(ticket.id))])
 
 
 # The spec's POST fields we use, and the bounds of those we accept and ignore.
 IGNORED_FIELDS = {"email": 254, "device_id": 100, "account_id": 100, "media_url": 2000, "address_id": 100}
+
+
+async def _media(upload: Any, caller: Caller) -> attachments.Pending | None:
+    """The GeoReport v2 extension's `media`: one photo sent as a multipart file part, kept as the
+    ticket's intake photo (checked as GraphQL uploads are; refused as a 400 naming `media`)."""
+    if upload is None or isinstance(upload, str):
+        return None  # a media_url string is accepted and ignored, as before
+    try:
+        data = await upload.read(settings.attachment_max_bytes + 1)
+    finally:
+        await upload.close()
+    file = attachments.Upload(name=upload.filename or "", content_type=upload.content_type or "", data=data)
+    return await attachments.check([file], AttachmentStage.INTAKE, caller, field_name="media")
 
 
 async def create_request(request: Request, call: Call) -> JSONResponse:
@@ -294,8 +339,10 @@ async def create_request(request: Request, call: Call) -> JSONResponse:
         longitude=lon,
     )
     authz.require_viewer()
+    caller = Caller.of(call, authz)
     try:
-        ticket, _ = await flow.register(intake, registered_by=None, caller=Caller.of(call, authz))
+        photo = await _media(form.get("media"), caller)
+        ticket, _ = await flow.register(intake, registered_by=None, caller=caller, photos=photo)
     except ValidationFailed as exc:
         return error(400, "; ".join(f"{problem.field}: {problem.message}" for problem in exc.problems))
     except NotFound as exc:

@@ -272,6 +272,7 @@ def route(
             status = response.status_code
             return response
         finally:
+            await request.close()  # the temporary files of a multipart form's uploads
             exchange.log(status)
 
     async def _serve(request: Request, call: Call, exchange: Exchange) -> Response:

@@ -132,6 +132,16 @@ class Settings:
     return_visit_attempts: int = 3
     return_visit_days: int = 7
     return_visit_sweep_seconds: int = 3_600
+    # Attachments (photos, documents): per file, per ticket or proposal (all its files together),
+    # how many; where the default store keeps them; how long a download link lives; how old an
+    # unreferenced file must be before the cleanup removes it (longer than any upload takes).
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachment_max_total_bytes: int = 40 * 1024 * 1024
+    attachment_max_count: int = 10
+    attachment_dir: Path = field(default=ROOT / "var" / "attachments")
+    attachment_link_seconds: int = 300
+    attachment_orphan_grace_seconds: int = 3600
+    attachment_cleanup_seconds: int = 3600
 
     @property
     def is_demo(self) -> bool:
@@ -209,6 +219,13 @@ def load_settings() -> Settings:
         return_visit_attempts=_env_positive("LIANXIN_RETURN_VISIT_ATTEMPTS", 3),
         return_visit_days=_env_positive("LIANXIN_RETURN_VISIT_DAYS", 7),
         return_visit_sweep_seconds=_env_positive("LIANXIN_RETURN_VISIT_SWEEP_SECONDS", 3_600),
+        attachment_max_bytes=_env_positive("LIANXIN_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
+        attachment_max_total_bytes=_env_positive("LIANXIN_ATTACHMENT_MAX_TOTAL_BYTES", 40 * 1024 * 1024),
+        attachment_max_count=_env_positive("LIANXIN_ATTACHMENT_MAX_COUNT", 10),
+        attachment_dir=Path(_env("LIANXIN_ATTACHMENT_DIR", str(var_dir / "attachments"))),
+        attachment_link_seconds=_env_positive("LIANXIN_ATTACHMENT_LINK_SECONDS", 300),
+        attachment_orphan_grace_seconds=_env_positive("LIANXIN_ATTACHMENT_ORPHAN_GRACE_SECONDS", 3600),
+        attachment_cleanup_seconds=_env_positive("LIANXIN_ATTACHMENT_CLEANUP_SECONDS", 3600),
     )
 
 

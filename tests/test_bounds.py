@@ -288,6 +288,7 @@ SAMPLE = {
     "Boolean": True,
     "Date": "2022-01-01",
     "DateTime": "2022-01-01T00:00:00",
+    "Upload": "not a file",  # refused as NOT_A_FILE: files travel in multipart requests only
 }
 EXTREMES = {
     "String": [LONG, "a\x00b"],

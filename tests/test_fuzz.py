@@ -101,6 +101,8 @@ SCALARS = {
     "DateTime": st.one_of(
         st.datetimes().map(lambda d: d.isoformat()), st.text(max_size=30), st.sampled_from(FAR_DATETIMES)
     ).map(nodes.String),
+    # A file goes in a multipart request, never in the document: whatever stands there is refused.
+    "Upload": st.sampled_from(["", "x", "%PDF-1.7"]).map(nodes.String),
 }
 # Every scalar at its extremes, with some ordinary values among them.
 EXTREMES = {
@@ -114,6 +116,7 @@ EXTREMES = {
     ),
     "Date": st.sampled_from(FAR_DATES).map(nodes.String),
     "DateTime": st.sampled_from(FAR_DATETIMES).map(nodes.String),
+    "Upload": st.sampled_from(["", "\x00"]).map(nodes.String),
 }
 # For callers that may write: every String is one no field accepts, so no generated mutation can
 # change the data other tests read (it is refused before it runs), and every ID names nothing.

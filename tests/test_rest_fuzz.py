@@ -83,12 +83,13 @@ QUERY = {
         "limit",
         "after",
     ],
+    "/attachments/{id}/{variant}": ["by", "exp", "sig"],
 }
 # The XML twins of the Open311 endpoints take the same parameters.
 QUERY.update(
     {path.replace(".json", ".xml"): names for path, names in list(QUERY.items()) if "open311" in path}
 )
-PATH = {"{code}": "occupying_road", "{id}": "DG-20220110-000001"}
+PATH = {"{code}": "occupying_road", "{id}": "DG-20220110-000001", "{variant}": "file"}
 FORM = [
     "api_key",
     "service_code",

@@ -6,9 +6,12 @@ from typing import TYPE_CHECKING, Annotated, cast
 import strawberry
 from strawberry import relay
 
+from schema.attachments.loaders import AttachmentsByProposalLoader
+from schema.attachments.types import Attachment, visible_attachments
 from schema.enums import HandlingUnitRole, ProposalStatus, Rating, ReplyResult, ResolutionMethod, TaskStatus
 from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
+from schema.planner.fields import NotPlanned, planned
 from schema.proposals.enums import ContactPhase, Timeliness
 from schema.proposals.loaders import (
     ContactsByProposalLoader,
@@ -345,6 +348,15 @@ class Proposal(RowType, relay.Node):
     @strawberry.field(description="Chinese label of the status, e.g. 办理中.")
     def status_label(self) -> str | None:
         return label_zh(self.status)
+
+    @strawberry.field(
+        description="Documents on the proposal, oldest first: reply letters (REPLY) are listed for those "
+        "who read its replies (proposal_internal:read, or its author).",
+        metadata=planned(NotPlanned("files with signed links for the caller, not planned")),
+    )
+    async def attachments(self, info: strawberry.Info) -> list[Attachment]:
+        rows = await info.context.load(AttachmentsByProposalLoader, self.id)
+        return visible_attachments(rows, info.context.authz, self)
 
     @strawberry.field(
         description="Internal handling notes. Needs proposal_internal:read (or, for its author, "

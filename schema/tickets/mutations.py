@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
+from strawberry.file_uploads import Upload
 
+from schema.attachments.uploads import checked
 from schema.enums import DepartmentTicketStatus, Rating, ResolutionMethod, ReturnVisitChannel, TicketSource
 from schema.errors import (
     ConflictError,
@@ -20,6 +22,7 @@ from schema.errors import (
 )
 from schema.ids import decode_id, decode_optional_id
 from schema.tickets.types import ReturnVisit, Ticket, TicketRow, as_ticket, as_visit
+from server.enums import AttachmentStage
 from server.errors import DomainError
 from server.tickets import visits
 from server.tickets import workflow_service as flow
@@ -95,13 +98,23 @@ async def _run(call: Callable[[], Awaitable[TicketRow]]) -> TicketPayload | Erro
 class TicketsMutation:
     @strawberry.mutation(
         description="Register a ticket at the desk, from the hotline, a patrol or a "
-        "department. Needs ticket:register in its community."
+        "department. Needs ticket:register in its community. Photos may come with it (photos)."
     )
     async def register_ticket(
-        self, info: strawberry.Info, input: RegisterTicketInput
+        self,
+        info: strawberry.Info,
+        input: RegisterTicketInput,
+        photos: Annotated[
+            list[Upload] | None,
+            strawberry.argument(
+                description="The citizen's photos (stage INTAKE), in the same multipart request "
+                "(the GraphQL multipart request spec): registered with the ticket or not at all."
+            ),
+        ] = None,
     ) -> RegisterTicketResult:
         ctx = info.context
         try:
+            pending = await checked(photos, AttachmentStage.INTAKE, ctx.caller)
             data = Intake(
                 source=input.source,
                 category_id=decode_id(input.category_id, "TicketCategory", "categoryId"),
@@ -117,7 +130,9 @@ class TicketsMutation:
                 resolution_due=input.resolution_due,
             )
             viewer = ctx.authz.require_viewer()
-            ticket, duplicates = await flow.register(data, registered_by=viewer.staff_id, caller=ctx.caller)
+            ticket, duplicates = await flow.register(
+                data, registered_by=viewer.staff_id, caller=ctx.caller, photos=pending
+            )
         except DomainError as exc:
             return error_member(exc)
         return RegisterTicketPayload(
@@ -206,10 +221,26 @@ class TicketsMutation:
         ticket: TicketVersion,
         method: ResolutionMethod | None,
         note: str,
+        photos: Annotated[
+            list[Upload] | None,
+            strawberry.argument(
+                description="Photos after the fix (stage RESOLUTION), in the same multipart request: "
+                "kept with the resolution or not at all."
+            ),
+        ] = None,
     ) -> TicketResult:
+        try:
+            pending = await checked(photos, AttachmentStage.RESOLUTION, info.context.caller)
+        except DomainError as exc:
+            return error_member(exc)
         return await _run(
             lambda: flow.resolve(
-                decode_id(ticket.id, "Ticket", "id"), ticket.version, method, note, **_kw(info)
+                decode_id(ticket.id, "Ticket", "id"),
+                ticket.version,
+                method,
+                note,
+                photos=pending,
+                **_kw(info),
             )
         )
 

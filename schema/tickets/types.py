@@ -6,6 +6,8 @@ from typing import Any, TypeAlias, cast
 import strawberry
 from strawberry import relay
 
+from schema.attachments.loaders import AttachmentsByTicketLoader
+from schema.attachments.types import Attachment, visible_attachments
 from schema.enums import (
     CloseReason,
     DepartmentTicketStatus,
@@ -427,6 +429,15 @@ class Ticket(RowType, relay.Node):
         self, root: strawberry.Parent[models.Ticket], info: strawberry.Info
     ) -> Staff | None:
         return await staff_member(info, root.registered_by_id)
+
+    @strawberry.field(
+        description="Photos and documents: the citizen's at intake, the handler's on site and after the "
+        "fix, oldest first.",
+        metadata=planned(NotPlanned("files with signed links for the caller, not planned")),
+    )
+    async def attachments(self, info: strawberry.Info) -> list[Attachment]:
+        rows = await info.context.load(AttachmentsByTicketLoader, self.id)
+        return visible_attachments(rows, info.context.authz, self)
 
     @strawberry.field(
         description="What you may do to the ticket now: the workflow's actions from its status "

@@ -317,6 +317,47 @@ async def identify(authorization: str | None, api_key: str | None = None) -> Vie
     return viewer
 
 
+async def link_viewer(holder: str) -> Viewer:
+    """The caller a signed download link was made for (server.attachments.service.signed_path):
+    its session (s.<id>) or key (k.<prefix>), refused as `authenticate` refuses them once the
+    session has ended, the account is deactivated or the key is revoked or expired."""
+    from server.authz.engine import engine
+
+    kind, _, value = holder.partition(".")
+    if kind == "k" and value:
+        row = await _credential_row(_KEY_BY_DIALECT, value)
+        if row is None or row["revoked_at"] is not None:
+            raise AuthFailure("The key this link was made for was revoked.")
+        if _KEY_EXPIRES_AT.to_python_value(row["expires_at"]) <= timezone.now():
+            raise AuthFailure("The key this link was made for has expired.")
+        viewer = Viewer(
+            subject=f"key:{row['prefix']}",
+            name=f"key:{row['prefix']}",
+            department_id=row["department_id"],
+            key_scopes=frozenset(_KEY_SCOPES.to_python_value(row["scopes"]) or ()),
+        )
+    elif kind == "s" and _SESSION_ID.fullmatch(value):
+        row = await _credential_row(_SESSION_BY_DIALECT, value)
+        if row is None or row["revoked_at"] is not None:
+            raise AuthFailure("The session this link was made for has ended; log in again.")
+        if not row["active"]:
+            raise AuthFailure("This account is deactivated.")
+        viewer = Viewer(
+            subject=f"user:{row['username']}",
+            name=row["username"],
+            user_id=row["user_id"],
+            staff_id=row["staff_id"],
+            deputy_id=row["deputy_id"],
+            department_id=row["department_id"],
+            session_id=value,
+            display_name=row["display_name"],
+        )
+    else:
+        raise AuthFailure("The link is malformed.")
+    await engine.ensure_version(row["policy_version"] or 0)
+    return viewer
+
+
 def token_expiry(authorization: str | None) -> int | None:
     """When a bearer access token stops being accepted (its `exp`, a POSIX timestamp), for callers
     that hold on to one, such as an open subscription; None for an API key or no token. Raises

@@ -36,6 +36,13 @@ async def _return_visit_sweep() -> str:
     return f"{len(closed)} closed as unreachable"
 
 
+async def _attachment_cleanup() -> str:
+    from server.attachments.service import cleanup_orphans
+
+    done = await cleanup_orphans()
+    return f"{done.removed} orphan files removed, {done.kept_young} left for the next run"
+
+
 class RollupMismatch(Exception):
     pass
 
@@ -64,6 +71,14 @@ register(
         "Close resolved tickets whose citizen was not reached in time (回访无法联系办结).",
         lambda: settings.return_visit_sweep_seconds,
         _return_visit_sweep,
+    )
+)
+register(
+    Job(
+        "attachment_cleanup",
+        "Remove stored files no attachment points to (uploads interrupted before their commit).",
+        lambda: settings.attachment_cleanup_seconds,
+        _attachment_cleanup,
     )
 )
 register(

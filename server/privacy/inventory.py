@@ -47,6 +47,10 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "visited_by": "the staff member who made the visit: staff, not a citizen",
         "rating": "the citizen's rating: identifies no one; kept for the satisfaction rate",
     },
+    "Attachment": {
+        "uploaded_by": "the account that uploaded the file: staff or a data-sharing key, not a citizen",
+        "file_name": "the uploaded file's name (IMG_0001.jpg), made safe; removed with the file at retention",
+    },
 }
 
 # Tables the database refuses to UPDATE or DELETE (migrations 0004, 0005 and 0015): nothing personal may

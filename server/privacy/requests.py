@@ -25,10 +25,12 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from server import clock
+from server.attachments.service import purge, remove_for_tickets
 from server.audit.models import AuditEntry, PersonalDataAccess
 from server.authz.authorizer import Authorizer
 from server.authz.engine import CITY
 from server.caller import Caller
+from server.enums import AttachmentStage
 from server.errors import FieldProblem, ValidationFailed
 from server.privacy.masking import fold_digits, mask_phone, mask_text, number_pattern, phone_digits
 from server.privacy.retention import COLUMNS, FINAL_AT, FREE_TEXT, anonymise_rows, placeholders
@@ -276,6 +278,8 @@ async def erase(phone: str, reason: str, force: bool, *, caller: Caller) -> Eras
                 ]
             )
         anonymised = await anonymise_rows(conn, rows, now)
+        # The citizen's own photos (at intake) go too; the handlers' photos of the site stay.
+        files = await remove_for_tickets(conn, [int(r["id"]) for r in rows], [AttachmentStage.INTAKE])
         masked = await anonymise_rows(conn, mention_rows, now, mentioning=digits)
         numbers = [str(r["number"]) for r in rows]
         mentioned = [str(r["number"]) for r in mention_rows]
@@ -298,6 +302,7 @@ async def erase(phone: str, reason: str, force: bool, *, caller: Caller) -> Eras
             request_id=caller.request_id,
             using_db=conn,
         )
+    await purge(files)
     return Erasure(
         ticket_numbers=numbers + mentioned,
         anonymised=anonymised + masked,

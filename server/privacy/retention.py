@@ -1,7 +1,8 @@
 """Retention (PIPL: kept no longer than needed): a ticket's reporter data is anonymised once the
 ticket has been in its final state longer than settings.personal_data_retention_days.
 
-Anonymising a ticket empties reporter_name and reporter_phone, masks the free text (the reporter's
+Anonymising a ticket removes its photos and documents (server.attachments: the rows, and the files
+no other row uses), empties reporter_name and reporter_phone, masks the free text (the reporter's
 name by its masked form, then phone and ID numbers by server.privacy.masking.mask_text) and sets
 anonymised_at. Everything the figures are made of (registered_at, dispatched_at, resolved_at,
 resolution_method, jurisdiction, status) is left alone, so the rollups, the scorecard and the 721
@@ -29,6 +30,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from server import clock
+from server.attachments.service import purge, remove_for_tickets
 from server.audit.models import AuditEntry
 from server.clock import CITY_TZ
 from server.privacy.masking import mask_name, mask_number, mask_text, phone_digits
@@ -221,6 +223,7 @@ async def run(
 
     started = last_report = time.monotonic()
     last_id = 0
+    files: list[str] = []  # of the photos removed with the tickets' personal data
     while True:
         async with in_transaction() as conn:
             ph = placeholders(conn)
@@ -233,6 +236,8 @@ async def run(
             if not rows:
                 break
             result.anonymised += await anonymise_rows(conn, rows, now)
+            # Photos may show the citizen: they go with the rest (the statistics need none of them).
+            files += await remove_for_tickets(conn, [int(row["id"]) for row in rows])
         result.batches += 1
         last_id = int(rows[-1]["id"])
         elapsed = time.monotonic() - started
@@ -240,6 +245,7 @@ async def run(
             last_report = time.monotonic()
             say(f"  {result.anonymised}/{result.due} anonymised, {result.anonymised / elapsed:.0f} tickets/s")
     result.seconds = time.monotonic() - started
+    await purge(files)
 
     await AuditEntry.create(
         actor="retention",

@@ -14,11 +14,18 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from server import clock
+from server.attachments.service import Pending, check_room
 from server.audit.service import record
 from server.authz.authorizer import Authorizer
 from server.calendar import service as calendar
 from server.caller import Caller
-from server.enums import DepartmentKind, DepartmentTicketStatus, ResolutionMethod, TicketStatus
+from server.enums import (
+    AttachmentOwner,
+    DepartmentKind,
+    DepartmentTicketStatus,
+    ResolutionMethod,
+    TicketStatus,
+)
 from server.errors import FieldProblem, Forbidden, NotFound, TransitionRefused, ValidationFailed
 from server.privacy.redaction import known_values, redact_json, redact_text
 from server.staff.models import Department, Posting, Staff
@@ -124,11 +131,18 @@ async def take_step(
     prepare: Callable[[Ticket], Awaitable[Step]],
     *,
     caller: Caller,
+    attach: Pending | None = None,
 ) -> Ticket:
+    """With `attach`: files checked already, written to the store once the step is allowed, their
+    rows committed with the step or not at all."""
     ticket = await visible_ticket(ticket_id, caller.authz)
     step = await prepare(ticket)
+    if attach:
+        await attach.store()
     async with in_transaction() as conn:
         fresh = await write_ticket_step(conn, step, version, caller)
+        if attach:
+            await attach.write(conn, AttachmentOwner.TICKET, fresh.id)
     await publish_step(fresh, action, ticket.status.value, caller.actor)
     return fresh
 
@@ -141,7 +155,10 @@ async def register(
     *,
     registered_by: int | None,
     caller: Caller,
+    photos: Pending | None = None,
 ) -> tuple[Ticket, list[Ticket]]:
+    """With `photos` (checked already): written to the store once the registration is allowed,
+    their rows committed with the ticket or not at all."""
     authz, actor = caller.authz, caller.actor
     problems = intake_rules.check(data)
     if problems:
@@ -154,7 +171,9 @@ async def register(
     now = clock.now()
     response_due, resolution_due = await intake_rules.due_times(category, now, data, jurisdiction_id)
     key = await intake_rules.prepare_number(now)
-    async with in_transaction():
+    if photos:
+        await photos.store()
+    async with in_transaction() as conn:
         number = await intake_rules.next_number(key)
         ticket = await Ticket.create(
             number=number,
@@ -187,6 +206,8 @@ async def register(
         )
         await rollup.apply(rollup.on_register(ticket))
         await record(caller, "ticket.register", ticket)
+        if photos:
+            await photos.write(conn, AttachmentOwner.TICKET, ticket.id)
     await publish_step(ticket, "register", None, actor)
     visible = authz.visible_tickets() or Q(pk__in=[])
     duplicates = await intake_rules.possible_duplicates(
@@ -260,7 +281,13 @@ async def arrive(ticket_id: int, version: int, comment: str, *, caller: Caller) 
 
 
 async def resolve(
-    ticket_id: int, version: int, method: ResolutionMethod | None, note: str, *, caller: Caller
+    ticket_id: int,
+    version: int,
+    method: ResolutionMethod | None,
+    note: str,
+    *,
+    caller: Caller,
+    photos: Pending | None = None,
 ) -> Ticket:
     authz = caller.authz
 
@@ -277,9 +304,11 @@ async def resolve(
         changes = {"resolved_at": clock.now(), "resolution_method": method, "resolution_note": note}
         if ticket.status == TicketStatus.TRANSFERRED:
             changes["department_status"] = DepartmentTicketStatus.DONE.value
+        if photos:
+            await check_room(photos, AttachmentOwner.TICKET, ticket.id)
         return Step(ticket, "resolve", to_status, changes, note, {"method": method.value if method else None})
 
-    return await take_step(ticket_id, version, "resolve", prepare, caller=caller)
+    return await take_step(ticket_id, version, "resolve", prepare, caller=caller, attach=photos)
 
 
 async def transfer(

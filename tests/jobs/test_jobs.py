@@ -29,7 +29,13 @@ def _gap(job: dict[str, Any]) -> timedelta:
 
 async def test_the_admin_sees_every_job_and_no_one_else_does(gql: Any) -> None:
     jobs = await _jobs(gql)
-    assert set(jobs) == {"escalation_sweep", "return_visit_sweep", "retention_run", "rollup_check"}
+    assert set(jobs) == {
+        "escalation_sweep",
+        "return_visit_sweep",
+        "attachment_cleanup",
+        "retention_run",
+        "rollup_check",
+    }
     assert all(j["lastOutcome"] == "NEVER_RUN" and j["nextRunAt"] is None for j in jobs.values())
     refused = await gql(JOBS, as_user="bureau")
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tortoise.models import Model
 
+from server.attachments.models import Attachment
 from server.audit.models import ApiKeyUse, AuditEntry, PersonalDataAccess
 from server.privacy.inventory import (
     APPEND_ONLY_TABLES,
@@ -34,6 +35,7 @@ MODELS: list[type[Model]] = [
     ProposalEvent,
     PersonalDataAccess,
     ApiKeyUse,
+    Attachment,
 ]
 
 
