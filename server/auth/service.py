@@ -292,17 +292,31 @@ async def authenticate(
         raise AuthFailure("This session was ended (logged out or revoked); log in again.")
     if not row["active"]:
         raise AuthFailure("This account is deactivated.")
-    viewer = Viewer(
+    return _session_viewer(row, claims["sid"]), row["policy_version"] or 0
+
+
+def _session_viewer(row: dict[str, Any], session_id: str) -> Viewer:
+    """The caller a live session's row (the session statement's) stands for."""
+    return Viewer(
         subject=f"user:{row['username']}",
         name=row["username"],
         user_id=row["user_id"],
         staff_id=row["staff_id"],
         deputy_id=row["deputy_id"],
         department_id=row["department_id"],
-        session_id=claims["sid"],
+        session_id=session_id,
         display_name=row["display_name"],
     )
-    return viewer, row["policy_version"] or 0
+
+
+def _key_viewer(row: dict[str, Any]) -> Viewer:
+    """The caller a live key's row (the key statement's) stands for."""
+    return Viewer(
+        subject=f"key:{row['prefix']}",
+        name=f"key:{row['prefix']}",
+        department_id=row["department_id"],
+        key_scopes=frozenset(_KEY_SCOPES.to_python_value(row["scopes"]) or ()),
+    )
 
 
 async def identify(authorization: str | None, api_key: str | None = None) -> Viewer | None:
@@ -330,28 +344,14 @@ async def link_viewer(holder: str) -> Viewer:
             raise AuthFailure("The key this link was made for was revoked.")
         if _KEY_EXPIRES_AT.to_python_value(row["expires_at"]) <= timezone.now():
             raise AuthFailure("The key this link was made for has expired.")
-        viewer = Viewer(
-            subject=f"key:{row['prefix']}",
-            name=f"key:{row['prefix']}",
-            department_id=row["department_id"],
-            key_scopes=frozenset(_KEY_SCOPES.to_python_value(row["scopes"]) or ()),
-        )
+        viewer = _key_viewer(row)
     elif kind == "s" and _SESSION_ID.fullmatch(value):
         row = await _credential_row(_SESSION_BY_DIALECT, value)
         if row is None or row["revoked_at"] is not None:
             raise AuthFailure("The session this link was made for has ended; log in again.")
         if not row["active"]:
             raise AuthFailure("This account is deactivated.")
-        viewer = Viewer(
-            subject=f"user:{row['username']}",
-            name=row["username"],
-            user_id=row["user_id"],
-            staff_id=row["staff_id"],
-            deputy_id=row["deputy_id"],
-            department_id=row["department_id"],
-            session_id=value,
-            display_name=row["display_name"],
-        )
+        viewer = _session_viewer(row, value)
     else:
         raise AuthFailure("The link is malformed.")
     await engine.ensure_version(row["policy_version"] or 0)
@@ -389,13 +389,7 @@ async def _authenticate_key(key: str) -> tuple[Viewer, int | None]:
         raise AuthFailure("This API key was revoked.")
     if _KEY_EXPIRES_AT.to_python_value(row["expires_at"]) <= timezone.now():
         raise AuthFailure("This API key has expired.")
-    viewer = Viewer(
-        subject=f"key:{row['prefix']}",
-        name=f"key:{row['prefix']}",
-        department_id=row["department_id"],
-        key_scopes=frozenset(_KEY_SCOPES.to_python_value(row["scopes"]) or ()),
-    )
-    return viewer, row["policy_version"] or 0
+    return _key_viewer(row), row["policy_version"] or 0
 
 
 @dataclass
