@@ -31,9 +31,10 @@ EXPECTED = {
     # session; proposals; credited stations; ticket counts by station; median times by station
     "deputy_oversight": 5,
     # session; stations by kind and status; targets; targets' progress; rollup sums; overdue count;
-    # replies; ratings; the jurisdiction
-    "city_scorecard": 9,
-    "town_scorecard": 9,
+    # count of tickets awaiting a late first response (the response rate); replies; ratings; the
+    # jurisdiction
+    "city_scorecard": 10,
+    "town_scorecard": 10,
 }
 
 PARAMS = Params(

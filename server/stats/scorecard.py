@@ -2,8 +2,9 @@
 
 Stations and proposals are small tables, counted live by GROUP BY. Ticket figures are summed from
 TicketRollup rows of the requested jurisdiction (a few thousand rows for a city-year, however many
-tickets), except `overdue`, which depends on the clock: it is counted live over open tickets, which
-the (status, resolution_due) index finds directly.
+tickets), except the two that depend on the clock: `overdue` and the tickets still awaiting a late
+first response (the response rate), each counted live over open tickets, which the status indexes
+find directly.
 """
 
 from __future__ import annotations
@@ -187,14 +188,13 @@ async def scorecard(
         registered_at__gte=start,
         registered_at__lt=end,
     )
-    # Both depend on the clock, so they are counted live, in one statement: open past the
-    # resolution due time (overdue), and still awaiting the first dispatch past the response due time.
-    live = await tickets.annotate(
-        overdue=Count("id", _filter=Q(status__in=[s.value for s in OPEN], resolution_due__lt=now)),
-        awaiting=Count("id", _filter=Q(status=TicketStatus.REGISTERED.value, response_due__lt=now)),
-    ).values("overdue", "awaiting")
-    card.overdue = int(live[0]["overdue"] or 0) if live else 0
-    awaiting = int(live[0]["awaiting"] or 0) if live else 0
+    # Both depend on the clock, so they are counted live: open past the resolution due time
+    # (overdue), and still awaiting the first dispatch past the response due time. Two statements,
+    # each found through the status index among the few open tickets: one statement with both as
+    # conditional counts is planned as a scan of the whole period (700 ms for a year of the city at
+    # a million tickets, against 20 ms and 0.1 ms).
+    card.overdue = await tickets.filter(status__in=[s.value for s in OPEN], resolution_due__lt=now).count()
+    awaiting = await tickets.filter(status=TicketStatus.REGISTERED.value, response_due__lt=now).count()
     card.rates = RateCounts(
         responded_on_time=figures.get(RESPONDED_ON_TIME, 0),
         responded_late=figures.get(RESPONDED_LATE, 0),
