@@ -11,11 +11,10 @@ from schema.enums import TimeUnit, register_enum
 from schema.ids import to_global_id
 from schema.tickets.loaders import TicketCategoryByIdLoader
 from schema.tickets.types import TicketCategory
-from server.escalation.vocabulary import LABELS_ZH, RuleAction
+from server.enums import label_zh
+from server.escalation.vocabulary import RuleAction
 
-register_enum(
-    RuleAction, "What a rule does to an open ticket: remind (催办) or escalate (升级督办).", LABELS_ZH.get
-)
+register_enum(RuleAction, "What a rule does to an open ticket: remind (催办) or escalate (升级督办).")
 
 
 @strawberry.type(description="An amount of time in a unit: 1 WORKING_DAYS, 4 NATURAL_HOURS.")
@@ -55,7 +54,7 @@ class EscalationRule:
 
     @strawberry.field(description="The action's Chinese label.")
     def action_label(self) -> str:
-        return LABELS_ZH[self.action]
+        return label_zh(self.action) or ""
 
 
 def as_rule(row: Any) -> EscalationRule:
