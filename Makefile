@@ -31,11 +31,14 @@ serve: install
 # The checks first (lint, format, types, dead code: any finding fails), then the whole suite on
 # SQLite, then again on PostgreSQL when LIANXIN_TEST_POSTGRES_URL is set. Tests run in random order:
 # the seed is printed at the end, and `-p randomly --randomly-seed=N` repeats an order.
+# TEST_WORKERS pytest processes (pytest-xdist), one per core by default; each builds a database of
+# its own, so `make test TEST_WORKERS=0` (one process) answers the same.
+TEST_WORKERS ?= auto
 test: check
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 	@if [ -n "$$LIANXIN_TEST_POSTGRES_URL" ]; then \
 		echo "=== the suite again on PostgreSQL ==="; \
-		LIANXIN_TEST_DB=postgres $(BIN)/python -m pytest -q; \
+		LIANXIN_TEST_DB=postgres $(BIN)/python -m pytest -q -n $(TEST_WORKERS); \
 	else \
 		echo "(LIANXIN_TEST_POSTGRES_URL not set: PostgreSQL run skipped; .ci/run sets it)"; \
 	fi

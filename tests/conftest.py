@@ -3,7 +3,9 @@
     LIANXIN_TEST_DB=sqlite   (default) a fresh SQLite file
     LIANXIN_TEST_DB=postgres a fresh database on LIANXIN_TEST_POSTGRES_URL's server
 
-`make test` runs both when LIANXIN_TEST_POSTGRES_URL is set. Tests run in random order
+`make test` runs both when LIANXIN_TEST_POSTGRES_URL is set, in one pytest process per core
+(pytest-xdist): each process builds its own database, on the server of its own when
+LIANXIN_TEST_POSTGRES_URL names several (space-separated; .ci/run starts two). Tests run in random order
 (pytest-randomly prints the seed; `-p randomly --randomly-seed=N` repeats an order,
 `-p no:randomly` turns it off).
 
@@ -49,10 +51,14 @@ os.environ.setdefault("LIANXIN_RUN_JOBS_IN_SERVER", "false")
 
 
 def _postgres_admin_url() -> str:
-    url = os.environ.get("LIANXIN_TEST_POSTGRES_URL")
-    if not url:
+    urls = os.environ.get("LIANXIN_TEST_POSTGRES_URL", "").replace(",", " ").split()
+    if not urls:
         raise pytest.UsageError("LIANXIN_TEST_DB=postgres needs LIANXIN_TEST_POSTGRES_URL")
-    return url
+    # Several servers, space-separated: pytest-xdist's worker gwN takes the Nth (round robin). A
+    # server of its own keeps the other process's transactions from looking like this one's writes
+    # (SuiteDatabase.dirty counts transaction ids, which are the server's, not the database's).
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return urls[int(worker.removeprefix("gw") or "0") % len(urls)]
 
 
 def _with_database(url: str, name: str) -> str:
@@ -217,6 +223,19 @@ class SuiteDatabase:
 
 
 _SUITES: list[SuiteDatabase] = []
+# (resets, seconds) of each database: this process's, and under pytest-xdist its workers'
+_RESETS: list[tuple[int, float]] = []
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: tell the controller
+        workeroutput["lianxin_resets"] = [(suite.resets, suite.reset_seconds) for suite in _SUITES]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    _RESETS.extend(getattr(node, "workeroutput", {}).get("lianxin_resets", []))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -224,10 +243,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     seed = getattr(config.option, "randomly_seed", None)
     if seed is not None and config.pluginmanager.has_plugin("randomly"):
         terminalreporter.write_line(f"random order: -p randomly --randomly-seed={seed}")
-    for suite in _SUITES:
-        terminalreporter.write_line(
-            f"{TEST_DB} database put back {suite.resets} times in {suite.reset_seconds:.1f} s"
-        )
+    for resets, seconds in [*_RESETS, *((suite.resets, suite.reset_seconds) for suite in _SUITES)]:
+        terminalreporter.write_line(f"{TEST_DB} database put back {resets} times in {seconds:.1f} s")
 
 
 @pytest.fixture(scope="session")

@@ -41,7 +41,8 @@ def serve(
 
 
 def wait_ready(address: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    # generous: under `make test` the other pytest processes and the database share the cores
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         assert proc.poll() is None, "server exited"
         try:
