@@ -181,3 +181,7 @@ SMS  # server/enums.py
 WECHAT  # server/enums.py
 visited_by  # server/tickets/models.py
 close_unreachable  # server/tickets/visits.py
+
+# Called by migrations (which vulture does not read) to add policy lines to an existing database.
+add_policy_lines  # server/authz/policy_lines.py
+remove_policy_lines  # server/authz/policy_lines.py

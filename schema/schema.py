@@ -46,6 +46,7 @@ from schema.stations.mutations import StationsMutation
 from schema.stations.queries import StationsQuery
 from schema.stats.audit import AuditQuery
 from schema.stats.queries import StatsQuery
+from schema.tickets.categories import CategoriesMutation
 from schema.tickets.figures import FiguresQuery
 from schema.tickets.mutations import TicketsMutation
 from schema.tickets.queries import TicketsQuery
@@ -100,6 +101,7 @@ class Mutation(
     StaffMutation,
     ProposalsMutation,
     TicketsMutation,
+    CategoriesMutation,
     PrivacyMutation,
     CalendarMutation,
     EscalationMutation,

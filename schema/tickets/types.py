@@ -115,6 +115,9 @@ class TicketCategory(RowType, relay.Node):
         description="The nominal resolution time in minutes, kept for older clients; due times follow "
         "resolutionAmount and resolutionUnit."
     )
+    version: int = strawberry.field(
+        description="Changes to the times (updateTicketCategoryTimes) are made at the version read."
+    )
 
     @strawberry.field(
         description="The response time's amount, in responseUnit.",

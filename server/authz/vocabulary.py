@@ -46,6 +46,7 @@ OBJECTS = (
     "work_calendar",  # holiday schedules and office hours (reading them is reference data)
     "escalation_rule",  # when open tickets are reminded and escalated (督办规则)
     "job",  # scheduled work: its runs and failures
+    "ticket_category",  # a category's response and resolution times (reading it is reference data)
 )
 
 PROPOSAL_ACTIONS = (

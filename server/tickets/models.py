@@ -37,6 +37,9 @@ class TicketCategory(Model):
     response_unit = fields.CharEnumField(TimeUnit, max_length=16, null=True)
     resolution_amount = fields.IntField(null=True)
     resolution_unit = fields.CharEnumField(TimeUnit, max_length=16, null=True)
+    # Bureau staff change the times at the version they read (updateTicketCategoryTimes)
+    version = fields.IntField(default=1)
+    updated_at = fields.DatetimeField(null=True, description="when the times last changed (null: as loaded)")
 
     class Meta:
         table = "ticket_category"
