@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name="TicketCategory",
             name="version",
-            field=fields.IntField(default=1),
+            field=fields.IntField(default=1, db_default=1),
         ),
         ops.AddField(
             model_name="TicketCategory",

@@ -38,7 +38,7 @@ class TicketCategory(Model):
     resolution_amount = fields.IntField(null=True)
     resolution_unit = fields.CharEnumField(TimeUnit, max_length=16, null=True)
     # Bureau staff change the times at the version they read (updateTicketCategoryTimes)
-    version = fields.IntField(default=1)
+    version = fields.IntField(default=1, db_default=1)  # db_default: rows that exist get 1
     updated_at = fields.DatetimeField(null=True, description="when the times last changed (null: as loaded)")
 
     class Meta:
