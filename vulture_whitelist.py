@@ -181,3 +181,6 @@ SMS  # server/enums.py
 WECHAT  # server/enums.py
 visited_by  # server/tickets/models.py
 close_unreachable  # server/tickets/visits.py
+
+# The password change: a GraphQL field strawberry serves by name.
+sessions_ended  # schema/auth/types.py
