@@ -545,10 +545,11 @@ def _period(request: Request) -> tuple[date, date]:
     return start, end
 
 
-def _month_starts(end: date, count: int) -> list[date]:
+def _month_starts(start: date, end: date, most: int = 12) -> list[date]:
+    """The first days of the months the period touches, the last `most` of them."""
     starts = []
     year, month = end.year, end.month
-    for _ in range(count):
+    while len(starts) < most and (year, month) >= (start.year, start.month):
         starts.append(date(year, month, 1))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return list(reversed(starts))
@@ -556,7 +557,7 @@ def _month_starts(end: date, count: int) -> list[date]:
 
 async def scorecard_page(request: Request, call: Call) -> Response:
     start, end = _period(request)
-    months = _month_starts(end, 6)
+    months = _month_starts(start, end)
     bounds = [(m, datetime(m.year, m.month, 1, tzinfo=BEIJING), _next_month(m)) for m in months]
     answers = await asyncio.gather(
         run(call, "Scorecard", request, periodFrom=start.isoformat(), periodTo=end.isoformat()),
