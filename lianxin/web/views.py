@@ -482,10 +482,17 @@ async def ticket_action(request: Request, call: Call) -> Response:
 
 # Area chief's board ------------------------------------------------------------------------------
 
-VIEWS = {"all": "全部 All", "overdue": "已超期 Overdue", "due_soon": "24小时内到期 Due within 24 h"}
+VIEWS = {
+    "all": "全部 All",
+    "registered": "待派遣 Awaiting dispatch",
+    "overdue": "已超期 Overdue",
+    "due_soon": "24小时内到期 Due within 24 h",
+}
 
 
 def _board_filter(view: str) -> dict[str, Any] | None:
+    if view == "registered":
+        return {"status": "REGISTERED"}
     if view == "overdue":
         return {"overdue": True}
     if view == "due_soon":
@@ -497,7 +504,14 @@ async def board(request: Request, call: Call, error: str | None = None, status: 
     view = request.query_params.get("view", "all")
     view = view if view in VIEWS else "all"
     queue, staff = await asyncio.gather(
-        run(call, "TicketQueue", request, first=50, filter=_board_filter(view)),
+        run(
+            call,
+            "TicketQueue",
+            request,
+            first=50,
+            filter=_board_filter(view),
+            order="NEWEST_FIRST" if view in {"all", "registered"} else "DUE_FIRST",
+        ),
         run(call, "StaffChoices", request, jurisdictionId=None),
     )
     return render(
