@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response, Stream
 
 from lianxin.web import charts, session
 from lianxin.web.operations import Answer, run
+from schema.ids import to_global_id
 from server import clock
 from server.auth.service import logout
 from server.authz.authorizer import Authorizer
@@ -659,12 +660,18 @@ async def map_page(request: Request, call: Call) -> Response:
 
 
 async def proposals_page(request: Request, call: Call) -> Response:
-    answer = await run(call, "Proposals", request)
-    me = ((answer.data.get("me") or {}).get("deputy") or {}).get("id")
-    nodes = ((answer.data.get("proposals") or {}).get("nodes")) or []
-    mine = [p for p in nodes if me and p["author"]["id"] == me]
-    cosigned = [p for p in nodes if me and any(c["id"] == me for c in p["cosigners"])]
-    others = [p for p in nodes if p not in mine and p not in cosigned]
+    deputy = call.viewer.deputy_id if call.viewer else None
+    if deputy is not None:
+        answer = await run(call, "DeputyProposals", request, deputyId=to_global_id("Deputy", deputy))
+    else:
+        answer = await run(call, "Proposals", request)
+
+    def rows(key: str) -> list[Any]:
+        return list(((answer.data.get(key) or {}).get("nodes")) or [])
+
+    mine, cosigned = rows("mine"), rows("cosigned")
+    seen = {p["id"] for p in mine + cosigned}
+    others = [p for p in rows("others" if deputy is not None else "proposals") if p["id"] not in seen]
     return render(
         request,
         call,
@@ -672,7 +679,7 @@ async def proposals_page(request: Request, call: Call) -> Response:
         mine=mine,
         cosigned=cosigned,
         others=others,
-        is_deputy=bool(me),
+        is_deputy=deputy is not None,
         error=answer.first_message() if answer.errors else None,
     )
 
