@@ -560,9 +560,9 @@ def _period(request: Request) -> tuple[date, date]:
     return start, end
 
 
-def _month_starts(start: date, end: date, most: int = 12) -> list[date]:
+def _month_starts(start: date, end: date, most: int) -> list[date]:
     """The first days of the months the period touches, the last `most` of them."""
-    starts = []
+    starts: list[date] = []
     year, month = end.year, end.month
     while len(starts) < most and (year, month) >= (start.year, start.month):
         starts.append(date(year, month, 1))
@@ -572,7 +572,7 @@ def _month_starts(start: date, end: date, most: int = 12) -> list[date]:
 
 async def scorecard_page(request: Request, call: Call) -> Response:
     start, end = _period(request)
-    months = _month_starts(start, end)
+    months = _month_starts(start, end, most=6)
     bounds = [(m, datetime(m.year, m.month, 1, tzinfo=BEIJING), _next_month(m)) for m in months]
     answers = await asyncio.gather(
         run(call, "Scorecard", request, periodFrom=start.isoformat(), periodTo=end.isoformat()),
