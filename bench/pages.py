@@ -32,6 +32,7 @@ PASSWORD = "lianxin-demo"  # noqa: S105 - the demo accounts' public password
 
 # (who, page): each page as the person it is for.
 PAGES: list[tuple[str, str]] = [
+    ("worker-xiagang", "/app"),  # no operation: the floor under the machine's load of the moment
     ("worker-xiagang", "/app/desk"),
     ("worker-xiagang", "/app/desk/queue"),
     ("worker-xiagang", "/app/tickets/{ticket}"),

@@ -299,7 +299,7 @@ async def home(request: Request, call: Call) -> Response:
 async def desk(request: Request, call: Call, error: str | None = None, status: int = 200) -> Response:
     form, queue = await asyncio.gather(
         run(call, "DeskForm", request),
-        run(call, "TicketQueue", request, first=20, filter=None),
+        run(call, "DeskQueue", request, first=20, filter=None),
     )
     return render(
         request,
@@ -318,7 +318,7 @@ async def desk_page(request: Request, call: Call) -> Response:
 
 
 async def desk_queue(request: Request, call: Call) -> Response:
-    queue = await run(call, "TicketQueue", request, first=20, filter=None)
+    queue = await run(call, "DeskQueue", request, first=20, filter=None)
     return render(request, call, "_queue.html", queue=queue.data.get("tickets"))
 
 
