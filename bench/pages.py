@@ -45,7 +45,7 @@ PAGES: list[tuple[str, str]] = [
     ("deputy", "/app/proposals"),
     ("deputy", "/app/proposals/{proposal}"),
     ("bureau", "/app/supervision"),
-    ("bureau", "/app/stations"),
+    ("bureau", "/app/stations?year=2022"),
     ("admin", "/app/admin"),
 ]
 
