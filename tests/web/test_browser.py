@@ -277,6 +277,14 @@ def test_every_other_page_passes_axe(pages: Pages) -> None:
     ):
         pages.open(path)
         pages.check(name)
+    # A tablet held upright: the same page in one column, nothing cut off sideways.
+    pages.driver.set_window_size(820, 1180)
+    try:
+        pages.open("/app/scorecard?from=2022-01-01&to=2022-12-31")
+        assert pages.driver.execute_script("return document.documentElement.scrollWidth") <= 820
+        pages.check("scorecard-tablet")
+    finally:
+        pages.driver.set_window_size(1366, 900)
     pages.sign_in("deputy")
     pages.open("/app/proposals")
     pages.check("proposals")
