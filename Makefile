@@ -22,7 +22,7 @@ demo: migrate
 	$(BIN)/lianxin demo --if-empty
 
 run: demo
-	@echo "Lianxin: GraphiQL at http://127.0.0.1:8000/graphql"
+	@echo "Lianxin: GraphiQL at http://127.0.0.1:8000/graphql, the pages at http://127.0.0.1:8000/app"
 	$(BIN)/lianxin serve
 
 serve: install

@@ -185,3 +185,5 @@ close_unreachable  # server/tickets/visits.py
 # Called by migrations (which vulture does not read) to add policy lines to an existing database.
 add_policy_lines  # server/authz/policy_lines.py
 remove_policy_lines  # server/authz/policy_lines.py
+# The password change: a GraphQL field strawberry serves by name.
+sessions_ended  # schema/auth/types.py

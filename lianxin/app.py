@@ -29,6 +29,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from tortoise import Tortoise, connections
 
+from lianxin.web.views import routes as web_routes
 from schema.context import Context
 from schema.schema import schema
 from schema.websocket import TransportWSHandler
@@ -470,6 +471,7 @@ def create_app(*, manage_database: bool = True) -> Starlette:
             *export_routes,  # CSV for spreadsheets
             *geo_routes,  # GeoJSON maps of stations and tickets
             *attachment_routes,  # photo and document downloads, by token or signed link
+            *web_routes,  # the internal web frontend under /app (lianxin/web)
         ],
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,

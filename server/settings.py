@@ -142,6 +142,9 @@ class Settings:
     attachment_link_seconds: int = 300
     attachment_orphan_grace_seconds: int = 3600
     attachment_cleanup_seconds: int = 3600
+    # The web pages' map (/app/map): a tile URL template ({z}/{x}/{y}), or empty for none (then the
+    # map draws the stations alone, with nothing fetched from elsewhere).
+    web_map_tiles: str = ""
 
     @property
     def is_demo(self) -> bool:
@@ -226,6 +229,7 @@ def load_settings() -> Settings:
         attachment_link_seconds=_env_positive("LIANXIN_ATTACHMENT_LINK_SECONDS", 300),
         attachment_orphan_grace_seconds=_env_positive("LIANXIN_ATTACHMENT_ORPHAN_GRACE_SECONDS", 3600),
         attachment_cleanup_seconds=_env_positive("LIANXIN_ATTACHMENT_CLEANUP_SECONDS", 3600),
+        web_map_tiles=_env("LIANXIN_WEB_MAP_TILES", "").strip(),
     )
 
 

@@ -11,6 +11,8 @@ from schema.auth.types import (
     LoginError,
     LoginSuccess,
     LogoutResult,
+    PasswordChanged,
+    PasswordRefused,
     PolicyLine,
     PolicyLinePayload,
     RoleGrantPayload,
@@ -31,6 +33,10 @@ RoleGrantResult = Annotated[RoleGrantPayload | AdminErrors, strawberry.union("Ro
 UserResult = Annotated[UserPayload | AdminErrors, strawberry.union("UserResult")]
 ApiKeyCreateResult = Annotated[ApiKeyCreated | AdminErrors, strawberry.union("ApiKeyCreateResult")]
 ApiKeyResult = Annotated[ApiKeyPayload | AdminErrors, strawberry.union("ApiKeyResult")]
+ChangePasswordResult = Annotated[
+    PasswordChanged | PasswordRefused | ValidationError | ForbiddenError,
+    strawberry.union("ChangePasswordResult"),
+]
 
 
 @strawberry.input
@@ -98,6 +104,21 @@ class AuthMutation:
         if viewer.session_id:
             await auth.logout(viewer.session_id)
         return LogoutResult(ok=True)
+
+    @strawberry.mutation(
+        description="Change your own password (at least 12 characters). The current one is checked "
+        "under the login throttle; every session of the account ends, this one included: log in again."
+    )
+    async def change_password(
+        self, info: strawberry.Info, current_password: str, new_password: str
+    ) -> ChangePasswordResult:
+        try:
+            await admin.change_password(info.context.caller, current_password, new_password)
+        except auth.AuthFailure as exc:
+            return PasswordRefused(message=exc.message, code=exc.code, retry_after_seconds=exc.retry_after)
+        except DomainError as exc:
+            return error_member(exc)
+        return PasswordChanged(sessions_ended=True)
 
     @strawberry.mutation(
         description="Grant a role in a jurisdiction (applies beneath it too). Needs policy:update."

@@ -96,6 +96,21 @@ class LogoutResult:
     ok: bool
 
 
+@strawberry.type(description="The password was changed; every session of the account has ended.")
+class PasswordChanged:
+    sessions_ended: bool
+
+
+@strawberry.type(
+    description="The current password was wrong (WRONG_PASSWORD) or too many were tried "
+    "(TOO_MANY_ATTEMPTS, with retryAfterSeconds): nothing was changed."
+)
+class PasswordRefused:
+    message: str
+    code: str
+    retry_after_seconds: int | None
+
+
 @strawberry.type(description="A login account.")
 class UserAccount:
     username: str

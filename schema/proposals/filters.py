@@ -15,6 +15,12 @@ class ProposalFilter:
     search: str | None = strawberry.field(default=None, description="Text in the number or title.")
     submitted_from: datetime | None = None
     submitted_to: datetime | None = None
+    author_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Proposals this deputy submitted (or drafted, when it is you)."
+    )
+    cosigner_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Proposals this deputy co-signed (附议)."
+    )
 
 
 @strawberry.input(description="Filter for deputies. All given conditions must hold.")

@@ -51,6 +51,8 @@ class ProposalsQuery:
                 search=criteria.search,
                 submitted_from=criteria.submitted_from,
                 submitted_to=criteria.submitted_to,
+                author_id=filter_id(criteria.author_id, "Deputy", "authorId"),
+                cosigner_id=filter_id(criteria.cosigner_id, "Deputy", "cosignerId"),
             )
         except DomainError as exc:
             raise as_graphql_error(exc) from None

@@ -21,7 +21,7 @@ from server.authz.authorizer import Authorizer, Viewer
 from server.authz.engine import CITY, current_version, engine
 from server.authz.vocabulary import API_KEY_SCOPES
 from server.caller import Caller
-from server.errors import NotFound, ValidationFailed
+from server.errors import Forbidden, NotFound, ValidationFailed
 from server.geo.models import Jurisdiction
 from server.proposals.models import Deputy
 from server.staff.models import Department, Staff
@@ -259,3 +259,34 @@ async def own_department(caller: Caller) -> Department | None:
     if viewer is None or viewer.department_id is None:
         return None
     return await Department.get_or_none(id=viewer.department_id)
+
+
+async def change_password(caller: Caller, current: str, new: str) -> None:
+    """A signed-in person changes their own password. The current one is checked under the same
+    per-username throttle as a login (a stolen session cannot guess it faster), and every session
+    of the account ends with the change, so one left open elsewhere stops working."""
+    viewer = caller.authz.require_viewer()
+    if viewer.user_id is None:
+        raise Forbidden("Only a signed-in person has a password; keys have none.")
+    problems = Problems()
+    if len(new) < 12:
+        problems.add("newPassword", "must be at least 12 characters", "TOO_SHORT")
+    elif len(new) > 1024:
+        problems.add("newPassword", "must be at most 1024 characters", "TOO_LONG")
+    elif new == current:
+        problems.add("newPassword", "must differ from the current password", "UNCHANGED")
+    if problems:
+        raise ValidationFailed(problems=list(problems))
+    await auth.check_own_password(viewer.user_id, viewer.name, current)
+    password_hash = await auth.hash_password(new)  # before the transaction: slow
+    async with in_transaction():
+        await auth.set_password(viewer.user_id, password_hash)
+        await AuditEntry.create(
+            actor=caller.actor,
+            operation="changePassword",
+            object_type="User",
+            object_id=str(viewer.user_id),
+            before=None,
+            after={"sessionsEnded": True},
+            request_id=caller.request_id,
+        )

@@ -435,3 +435,28 @@ async def revoke_api_key(prefix: str) -> ApiKey | None:
         await ApiKey.filter(id=key.id).update(revoked_at=timezone.now())
         await key.refresh_from_db()
     return key
+
+
+async def check_own_password(user_id: int, username: str, password: str) -> None:
+    """A signed-in person's current password, checked against the login throttle for the username
+    (MAX_FAILURES in FAILURE_WINDOW): a wrong one counts as a failed login, a right one clears it.
+    Raises AuthFailure."""
+    key = username.strip().lower()[:64]
+    async with in_transaction():
+        if wait := await _take_slot(key, MAX_FAILURES):
+            raise AuthFailure(
+                f"Too many wrong passwords for this username; try again in {wait} seconds.",
+                "TOO_MANY_ATTEMPTS",
+                retry_after=wait,
+            )
+    user = await User.get_or_none(id=user_id)
+    if not await verify_password(user.password_hash if user else None, password):
+        raise AuthFailure("The current password is wrong.", "WRONG_PASSWORD")
+    await LoginThrottle.filter(key=key).update(failures=0)
+
+
+async def set_password(user_id: int, password_hash: str) -> None:
+    """A new password hash; every session of the account ends (call inside the caller's
+    transaction)."""
+    await User.filter(id=user_id).update(password_hash=password_hash)
+    await AuthSession.filter(user_id=user_id, revoked_at=None).update(revoked_at=timezone.now())

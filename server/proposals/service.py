@@ -56,6 +56,8 @@ def list_proposals(
     search: str | None = None,
     submitted_from: datetime | None = None,
     submitted_to: datetime | None = None,
+    author_id: int | None = None,
+    cosigner_id: int | None = None,
 ) -> QuerySet[Proposal]:
     submitted_from, submitted_to = local(submitted_from), local(submitted_to)
     if submitted_from and submitted_to and submitted_from > submitted_to:
@@ -73,6 +75,10 @@ def list_proposals(
         query = query.filter(submitted_at__gte=submitted_from)
     if submitted_to is not None:
         query = query.filter(submitted_at__lt=submitted_to)
+    if author_id is not None:
+        query = query.filter(author_id=author_id)
+    if cosigner_id is not None:  # one cosigner row per (proposal, deputy): no duplicates
+        query = query.filter(cosigners__deputy_id=cosigner_id)
     return query
 
 

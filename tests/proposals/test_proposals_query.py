@@ -251,3 +251,31 @@ async def test_station_staff_and_liaisons_read_no_proposals(gql: Any, user: str)
     result = await gql(LIST, {"f": None}, as_user=user)
     assert error_codes(result) == ["FORBIDDEN"]
     assert result["data"] == {"proposals": None}  # the list is refused at its path, not the whole answer
+
+
+async def _deputy_id(gql: Any, name: str) -> str:
+    found = data(
+        await gql("query($s: String) { deputies(filter: {search: $s}) { nodes { id name } } }", {"s": name})
+    )
+    return next(d["id"] for d in found["deputies"]["nodes"] if d["name"] == name)
+
+
+async def test_filter_by_author_and_by_cosigner(gql: Any) -> None:
+    deputy, deputy2 = await _deputy_id(gql, "示例代表"), await _deputy_id(gql, "示例代表二")
+    mine = data(await gql(LIST, {"f": {"authorId": deputy}}, as_user="deputy"))["proposals"]["nodes"]
+    assert DEMO in {p["number"] for p in mine}
+    cosigned = data(await gql(LIST, {"f": {"cosignerId": deputy2}}, as_user="deputy2"))["proposals"]["nodes"]
+    assert DEMO in {p["number"] for p in cosigned}
+    assert all(
+        p["number"] != DEMO for p in data(await gql(LIST, {"f": {"authorId": deputy2}}))["proposals"]["nodes"]
+    )
+    # Another deputy's draft stays invisible under the filter too.
+    theirs = data(await gql(LIST, {"f": {"authorId": deputy2}}, as_user="deputy"))["proposals"]["nodes"]
+    assert "DRAFT" not in {p["status"] for p in theirs}
+    own = data(await gql(LIST, {"f": {"authorId": deputy2}}, as_user="deputy2"))["proposals"]["nodes"]
+    assert "DRAFT" in {p["status"] for p in own}
+
+
+async def test_filter_by_author_refuses_a_foreign_id(gql: Any) -> None:
+    station = data(await gql("{ stations(first: 1) { nodes { id } } }"))["stations"]["nodes"][0]["id"]
+    assert error_codes(await gql(LIST, {"f": {"authorId": station}})) == ["BAD_USER_INPUT"]

@@ -1,0 +1,1 @@
+"""The internal web frontend under /app (see views.py)."""
