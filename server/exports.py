@@ -44,6 +44,7 @@ async def station_rows(call: Call) -> tuple[list[str], list[list[object]]]:
         "开放时间 opening hours",
         "纬度 lat",
         "经度 long",
+        "开放日期 opened on",
     ]
     rows: list[list[object]] = [
         [
@@ -60,6 +61,7 @@ async def station_rows(call: Call) -> tuple[list[str], list[list[object]]]:
             station.opening_hours,
             station.latitude,
             station.longitude,
+            station.opened_on,
         ]
         for station in stations
     ]

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
+from server.settings import ROOT
 from tests.attachments.helpers import multipart
 from tests.helpers import data
 
@@ -191,3 +196,31 @@ async def test_the_stations_export_imports_back_unchanged(client: Any, gql: Any)
     result = await _import(client, gql, exported.content, "stations.xlsx", dry_run=True)
     assert result["problems"] == [] and result["created"] == 0 and result["updated"] == 0
     assert result["unchanged"] == result["rows"] > 0
+
+
+def _lianxin(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LIANXIN_DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "lianxin.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+async def test_the_command_line_checks_then_imports_with_a_progress_bar(
+    gql: Any, database_url: str, tmp_path: Path
+) -> None:
+    bad, good = tmp_path / "bad.xlsx", tmp_path / "good.csv"
+    bad.write_bytes(_xlsx(_rows(broken=True)[:30]))
+    good.write_bytes(_csv(_rows(broken=False)[:30]))
+    refused = _lianxin(database_url, "import", "stations", str(bad), "--as", "bureau")
+    assert refused.returncode == 1
+    assert "第19行「休息区」" in refused.stderr and "row 19, column rest area" in refused.stderr
+    assert "(nothing was written)" in refused.stdout
+    dry = _lianxin(database_url, "import", "stations", str(good), "--dry-run", "--as", "bureau")
+    assert dry.returncode == 0, dry.stderr
+    assert "30/30" in dry.stderr and "30 would be created" in dry.stdout
+    assert (await _imported(gql))[0] == 0
+    done = _lianxin(database_url, "import", "stations", str(good), "--as", "bureau")
+    assert done.returncode == 0 and "30 were created" in done.stdout, done.stdout + done.stderr
+    assert (await _imported(gql))[0] == 30
+    nobody = _lianxin(database_url, "import", "stations", str(good), "--as", "deputy")
+    assert nobody.returncode == 1 and "may not create station" in nobody.stderr
