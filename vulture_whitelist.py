@@ -181,3 +181,17 @@ SMS  # server/enums.py
 WECHAT  # server/enums.py
 visited_by  # server/tickets/models.py
 close_unreachable  # server/tickets/visits.py
+
+# Documents: GraphQL fields strawberry serves by name, and attributes python-docx and openpyxl read
+# when they write the file (page size, alignment, indents, properties, cell types and formats).
+docx_path  # schema/documents/types.py
+pdf_path  # schema/documents/types.py
+_.page_height  # server/documents/office.py
+_.page_width  # server/documents/office.py
+_.alignment  # server/documents/office.py
+_.first_line_indent  # server/documents/office.py
+_.last_modified_by  # server/documents/office.py
+_.data_type  # server/documents/xlsx.py
+_.number_format  # server/documents/xlsx.py
+_.freeze_panes  # server/documents/xlsx.py
+_.legend  # server/documents/xlsx.py

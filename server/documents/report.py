@@ -63,7 +63,6 @@ class HandlingReport:
     registered: int = 0
     assigned: int = 0
     lead: dict[Timeliness, int] = field(default_factory=lambda: dict.fromkeys(Timeliness, 0))
-    overdue_now: int = 0
     by_result: dict[ReplyResult, int] = field(default_factory=lambda: dict.fromkeys(ReplyResult, 0))
     units: list[UnitRow] = field(default_factory=list)
     ratings: dict[Rating, int] = field(default_factory=lambda: dict.fromkeys(Rating, 0))
@@ -131,7 +130,6 @@ async def handling_report(authz: Authorizer, congress_term: int, session: int) -
     report.key_supervised = await proposals.filter(key_supervision=True).count()
     report.rehandled = await proposals.filter(rehandling_count__gt=0).count()
     report.closed = await proposals.filter(status=ProposalStatus.CLOSED).count()
-    report.overdue_now = await supervision.overdue_proposals(visible=visible).filter(of_session).count()
     report.key_supervised_overdue = (
         await supervision.overdue_proposals(visible=visible, key_supervision=True).filter(of_session).count()
     )
