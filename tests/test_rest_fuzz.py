@@ -88,6 +88,7 @@ QUERY = {
     "/export/handling-report.{format}": ["term", "session"],
     "/export/stations.xlsx": [],
     "/export/scorecard.xlsx": ["from", "to", "jurisdiction"],
+    "/export/tickets.xlsx": ["from", "to"],
 }
 # The XML twins of the Open311 endpoints take the same parameters.
 QUERY.update(

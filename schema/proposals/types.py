@@ -63,7 +63,10 @@ class Deputy(RowType, relay.Node):
 @strawberry.type(description="One entry of a proposal's history. Never changed once written.")
 class ProposalEvent:
     actor: str
-    action: str = strawberry.field(description="A workflow action (see proposalWorkflow), or create.")
+    action: str = strawberry.field(
+        description="A workflow action (see proposalWorkflow), create, or issue_letter (the reply "
+        "letter issued)."
+    )
     comment: str
     at: datetime
 

@@ -14,7 +14,6 @@ re-handling) gets a letter of its own.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -227,7 +226,7 @@ async def issue_reply_letter(proposal_id: int, caller: Caller) -> list[Attachmen
                 "issue_letter",
                 None,
                 None,
-                data={"reply": reply.id, "sha256": hashlib.sha256(docx).hexdigest()},
+                data={"reply": reply.id, "attachments": [row.id for row in rows]},
             ),
             clock.now(),
         )

@@ -74,3 +74,41 @@ async def test_the_scorecard_spreadsheet_has_its_chart(client: Any, gql: Any) ->
     assert bad.status_code == 400 and bad.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     anonymous = await client.get("/export/stations.xlsx")
     assert anonymous.status_code == 401
+
+
+async def _reads(gql: Any) -> int:
+    query = "{ personalDataReads(first: 1) { totalCount } }"
+    return int(data(await gql(query, as_user="admin"))["personalDataReads"]["totalCount"])
+
+
+async def test_tickets_spreadsheet_shows_personal_data_only_to_those_who_may_read_it(
+    client: Any, gql: Any
+) -> None:
+    period = {"from": "2020-01-01", "to": "2020-12-31"}
+    listed = data(await gql("{ tickets { totalCount } }"))["tickets"]["totalCount"]
+    assert listed > 0
+    unread = await _reads(gql)
+    wide = await _get(client, gql, "/export/tickets.xlsx", **{"from": "2022-01-01", "to": "2022-12-31"})
+    assert wide.status_code == 200, wide.text
+    before = await _reads(gql)
+    assert before > unread  # the bureau's whole names and phones are logged reads
+    sheet = load_workbook(io.BytesIO(wide.content)).active
+    assert sheet is not None and sheet.freeze_panes == "A3"
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert rows and all(isinstance(r[7], datetime) for r in rows)  # registered at: a date cell
+    full = [r for r in rows if r[10] and "*" not in str(r[10])]
+    assert full, "the bureau reads the reporters' names whole"
+
+    masked = await _get(
+        client, gql, "/export/tickets.xlsx", "deputy", **{"from": "2022-01-01", "to": "2022-12-31"}
+    )
+    assert masked.status_code == 200, masked.text
+    deputy_rows = list(
+        load_workbook(io.BytesIO(masked.content)).active.iter_rows(min_row=3, values_only=True)
+    )  # type: ignore[union-attr]
+    assert deputy_rows and all(not r[11] or "****" in str(r[11]) for r in deputy_rows)
+    assert await _reads(gql) == before  # a deputy's masked export reads no personal data
+
+    too_long = await _get(client, gql, "/export/tickets.xlsx", **{"from": "2020-01-01", "to": "2022-01-01"})
+    assert too_long.status_code == 400
+    assert (await _get(client, gql, "/export/tickets.xlsx", "admin", **period)).status_code == 403
