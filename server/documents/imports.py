@@ -35,6 +35,7 @@ from server.stations.models import Station
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
+MAX_COLUMNS = 60
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,13 @@ def read_table(data: bytes, file_name: str) -> list[list[object]]:
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
             raise _file_problem(f"not a readable XLSX file ({type(exc).__name__})") from None
         sheet = book.worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        rows: list[list[object]] = []
+        # Read no further than an import may go: a small file can unzip to a vast sheet.
+        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
+            rows.append(list(row))
+            if len(rows) > MAX_ROWS + 2:
+                book.close()
+                raise _file_problem(f"at most {MAX_ROWS} rows per import", "TOO_MANY")
         book.close()
         return rows
     if file_name.lower().endswith((".xls", ".xlsx")):
