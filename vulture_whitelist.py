@@ -187,3 +187,16 @@ add_policy_lines  # server/authz/policy_lines.py
 remove_policy_lines  # server/authz/policy_lines.py
 # The password change: a GraphQL field strawberry serves by name.
 sessions_ended  # schema/auth/types.py
+# Documents: GraphQL fields strawberry serves by name, and attributes python-docx and openpyxl read
+# when they write the file (page size, alignment, indents, properties, cell types and formats).
+docx_path  # schema/documents/types.py
+pdf_path  # schema/documents/types.py
+_.page_height  # server/documents/office.py
+_.page_width  # server/documents/office.py
+_.alignment  # server/documents/office.py
+_.first_line_indent  # server/documents/office.py
+_.last_modified_by  # server/documents/office.py
+_.data_type  # server/documents/xlsx.py
+_.number_format  # server/documents/xlsx.py
+_.freeze_panes  # server/documents/xlsx.py
+_.legend  # server/documents/xlsx.py

@@ -558,7 +558,7 @@ TASK_COLUMNS = columns(
     "id proposal_id title responsible_unit_id due_on progress status notes completed_at version "
     "created_at updated_at"
 )
-REPLY_COLUMNS = columns("id proposal_id result body reason replied_by replied_at late")
+REPLY_COLUMNS = columns("id proposal_id result body reason replied_by replied_at late contact")
 RATING_COLUMNS = columns("id proposal_id reply_id deputy_id rating comment rated_at")
 CONTACT_COLUMNS = columns("id proposal_id phase channel summary contacted_by contacted_at")
 PROPOSAL_EVENT_COLUMNS = columns("id proposal_id task_id actor action from_status to_status comment data at")
@@ -801,6 +801,7 @@ class ProposalBuilder:
                     e[1],
                     e[0],
                     late and index == 0,
+                    "示例联系人 (contact)",
                 )
             )
         for index, e in enumerate(ratings):

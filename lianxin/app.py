@@ -37,6 +37,7 @@ from server import pipeline
 from server.attachments.routes import routes as attachment_routes
 from server.calendar import service as calendar
 from server.database import database_unavailable, tortoise_config
+from server.documents.routes import routes as document_routes
 from server.exports import routes as export_routes
 from server.geo.routes import routes as geo_routes
 from server.http import (
@@ -472,6 +473,7 @@ def create_app(*, manage_database: bool = True) -> Starlette:
             *geo_routes,  # GeoJSON maps of stations and tickets
             *attachment_routes,  # photo and document downloads, by token or signed link
             *web_routes,  # the internal web frontend under /app (lianxin/web)
+            *document_routes,  # reply letters, the handling report, XLSX exports
         ],
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,

@@ -327,6 +327,41 @@ def _cmd_attachments_cleanup(args: argparse.Namespace) -> int:
     return _with_db(run)
 
 
+def _progress_bar(done: int, total: int) -> None:
+    width = 40
+    filled = width * done // max(total, 1)
+    end = "\n" if done >= total else ""
+    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+
+def _cmd_import_stations(args: argparse.Namespace) -> int:
+    from server.documents.imports import account_caller, import_stations
+    from server.errors import DomainError
+
+    path = Path(args.file)
+    data = path.read_bytes()
+
+    async def run() -> int:
+        try:
+            caller = await account_caller(args.as_user)
+            result = await import_stations(
+                data, path.name, caller, dry_run=args.dry_run, progress=_progress_bar
+            )
+        except DomainError as exc:
+            return _fail(exc)
+        for problem in result.problems:
+            print(f"{problem.message_zh}\t{problem.message_en}", file=sys.stderr)
+        verb = "would be" if result.dry_run else "were"
+        print(
+            f"{result.rows} rows: {result.created} {verb} created, {result.updated} updated, "
+            f"{result.unchanged} unchanged; {len(result.problems)} problems"
+            + ("" if result.committed or result.dry_run else " (nothing was written)")
+        )
+        return 1 if result.problems else 0
+
+    return _with_db(run)
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import logging.config
 
@@ -539,6 +574,19 @@ def main(argv: list[str] | None = None) -> int:
         f"now {settings.attachment_orphan_grace_seconds}): an upload in flight writes its files first",
     )
     cleanup.set_defaults(func=_cmd_attachments_cleanup)
+
+    imports = sub.add_parser("import", help="load data from spreadsheets").add_subparsers(
+        dest="import_command", required=True
+    )
+    import_stations = imports.add_parser(
+        "stations", help="stations from XLSX or CSV, by code: all rows or none (columns: README)"
+    )
+    import_stations.add_argument("file")
+    import_stations.add_argument("--dry-run", action="store_true", help="check every row; write nothing")
+    import_stations.add_argument(
+        "--as", dest="as_user", required=True, help="the login account whose grants the import uses"
+    )
+    import_stations.set_defaults(func=_cmd_import_stations)
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", default=str(ROOT / "schema.graphql"))

@@ -27,6 +27,8 @@ from schema.auth.queries import AuthQuery
 from schema.bounds import bound_arguments
 from schema.calendar.mutations import CalendarMutation
 from schema.calendar.queries import CalendarQuery
+from schema.documents.mutations import DocumentsMutation
+from schema.documents.queries import DocumentsQuery
 from schema.errors import as_graphql_error
 from schema.escalation.mutations import EscalationMutation
 from schema.escalation.queries import EscalationQuery
@@ -90,6 +92,7 @@ class Query(
     CalendarQuery,
     EscalationQuery,
     JobsQuery,
+    DocumentsQuery,
 ):
     pass
 
@@ -106,6 +109,7 @@ class Mutation(
     CalendarMutation,
     EscalationMutation,
     AttachmentsMutation,
+    DocumentsMutation,
 ):
     pass
 

@@ -458,7 +458,9 @@ class _Loader:
             proposal = await Proposal.get(id=pid)
         await step(
             at(date(2020, 4, 10), 15),
-            lambda v: handling.reply(pid, v, bureau, result=ReplyResult.SOLVED, body=spec["reply"]),
+            lambda v: handling.reply(
+                pid, v, bureau, result=ReplyResult.SOLVED, body=spec["reply"], contact=spec["contact"]
+            ),
         )
         await step(
             at(date(2020, 4, 20), 11), lambda v: handling.rate(pid, v, deputy2, rating=Rating.SATISFIED)

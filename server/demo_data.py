@@ -373,4 +373,6 @@ CLOSED_PROPOSAL = {
         "Drinking-water points have been added in busy parks and squares of every town and are "
         "now part of routine inspection and maintenance."
     ),
+    # Printed on the reply letter; a plainly made-up contact, not a real person or number.
+    "contact": "示例联系人（市城管局建议办理工作组）",
 }

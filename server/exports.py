@@ -24,29 +24,29 @@ MAX_JURISDICTION_CODE = 100
 CSV = Interface(name="csv", error=json_error, unauthenticated_status=401)
 
 
-async def stations_csv(request: Request, call: Call) -> Response:
+async def station_rows(call: Call) -> tuple[list[str], list[list[object]]]:
+    """(headers, rows) of the stations export, for the CSV and the XLSX alike."""
     authz = call.authorizer()
     scope = authz.require_somewhere("station", "read")
     stations = await Station.filter(scope.where()).order_by("id")
     names = dict(await Jurisdiction.all().values_list("id", "name"))
-    rows: list[list[object]] = [
-        [
-            "编号 code",
-            "名称 name",
-            "类型 kind",
-            "类型(中文)",
-            "状态 status",
-            "状态(中文)",
-            "所在地 jurisdiction",
-            "地址 address",
-            "总面积 floor area m²",
-            "休息区 rest area m²",
-            "开放时间 opening hours",
-            "纬度 lat",
-            "经度 long",
-        ]
+    headers = [
+        "编号 code",
+        "名称 name",
+        "类型 kind",
+        "类型(中文)",
+        "状态 status",
+        "状态(中文)",
+        "所在地 jurisdiction",
+        "地址 address",
+        "总面积 floor area m²",
+        "休息区 rest area m²",
+        "开放时间 opening hours",
+        "纬度 lat",
+        "经度 long",
+        "开放日期 opened on",
     ]
-    rows.extend(
+    rows: list[list[object]] = [
         [
             station.code,
             station.name,
@@ -61,13 +61,20 @@ async def stations_csv(request: Request, call: Call) -> Response:
             station.opening_hours,
             station.latitude,
             station.longitude,
+            station.opened_on,
         ]
         for station in stations
-    )
-    return csv_response(rows, "stations.csv")
+    ]
+    return headers, rows
 
 
-async def scorecard_csv(request: Request, call: Call) -> Response:
+async def stations_csv(request: Request, call: Call) -> Response:
+    headers, rows = await station_rows(call)
+    return csv_response([headers, *rows], "stations.csv")
+
+
+async def scorecard_rows(request: Request, call: Call) -> list[list[object]]:
+    """The scorecard export's rows (the first is the header), for the CSV and the XLSX alike."""
     authz = call.authorizer()
     params = request.query_params
     period_from = params_.day(params.get("from"), "from", required=True) or date.min
@@ -119,7 +126,11 @@ async def scorecard_csv(request: Request, call: Call) -> Response:
         rows.append([label, rate.value])
         rows.append([f"{label} numerator", rate.numerator])
         rows.append([f"{label} denominator", rate.denominator])
-    return csv_response(rows, "scorecard.csv")
+    return rows
+
+
+async def scorecard_csv(request: Request, call: Call) -> Response:
+    return csv_response(await scorecard_rows(request, call), "scorecard.csv")
 
 
 routes = [

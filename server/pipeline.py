@@ -227,6 +227,7 @@ STATUS_BY_CODE = {
     "CONFLICT": 409,
     "PAYLOAD_TOO_LARGE": 413,
     "RATE_LIMITED": 429,
+    "PDF_UNAVAILABLE": 503,
 }
 
 Endpoint = Callable[[Request, Call], Awaitable[Response]]

@@ -84,12 +84,23 @@ QUERY = {
         "after",
     ],
     "/attachments/{id}/{variant}": ["by", "exp", "sig"],
+    "/proposals/{number}/reply-letter.{format}": [],
+    "/export/handling-report.{format}": ["term", "session"],
+    "/export/stations.xlsx": [],
+    "/export/scorecard.xlsx": ["from", "to", "jurisdiction"],
+    "/export/tickets.xlsx": ["from", "to"],
 }
 # The XML twins of the Open311 endpoints take the same parameters.
 QUERY.update(
     {path.replace(".json", ".xml"): names for path, names in list(QUERY.items()) if "open311" in path}
 )
-PATH = {"{code}": "occupying_road", "{id}": "DG-20220110-000001", "{variant}": "file"}
+PATH = {
+    "{code}": "occupying_road",
+    "{id}": "DG-20220110-000001",
+    "{variant}": "file",
+    "{number}": "16-6-0015",
+    "{format}": "docx",
+}
 FORM = [
     "api_key",
     "service_code",

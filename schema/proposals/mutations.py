@@ -177,6 +177,11 @@ class ReplyToProposalInput:
     result: ReplyResult
     body: str
     reason: str = strawberry.field(default="", description="Required for CANNOT_BE_SOLVED.")
+    contact: str = strawberry.field(
+        default="",
+        description="联系人: the handling staff member and work phone, printed on the reply letter "
+        "(at most 100 characters).",
+    )
 
 
 @strawberry.input(description="Your rating of the latest reply, as its author or a co-signer.")
@@ -437,6 +442,7 @@ class ProposalsMutation:
                 result=input.result,
                 body=input.body,
                 reason=input.reason,
+                contact=input.contact,
             )
         )
 

@@ -38,8 +38,8 @@ from server.enums import label_zh
 from server.errors import Forbidden
 from server.proposals import access, models, outcomes, supervision, workflow
 from server.proposals.handling import proposal_progress
+from server.proposals.vocabulary import RESULT_CLASSES, label
 from server.proposals.vocabulary import ContactPhase as PhaseValue
-from server.proposals.vocabulary import label
 
 if TYPE_CHECKING:
     from schema.stations.types import Station
@@ -63,7 +63,10 @@ class Deputy(RowType, relay.Node):
 @strawberry.type(description="One entry of a proposal's history. Never changed once written.")
 class ProposalEvent:
     actor: str
-    action: str = strawberry.field(description="A workflow action (see proposalWorkflow), or create.")
+    action: str = strawberry.field(
+        description="A workflow action (see proposalWorkflow), create, or issue_letter (the reply "
+        "letter issued)."
+    )
     comment: str
     at: datetime
 
@@ -233,10 +236,22 @@ class ProposalReply:
     replied_by: str
     replied_at: datetime
     late: bool = strawberry.field(description="Given after the reply due date.")
+    contact: str = strawberry.field(description="联系人: the contact person printed on the reply letter.")
 
     @strawberry.field(description="Chinese label of the result, e.g. 已解决.")
     def result_label(self) -> str | None:
         return label(self.result)
+
+    @strawberry.field(
+        description="The result class on the reply letter: A (solved or adopted), B (being solved or "
+        "planned), C (cannot be solved for now)."
+    )
+    def result_class(self) -> str:
+        return RESULT_CLASSES[self.result].mark
+
+    @strawberry.field(description="Whether the reply letter (答复函) has been issued (issueReplyLetter).")
+    def letter_issued(self, root: strawberry.Parent[models.ProposalReply]) -> bool:
+        return root.letter_docx_id is not None
 
     @strawberry.field(description="The deputies' ratings of this reply.")
     def ratings(

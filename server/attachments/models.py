@@ -20,7 +20,8 @@ class Attachment(Model):
     owner_kind = fields.CharEnumField(AttachmentOwner, max_length=16)
     owner_id = fields.BigIntField()
     stage = fields.CharEnumField(AttachmentStage, max_length=16)
-    content_type = fields.CharField(max_length=64, description="decided from the bytes, e.g. image/jpeg")
+    # 100: a DOCX's type (a reply letter) is 71 characters long.
+    content_type = fields.CharField(max_length=100, description="decided from the bytes, e.g. image/jpeg")
     size = fields.BigIntField(description="bytes stored (after re-encoding)")
     sha256 = fields.CharField(max_length=64, description="the stored bytes' SHA-256: the store's key")
     file_name = fields.CharField(max_length=120, default="", description="the uploaded name, sanitised")

@@ -285,16 +285,27 @@ async def record_contact(
 
 # ---- reply and rating ---------------------------------------------------------------------------
 
+CONTACT_MAX = 100
+
 
 async def reply(
-    proposal_id: int, version: int, caller: Caller, *, result: ReplyResult, body: str, reason: str = ""
+    proposal_id: int,
+    version: int,
+    caller: Caller,
+    *,
+    result: ReplyResult,
+    body: str,
+    reason: str = "",
+    contact: str = "",
 ) -> Proposal:
     """The lead unit's reply (答复). "Cannot be solved" must say why. A reply after its due date
-    is recorded as late: that is what per-unit timeliness counts."""
+    is recorded as late: that is what per-unit timeliness counts. The contact person (联系人) is
+    printed on the reply letter."""
     step = await begin(proposal_id, version, "reply", caller)
     problems = Problems()
     problems.text("body", body, max_length=TEXT_MAX, required=True)
     problems.text("reason", reason, max_length=TEXT_MAX, required=result == ReplyResult.CANNOT_BE_SOLVED)
+    problems.text("contact", contact, max_length=CONTACT_MAX)
     raise_if(problems)
     now = clock.now()
     due = step.proposal.reply_due
@@ -313,6 +324,7 @@ async def reply(
             result=result,
             body=body.strip(),
             reason=reason.strip(),
+            contact=contact.strip(),
             replied_by=caller.actor,
             replied_at=now,
             late=late,

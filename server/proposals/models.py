@@ -140,6 +140,15 @@ class ProposalReply(Model):
     replied_by = fields.CharField(max_length=64)
     replied_at = fields.DatetimeField()
     late = fields.BooleanField(default=False)
+    contact = fields.CharField(
+        max_length=100,
+        default="",
+        db_default="",  # replies that exist get none (PostgreSQL needs it for them)
+        description="联系人: the handling staff member and work phone on the letter",
+    )
+    # The issued reply letter (答复函), kept as attachments of the proposal: set once, never changed.
+    letter_docx_id = fields.BigIntField(null=True, description="the issued letter's DOCX attachment")
+    letter_pdf_id = fields.BigIntField(null=True, description="its PDF, when LibreOffice rendered one")
 
     class Meta:
         table = "proposal_reply"

@@ -55,3 +55,27 @@ def label(value: StrEnum | None) -> str | None:
     if value is None:
         return None
     return label_zh(value) or _LABELS.get((type(value), value.value))
+
+
+class ResultClass:
+    """The result class printed on a reply letter (答复函) and counted by the handling report:
+    the usual A/B/C marks of congress-proposal handling."""
+
+    def __init__(self, mark: str, label_zh: str, english: str) -> None:
+        self.mark = mark
+        self.label_zh = label_zh
+        self.english = english
+
+    def __repr__(self) -> str:
+        return f"ResultClass({self.mark})"
+
+
+RESULT_CLASSES: dict[ReplyResult, ResultClass] = {
+    ReplyResult.SOLVED: ResultClass("A", "A类（所提问题已经解决或建议已被采纳）", "solved or adopted"),
+    ReplyResult.BEING_SOLVED: ResultClass(
+        "B", "B类（所提问题正在解决或列入计划逐步解决）", "being solved or planned"
+    ),
+    ReplyResult.CANNOT_BE_SOLVED: ResultClass(
+        "C", "C类（所提问题因条件限制或其他原因暂时无法解决）", "cannot be solved for now"
+    ),
+}
