@@ -35,6 +35,9 @@ from schema.geo.queries import GeoQuery
 from schema.jobs.queries import JobsQuery
 from schema.limits import OncePerRequestRule, QueryCostRule
 from schema.node import NodeQuery
+from schema.notifications.mutations import NotificationsMutation
+from schema.notifications.queries import NotificationsQuery
+from schema.notifications.subscriptions import NotificationsSubscription
 from schema.planner.extension import Planner
 from schema.privacy.mutations import PrivacyMutation
 from schema.privacy.queries import PrivacyQuery
@@ -89,6 +92,7 @@ class Query(
     CalendarQuery,
     EscalationQuery,
     JobsQuery,
+    NotificationsQuery,
 ):
     pass
 
@@ -104,12 +108,13 @@ class Mutation(
     CalendarMutation,
     EscalationMutation,
     AttachmentsMutation,
+    NotificationsMutation,
 ):
     pass
 
 
 @strawberry.type
-class Subscription(TicketsSubscription):
+class Subscription(TicketsSubscription, NotificationsSubscription):
     pass
 
 

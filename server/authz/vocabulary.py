@@ -46,6 +46,7 @@ OBJECTS = (
     "work_calendar",  # holiday schedules and office hours (reading them is reference data)
     "escalation_rule",  # when open tickets are reminded and escalated (督办规则)
     "job",  # scheduled work: its runs and failures
+    "webhook",  # webhook subscriptions of departments' systems, their delivery log
 )
 
 PROPOSAL_ACTIONS = (

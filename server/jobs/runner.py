@@ -29,7 +29,7 @@ from tortoise.expressions import F, Q
 from server import clock
 from server.jobs import catalog  # noqa: F401 - registers the jobs
 from server.jobs.models import ScheduledJob
-from server.jobs.registry import JOBS, Job
+from server.jobs.registry import JOBS, POLL_WORK, Job
 from server.settings import settings
 
 log = logging.getLogger("lianxin.jobs")
@@ -143,6 +143,11 @@ async def run_due(runner: str) -> list[Outcome]:
     for name, job in JOBS.items():
         if await claim(name, runner):
             outcomes.append(await run_claimed(job, runner))
+    for work in POLL_WORK:
+        try:
+            await work(runner)
+        except Exception:
+            log.exception("job runner %s: %s failed", runner, getattr(work, "__name__", work))
     return outcomes
 
 
