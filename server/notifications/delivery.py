@@ -23,7 +23,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import httpx
@@ -95,7 +95,8 @@ async def _post(
     if refusal:
         return None, refusal
     body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":"))
-    sent_at = clock.now()
+    # in UTC: the library replaces the time zone by UTC rather than converting to it
+    sent_at = clock.now().astimezone(UTC)
     signature = Webhook(sub.secret).sign(delivery.message_id, sent_at, body)
     headers = {
         "content-type": "application/json",
