@@ -139,15 +139,16 @@ async def run_claimed(job: Job, runner: str) -> Outcome:
 
 async def run_due(runner: str) -> list[Outcome]:
     """Every job that is due and free, each taken and run by this runner; the others are left."""
-    outcomes = []
-    for name, job in JOBS.items():
-        if await claim(name, runner):
-            outcomes.append(await run_claimed(job, runner))
+    # The queues first: a long job (a rollup check) must not hold back a webhook.
     for work in POLL_WORK:
         try:
             await work(runner)
         except Exception:
             log.exception("job runner %s: %s failed", runner, getattr(work, "__name__", work))
+    outcomes = []
+    for name, job in JOBS.items():
+        if await claim(name, runner):
+            outcomes.append(await run_claimed(job, runner))
     return outcomes
 
 
