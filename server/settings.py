@@ -142,12 +142,11 @@ class Settings:
     attachment_link_seconds: int = 300
     attachment_orphan_grace_seconds: int = 3600
     attachment_cleanup_seconds: int = 3600
-    # Notifications and webhooks (server/notifications): how often the outbox is fanned out and
-    # deliveries and messages are sent; whether a webhook may target loopback or private addresses
+    # Notifications and webhooks (server/notifications; every job runner works their queues at each
+    # poll, LIANXIN_JOB_POLL_SECONDS): whether a webhook may target loopback or private addresses
     # (tests and local receivers only: off in production); e-mail over SMTP and SMS through an HTTP
     # gateway (neither set: demo mode, messages are written to the log instead); the quiet hours
     # in which no SMS goes to a citizen (city time, "HH:MM").
-    notify_seconds: int = 5
     webhook_allow_private_targets: bool = False
     webhook_timeout_seconds: float = 10.0
     smtp_host: str = ""
@@ -244,7 +243,6 @@ def load_settings() -> Settings:
         attachment_link_seconds=_env_positive("LIANXIN_ATTACHMENT_LINK_SECONDS", 300),
         attachment_orphan_grace_seconds=_env_positive("LIANXIN_ATTACHMENT_ORPHAN_GRACE_SECONDS", 3600),
         attachment_cleanup_seconds=_env_positive("LIANXIN_ATTACHMENT_CLEANUP_SECONDS", 3600),
-        notify_seconds=_env_positive("LIANXIN_NOTIFY_SECONDS", 5),
         webhook_allow_private_targets=_env_bool("LIANXIN_WEBHOOK_ALLOW_PRIVATE_TARGETS", False),
         webhook_timeout_seconds=_env_seconds("LIANXIN_WEBHOOK_TIMEOUT_SECONDS", 10.0),
         smtp_host=_env("LIANXIN_SMTP_HOST", ""),
