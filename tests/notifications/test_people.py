@@ -17,7 +17,8 @@ from server.notifications.models import OutgoingMessage
 from tests.helpers import data
 from tests.notifications.helpers import Clock, Receiver, configure, work
 from tests.proposals import flow
-from tests.tickets.workflow_helpers import ids, register
+from tests.tickets.test_return_visits import _resolved
+from tests.tickets.workflow_helpers import ids, register, step
 
 INBOX = "{ notifications { unreadCount items { id kind title body objectId readAt } } }"
 PREFERENCES = """mutation($a: Boolean, $e: Boolean, $m: String) {
@@ -141,3 +142,51 @@ async def test_a_person_who_opted_out_of_a_channel_hears_nothing_there(
     await work()
     assert data(await gql(INBOX, as_user="deputy"))["notifications"]["unreadCount"] == 0
     assert await OutgoingMessage.filter(channel="EMAIL").count() == 0
+
+
+async def test_the_citizen_is_asked_for_the_return_visit_when_the_ticket_is_resolved(
+    gql: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gateway = await Receiver().start()
+    configure(monkeypatch, sms_gateway_url=gateway.url("/sms"))
+    Clock(monkeypatch, datetime.now(CITY_TZ).replace(hour=10, minute=0))
+    try:
+        t = await _resolved(gql, await ids(gql))
+        await work()
+    finally:
+        await gateway.stop()
+    number = data(
+        await gql("query($id: ID!) { node(id: $id) { ... on Ticket { number } } }", {"id": t["id"]})
+    )["node"]["number"]
+    texts = [m["text"] for m in _sms_texts(gateway)]
+    assert len(texts) == 2 and number in texts[0]
+    assert (
+        texts[1]
+        == f"【连心桥】您反映的问题（工单号{number}）已处理完毕，稍后我们将回访，请您对处理结果作出评价。"
+    )
+
+
+async def test_the_assignee_hears_the_rules_reminder_and_escalation(
+    gql: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tortoise.expressions import Q
+
+    from server.escalation.sweep import apply_rules
+
+    registered_at = datetime.now(CITY_TZ) - timedelta(hours=3)  # its 120 minutes ran out an hour ago
+    with monkeypatch.context() as patch:
+        patch.setattr("server.clock.now", lambda: registered_at)
+        refs = await ids(gql)
+        created = await register(gql, refs)
+        t = {"id": created["ticket"]["id"], "version": created["ticket"]["version"]}
+        values = {"t": t, "a": refs["chief"], "_types": ", $a: ID!"}
+        assert (await step(gql, "dispatchTicket", ", assigneeId: $a", values, "chief-changan"))[
+            "__typename"
+        ] == ("TicketPayload")
+    await apply_rules(Q(), actor="scheduler")
+    await work()
+    number = created["ticket"]["number"]
+    items = data(await gql(INBOX, as_user="chief-changan"))["notifications"]["items"]
+    mine = sorted(i["kind"] for i in items if number in i["title"])
+    assert mine == ["ticket_escalate", "ticket_remind"]
+    assert data(await gql(INBOX, as_user="bureau"))["notifications"]["unreadCount"] == 0
