@@ -190,3 +190,20 @@ async def test_the_assignee_hears_the_rules_reminder_and_escalation(
     mine = sorted(i["kind"] for i in items if number in i["title"])
     assert mine == ["ticket_escalate", "ticket_remind"]
     assert data(await gql(INBOX, as_user="bureau"))["notifications"]["unreadCount"] == 0
+
+
+async def test_a_deputy_is_told_once_that_a_proposal_is_overdue(
+    gql: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server.jobs.runner import run_now
+
+    clock = Clock(monkeypatch, datetime.now(CITY_TZ).replace(hour=10, minute=0))
+    proposal = await flow.assigned(gql, reply_due=(clock.value + timedelta(days=5)).date())
+    await work()  # the assignment's own notice
+    clock.advance(days=6)
+    for _ in range(2):  # the job runs again and again; the notice goes out once
+        outcome = await run_now("overdue_proposal_notice", "test-runner")
+        assert outcome is not None and outcome.succeeded, outcome
+    items = data(await gql(INBOX, as_user="deputy"))["notifications"]["items"]
+    overdue = [i for i in items if i["kind"] == "proposal_overdue" and i["objectId"] == proposal["id"]]
+    assert len(overdue) == 1 and overdue[0]["title"] == f"建议{proposal['number']}已超期"
