@@ -73,6 +73,7 @@ class Context:
     stations: dict[int, Station] = field(default_factory=dict)
     ticket_events: dict[int, TicketEvent] = field(default_factory=dict)
     proposal_events: dict[int, ProposalEvent] = field(default_factory=dict)
+    station_changes: dict[int, AuditEntry] = field(default_factory=dict)
     categories: dict[int, TicketCategory] = field(default_factory=dict)
     departments: dict[int, str] = field(default_factory=dict)
     authorizers: dict[int, Authorizer] = field(default_factory=dict)
@@ -102,6 +103,7 @@ async def _context(events: list[OutboxEvent]) -> Context:
         ctx.proposal_events = {e.id: e for e in await ProposalEvent.filter(id__in=sources("proposal"))}
     if station_ids := ids("station"):
         ctx.stations = {s.id: s for s in await Station.filter(id__in=station_ids)}
+        ctx.station_changes = {a.id: a for a in await AuditEntry.filter(id__in=sources("station"))}
     return ctx
 
 
@@ -150,10 +152,12 @@ def _public_payload(ctx: Context, event: OutboxEvent, obj: Any) -> dict[str, Any
         data["toStatus"] = told.to_status if told else None
         data["proposal"] = {"number": obj.number, "title": obj.title}
     else:
+        # as the change left it (its audit entry's snapshot), not as it stands at fan-out
+        after = (change.after if (change := ctx.station_changes.get(event.source_id)) else None) or {}
         data["station"] = {
-            "name": obj.name,
+            "name": after.get("name", obj.name),
             "jurisdiction": ctx.codes.get(obj.jurisdiction_id),
-            "status": obj.status.value,
+            "status": after.get("status", obj.status.value),
         }
     return {"type": event.event_type, "timestamp": event.at.isoformat(), "data": data}
 
