@@ -115,19 +115,16 @@ async def _post(
 
 async def _claim_deliveries(runner: str, limit: int) -> list[WebhookDelivery]:
     now = clock.now()
+    # A disabled subscription's deliveries wait in the table; they must not fill the batch.
     candidates = (
-        await WebhookDelivery.filter(_free(now), status="PENDING", next_attempt_at__lte=now)
+        await WebhookDelivery.filter(
+            _free(now), status="PENDING", next_attempt_at__lte=now, subscription__enabled=True
+        )
         .order_by("id")
         .limit(limit)
     )
     if not candidates:
         return []
-    enabled = set(
-        await WebhookSubscription.filter(
-            id__in={c.subscription_id for c in candidates}, enabled=True
-        ).values_list("id", flat=True)
-    )
-    candidates = [c for c in candidates if c.subscription_id in enabled]
     heads = {
         (row["subscription_id"], row["object_key"]): row["first"]
         for row in await WebhookDelivery.filter(
@@ -139,16 +136,15 @@ async def _claim_deliveries(runner: str, limit: int) -> list[WebhookDelivery]:
         .group_by("subscription_id", "object_key")
         .values("subscription_id", "object_key", "first")
     }
-    claimed = []
-    for candidate in candidates:
-        if heads.get((candidate.subscription_id, candidate.object_key)) != candidate.id:
-            continue  # an earlier event of the same object is still pending
-        taken = await WebhookDelivery.filter(_free(now), id=candidate.id, status="PENDING").update(
-            locked_by=runner, lease_until=_lease(now), attempts=F("attempts") + 1
-        )
-        if taken:
-            claimed.append(candidate)
-    return claimed
+    # an earlier event of the same object still pending holds the later ones back
+    firsts = [c.id for c in candidates if heads.get((c.subscription_id, c.object_key)) == c.id]
+    if not firsts:
+        return []
+    # One guarded UPDATE takes them all; a racing runner's UPDATE skips the rows this one took.
+    await WebhookDelivery.filter(_free(now), id__in=firsts, status="PENDING").update(
+        locked_by=runner, lease_until=_lease(now), attempts=F("attempts") + 1
+    )
+    return await WebhookDelivery.filter(id__in=firsts, locked_by=runner, status="PENDING").order_by("id")
 
 
 async def _disable(sub: WebhookSubscription, reason: str) -> None:
@@ -180,49 +176,58 @@ async def _disable(sub: WebhookSubscription, reason: str) -> None:
 
 async def _attempt(
     client: httpx.AsyncClient, sub: WebhookSubscription, delivery: WebhookDelivery, runner: str
-) -> bool:
+) -> WebhookAttempt:
+    """Send one delivery and record its outcome (while the lease is still this runner's); returns
+    the attempt's log row, written with the batch's."""
     started = time.perf_counter()
     status_code, error = await _post(client, sub, delivery)
     now = clock.now()
+    attempt = WebhookAttempt(
+        delivery_id=delivery.id,
+        at=now,
+        status_code=status_code,
+        error=error,
+        duration_ms=int((time.perf_counter() - started) * 1000),
+        runner=runner,
+    )
     mine = WebhookDelivery.filter(id=delivery.id, locked_by=runner)
-    async with in_transaction() as conn:
-        await WebhookAttempt.create(
-            delivery_id=delivery.id,
-            at=now,
-            status_code=status_code,
-            error=error,
-            duration_ms=int((time.perf_counter() - started) * 1000),
-            runner=runner,
-            using_db=conn,
-        )
-        if not error:
-            await mine.using_db(conn).update(
-                status="DELIVERED",
-                delivered_at=now,
-                lag_ms=int((now - delivery.event_at).total_seconds() * 1000),
-                last_status_code=status_code,
-                last_error="",
-                locked_by=None,
-                lease_until=None,
-            )
-            return True
-        failures = delivery.failures + 1
-        dead = failures > len(RETRY_SCHEDULE)
-        await mine.using_db(conn).update(
-            status="DEAD" if dead else "PENDING",
-            failures=failures,
-            next_attempt_at=now if dead else now + RETRY_SCHEDULE[failures - 1],
+    if not error:
+        await mine.update(
+            status="DELIVERED",
+            delivered_at=now,
+            lag_ms=int((now - delivery.event_at).total_seconds() * 1000),
             last_status_code=status_code,
-            last_error=error,
+            last_error="",
             locked_by=None,
             lease_until=None,
         )
+        return attempt
+    failures = delivery.failures + 1
+    dead = failures > len(RETRY_SCHEDULE)
+    await mine.update(
+        status="DEAD" if dead else "PENDING",
+        failures=failures,
+        next_attempt_at=now if dead else now + RETRY_SCHEDULE[failures - 1],
+        last_status_code=status_code,
+        last_error=error,
+        locked_by=None,
+        lease_until=None,
+    )
+    if not dead:
+        # The object's later events wait for this one: not due before it, so that they do not
+        # fill every batch while it backs off.
+        await WebhookDelivery.filter(
+            subscription_id=delivery.subscription_id,
+            object_key=delivery.object_key,
+            status="PENDING",
+            id__gt=delivery.id,
+        ).update(next_attempt_at=now + RETRY_SCHEDULE[failures - 1])
     if dead:
         await _disable(sub, f"delivery {delivery.message_id} failed {failures} times over a day: {error}")
-    return False
+    return attempt
 
 
-async def _gated(gate: asyncio.Semaphore, attempt: Awaitable[bool]) -> bool:
+async def _gated(gate: asyncio.Semaphore, attempt: Awaitable[WebhookAttempt]) -> WebhookAttempt:
     async with gate:
         return await attempt
 
@@ -238,10 +243,11 @@ async def deliver_due(runner: str, limit: int = BATCH) -> int:
             subs = {
                 s.id: s for s in await WebhookSubscription.filter(id__in={d.subscription_id for d in claimed})
             }
-            results = await asyncio.gather(
+            attempts = await asyncio.gather(
                 *(_gated(gate, _attempt(client, subs[d.subscription_id], d, runner)) for d in claimed)
             )
-            delivered += sum(results)
+            await WebhookAttempt.bulk_create(attempts)
+            delivered += sum(1 for a in attempts if not a.error)
     return delivered
 
 
