@@ -200,3 +200,15 @@ _.data_type  # server/documents/xlsx.py
 _.number_format  # server/documents/xlsx.py
 _.freeze_panes  # server/documents/xlsx.py
 _.legend  # server/documents/xlsx.py
+# Notifications and webhooks: model fields the ORM writes by name (fanned_out_at is read in filters
+# by keyword, the others are the delivery log's and inbox's columns), and GraphQL fields strawberry
+# serves by name.
+fanned_out_at  # server/notifications/models.py
+outbox  # server/notifications/models.py
+outbox_id  # server/notifications/models.py
+recipient  # server/notifications/models.py
+recipient_masked  # server/notifications/models.py
+department_code  # schema/notifications/types.py
+attempt_log  # schema/notifications/types.py
+unread_count  # schema/notifications/types.py, schema/notifications/mutations.py
+preferences  # schema/notifications/mutations.py

@@ -37,6 +37,9 @@ from schema.geo.queries import GeoQuery
 from schema.jobs.queries import JobsQuery
 from schema.limits import OncePerRequestRule, QueryCostRule
 from schema.node import NodeQuery
+from schema.notifications.mutations import NotificationsMutation
+from schema.notifications.queries import NotificationsQuery
+from schema.notifications.subscriptions import NotificationsSubscription
 from schema.planner.extension import Planner
 from schema.privacy.mutations import PrivacyMutation
 from schema.privacy.queries import PrivacyQuery
@@ -93,6 +96,7 @@ class Query(
     EscalationQuery,
     JobsQuery,
     DocumentsQuery,
+    NotificationsQuery,
 ):
     pass
 
@@ -110,12 +114,13 @@ class Mutation(
     EscalationMutation,
     AttachmentsMutation,
     DocumentsMutation,
+    NotificationsMutation,
 ):
     pass
 
 
 @strawberry.type
-class Subscription(TicketsSubscription):
+class Subscription(TicketsSubscription, NotificationsSubscription):
     pass
 
 

@@ -145,6 +145,23 @@ class Settings:
     # The web pages' map (/app/map): a tile URL template ({z}/{x}/{y}), or empty for none (then the
     # map draws the stations alone, with nothing fetched from elsewhere).
     web_map_tiles: str = ""
+    # Notifications and webhooks (server/notifications; every job runner works their queues at each
+    # poll, LIANXIN_JOB_POLL_SECONDS): whether a webhook may target loopback or private addresses
+    # (tests and local receivers only: off in production); e-mail over SMTP and SMS through an HTTP
+    # gateway (neither set: demo mode, messages are written to the log instead); the quiet hours
+    # in which no SMS goes to a citizen (city time, "HH:MM").
+    webhook_allow_private_targets: bool = False
+    webhook_timeout_seconds: float = 10.0
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "lianxin@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    sms_gateway_url: str = ""
+    sms_gateway_template: str = '{"phone": "$phone", "text": "$text"}'
+    quiet_hours_start: str = "22:00"
+    quiet_hours_end: str = "08:00"
 
     @property
     def is_demo(self) -> bool:
@@ -230,6 +247,18 @@ def load_settings() -> Settings:
         attachment_orphan_grace_seconds=_env_positive("LIANXIN_ATTACHMENT_ORPHAN_GRACE_SECONDS", 3600),
         attachment_cleanup_seconds=_env_positive("LIANXIN_ATTACHMENT_CLEANUP_SECONDS", 3600),
         web_map_tiles=_env("LIANXIN_WEB_MAP_TILES", "").strip(),
+        webhook_allow_private_targets=_env_bool("LIANXIN_WEBHOOK_ALLOW_PRIVATE_TARGETS", False),
+        webhook_timeout_seconds=_env_seconds("LIANXIN_WEBHOOK_TIMEOUT_SECONDS", 10.0),
+        smtp_host=_env("LIANXIN_SMTP_HOST", ""),
+        smtp_port=_env_positive("LIANXIN_SMTP_PORT", 25),
+        smtp_from=_env("LIANXIN_SMTP_FROM", "lianxin@localhost"),
+        smtp_starttls=_env_bool("LIANXIN_SMTP_STARTTLS", False),
+        smtp_username=_env("LIANXIN_SMTP_USERNAME", ""),
+        smtp_password=_env("LIANXIN_SMTP_PASSWORD", ""),
+        sms_gateway_url=_env("LIANXIN_SMS_GATEWAY_URL", ""),
+        sms_gateway_template=_env("LIANXIN_SMS_GATEWAY_TEMPLATE", '{"phone": "$phone", "text": "$text"}'),
+        quiet_hours_start=_env("LIANXIN_QUIET_HOURS_START", "22:00"),
+        quiet_hours_end=_env("LIANXIN_QUIET_HOURS_END", "08:00"),
     )
 
 

@@ -47,6 +47,7 @@ OBJECTS = (
     "escalation_rule",  # when open tickets are reminded and escalated (督办规则)
     "job",  # scheduled work: its runs and failures
     "ticket_category",  # a category's response and resolution times (reading it is reference data)
+    "webhook",  # webhook subscriptions of departments' systems, their delivery log
 )
 
 PROPOSAL_ACTIONS = (

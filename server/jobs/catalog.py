@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tortoise.expressions import Q
 
-from server.jobs.registry import Job, register
+from server.jobs.registry import POLL_WORK, Job, register
 from server.settings import settings
 
 SYSTEM_ACTOR = "scheduler"
@@ -41,6 +41,18 @@ async def _attachment_cleanup() -> str:
 
     done = await cleanup_orphans()
     return f"{done.removed} orphan files removed, {done.kept_young} left for the next run"
+
+
+async def _overdue_proposal_notice() -> str:
+    from server.notifications.fanout import overdue_proposals
+
+    return f"{await overdue_proposals()} deputies told of an overdue proposal"
+
+
+async def _notifications(runner: str) -> object:
+    from server.notifications.delivery import run_once
+
+    return await run_once(runner)
 
 
 class RollupMismatch(Exception):
@@ -97,3 +109,12 @@ register(
         _rollup_check,
     )
 )
+register(
+    Job(
+        "overdue_proposal_notice",
+        "Tell deputies whose proposal is past its reply date unanswered (建议超期提醒).",
+        lambda: settings.escalation_sweep_seconds,
+        _overdue_proposal_notice,
+    )
+)
+POLL_WORK.append(_notifications)

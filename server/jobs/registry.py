@@ -22,6 +22,10 @@ class Job:
 
 JOBS: dict[str, Job] = {}
 
+# Work every runner does at each poll, beside the jobs: queues whose items each runner takes one by
+# one with a lease of their own (notifications), so any number of runners share them.
+POLL_WORK: list[Callable[[str], Awaitable[object]]] = []
+
 
 def register(job: Job) -> None:
     if job.name in JOBS:

@@ -29,7 +29,7 @@ from tortoise.expressions import F, Q
 from server import clock
 from server.jobs import catalog  # noqa: F401 - registers the jobs
 from server.jobs.models import ScheduledJob
-from server.jobs.registry import JOBS, Job
+from server.jobs.registry import JOBS, POLL_WORK, Job
 from server.settings import settings
 
 log = logging.getLogger("lianxin.jobs")
@@ -139,6 +139,12 @@ async def run_claimed(job: Job, runner: str) -> Outcome:
 
 async def run_due(runner: str) -> list[Outcome]:
     """Every job that is due and free, each taken and run by this runner; the others are left."""
+    # The queues first: a long job (a rollup check) must not hold back a webhook.
+    for work in POLL_WORK:
+        try:
+            await work(runner)
+        except Exception:
+            log.exception("job runner %s: %s failed", runner, getattr(work, "__name__", work))
     outcomes = []
     for name, job in JOBS.items():
         if await claim(name, runner):

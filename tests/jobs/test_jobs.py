@@ -35,6 +35,7 @@ async def test_the_admin_sees_every_job_and_no_one_else_does(gql: Any) -> None:
         "attachment_cleanup",
         "retention_run",
         "rollup_check",
+        "overdue_proposal_notice",
     }
     assert all(j["lastOutcome"] == "NEVER_RUN" and j["nextRunAt"] is None for j in jobs.values())
     refused = await gql(JOBS, as_user="bureau")
