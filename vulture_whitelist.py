@@ -116,6 +116,9 @@ escalated_at  # schema/tickets/types.py
 # (extensions, the GraphQL app class, the request context).
 _.on_operation  # schema/accounting.py
 _.on_execute  # schema/planner/extension.py
+_.on_parse  # schema/schema.py (PreparedOperations)
+_.on_validate  # schema/schema.py (PreparedOperations)
+_.pre_execution_errors  # schema/schema.py: strawberry reads the validation errors there
 connection_params  # schema/context.py
 _.enter_field  # schema/limits.py
 _.enter_operation_definition  # schema/limits.py
