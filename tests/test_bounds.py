@@ -408,3 +408,18 @@ async def test_a_query_refused_by_its_service_names_the_fields(gql: Any) -> None
     result = await gql('{ scorecard(periodFrom: "2022-12-31", periodTo: "2022-01-01") { ticketsReceived } }')
     assert _refused(result, "scorecard") == [("to", "BAD_RANGE")]
     assert "is before from" in result["errors"][0]["message"]
+
+
+async def test_a_range_of_a_time_with_a_zone_and_one_without_is_compared_in_city_time(gql: Any) -> None:
+    # a time without a zone is the city's; comparing it with one that has a zone was a TypeError
+    backwards = await gql(
+        '{ ticketFigures(registeredFrom: "2022-01-10T09:00:00Z", registeredTo: "1981-07-02T00:00:00")'
+        " { received } }"
+    )
+    assert _refused(backwards, "ticketFigures") == [("registeredTo", "BAD_RANGE")]
+    # 08:00 in Dongguan is midnight UTC: this range holds exactly that instant
+    instant = await gql(
+        '{ ticketFigures(registeredFrom: "2026-07-01T08:00:00", registeredTo: "2026-07-01T00:00:00Z")'
+        " { received } }"
+    )
+    assert not instant.get("errors"), instant

@@ -550,12 +550,18 @@ async def board_dispatch(request: Request, call: Call) -> Response:
     return RedirectResponse(f"/app/board?done={len(tickets)}", status_code=303)
 
 
+# The periods a page shows: anything else (unreadable, backwards, year 9999) is this year so far.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
 def _period(request: Request) -> tuple[date, date]:
     today = clock.today()
     try:
         start = date.fromisoformat(request.query_params.get("from") or f"{today.year}-01-01")
         end = date.fromisoformat(request.query_params.get("to") or today.isoformat())
     except ValueError:
+        start, end = date(today.year, 1, 1), today
+    if not EARLIEST <= start <= end <= LATEST:
         start, end = date(today.year, 1, 1), today
     return start, end
 
@@ -740,10 +746,17 @@ async def admin_page(request: Request, call: Call) -> Response:
 # Static assets -----------------------------------------------------------------------------------
 
 
+# The files there, by their path under it: a request names one of these or gets 404, and what it
+# asks for never reaches the file system (no traversal, no name too long for the OS).
+STATIC_FILES = {
+    path.relative_to(STATIC_DIR).as_posix(): path for path in STATIC_DIR.rglob("*") if path.is_file()
+}
+
+
 async def static_file(request: Request, call: Call) -> Response:
     """Vendored and own assets, from this folder only."""
-    wanted = (STATIC_DIR / request.path_params["path"]).resolve()
-    if not wanted.is_relative_to(STATIC_DIR.resolve()) or not wanted.is_file():
+    wanted = STATIC_FILES.get(request.path_params["path"])
+    if wanted is None:
         return Response("not found", status_code=404, media_type="text/plain")
     media = mimetypes.guess_type(wanted.name)[0] or "application/octet-stream"
     return Response(

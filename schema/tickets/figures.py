@@ -11,6 +11,7 @@ from schema.geo.loaders import JurisdictionByIdLoader
 from schema.geo.types import Jurisdiction
 from schema.stats.rates import ThreeRates, three_rates
 from server.authz.engine import engine
+from server.clock import local
 from server.errors import FieldProblem, Forbidden, ValidationFailed
 from server.tickets import figures as ticket_figures
 
@@ -81,6 +82,8 @@ class FiguresQuery:
         if scope.empty:
             raise Forbidden("You may not read statistics.")
         department_id = await authz.figures_department()
+        # a time without a zone is the city's (as everywhere else): comparable with one that has it
+        registered_from, registered_to = local(registered_from), local(registered_to)
         if registered_from and registered_to and registered_from > registered_to:
             raise ValidationFailed(
                 problems=[FieldProblem("registeredTo", "is before registeredFrom", "BAD_RANGE")]
