@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -338,11 +339,22 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     log_config = logging_config("INFO", log_sql=settings.log_sql)
     logging.config.dictConfig(log_config)
 
+    # /metrics adds up every worker's values from files in one directory: made empty here (a
+    # previous run's files would add its counts), before any worker starts; each worker creates
+    # its metrics (server.metrics) after this and finds the variable. Not server.metrics here:
+    # importing it creates this process's files.
+    port = args.port or settings.port
+    metrics_dir = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or settings.var_dir / "metrics" / str(port))
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    for leftover in metrics_dir.glob("*.db"):
+        leftover.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+
     uvicorn.run(
         "lianxin.app:create_app",
         factory=True,
         host=args.host or settings.host,
-        port=args.port or settings.port,
+        port=port,
         workers=args.workers,
         log_config=log_config,
         log_level="info",

@@ -40,6 +40,7 @@ from schema.privacy.mutations import PrivacyMutation
 from schema.privacy.queries import PrivacyQuery
 from schema.proposals.mutations import ProposalsMutation
 from schema.proposals.queries import ProposalsQuery
+from schema.replicas import ReadReplicas
 from schema.staff.mutations import StaffMutation
 from schema.staff.queries import StaffQuery
 from schema.stations.mutations import StationsMutation
@@ -236,6 +237,7 @@ def build_schema() -> strawberry.Schema:
             lambda: ValidationCache(maxsize=256),
             MaskUnexpectedErrors,
             Accounting,
+            ReadReplicas,  # before the planner: a query's plan runs on the replica it chose
             Planner,  # last: runs after the rate limit is decided, inside the masking
         ],
     )

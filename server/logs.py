@@ -91,14 +91,26 @@ def logging_config(level: str = "INFO", *, log_sql: bool = False) -> dict[str, A
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": JsonFormatter}},
         "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+            "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+            "stderr_warnings": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+                "level": "WARNING",
+            },
         },
         "root": {"handlers": ["stderr"], "level": level},
         "loggers": {
             "uvicorn": {"level": level, "handlers": [], "propagate": True},
             "uvicorn.error": {"level": level, "handlers": [], "propagate": True},
             "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
-            "tortoise.db_client": {"level": "DEBUG" if log_sql else "WARNING"},
+            # At DEBUG always: each statement is counted for lianxin_request_statements
+            # (server.metrics); written to the log only with LIANXIN_LOG_SQL.
+            "tortoise.db_client": {
+                "level": "DEBUG",
+                "handlers": [] if log_sql else ["stderr_warnings"],
+                "propagate": log_sql,
+            },
             "casbin": {"level": "WARNING"},  # it prints the whole model at every policy load
         },
     }

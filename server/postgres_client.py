@@ -7,12 +7,18 @@ Nothing here leaves session state on a pooled connection: no `SET`, no advisory 
 and the ticket broker LISTENs on a connection of its own (server/tickets/events.py). An open
 transaction is still rolled back on release (asyncpg does that whatever the reset query is).
 Named as the engine of the `default` connection by server.database.tortoise_config.
+
+Its pool is metered (server.metrics): the wait for a connection and the connections in use.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 from tortoise.backends.asyncpg.client import AsyncpgDBClient
+
+from server.metrics import meter_pool
 
 
 class PooledConnection(asyncpg.connection.Connection):
@@ -22,6 +28,9 @@ class PooledConnection(asyncpg.connection.Connection):
 
 class PostgresClient(AsyncpgDBClient):
     connection_class = PooledConnection
+
+    async def create_pool(self, **kwargs: Any) -> asyncpg.Pool:
+        return meter_pool(await super().create_pool(**kwargs), self.connection_name)
 
 
 client_class = PostgresClient

@@ -142,6 +142,24 @@ class Settings:
     attachment_link_seconds: int = 300
     attachment_orphan_grace_seconds: int = 3600
     attachment_cleanup_seconds: int = 3600
+    # The PostgreSQL connection pool of each process (connections = workers × this, plus `lianxin
+    # worker`s: keep under the server's max_connections), how long establishing a connection may
+    # take, and how long one statement may run while serving requests (migrations and admin
+    # commands are not bounded). A database URL that names minsize/maxsize/timeout/command_timeout
+    # keeps its own value.
+    database_pool_min: int = 1
+    database_pool_max: int = 5
+    database_connect_timeout_seconds: float = 2.0
+    database_statement_timeout_seconds: float = 10.0
+    # Read replicas (PostgreSQL streaming replicas of the primary): queries go to one, mutations and
+    # a caller's reads for this many seconds after its own last write go to the primary; a replica
+    # further behind than that, or unreachable, is skipped.
+    database_replica_urls: tuple[str, ...] = ()
+    replica_read_your_writes_seconds: float = 10.0
+    # /metrics (Prometheus): answered to these client addresses or networks, or to a request
+    # bearing the metrics key; anyone else gets 404.
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
+    metrics_key: str = ""
 
     @property
     def is_demo(self) -> bool:
@@ -168,6 +186,25 @@ def _env_seconds(name: str, default: float) -> float:
     return value
 
 
+def _env_list(name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _metrics_allow() -> tuple[str, ...]:
+    import ipaddress
+
+    allowed = _env_list("LIANXIN_METRICS_ALLOW", ("127.0.0.1", "::1"))
+    for entry in allowed:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as exc:
+            raise SystemExit(f"LIANXIN_METRICS_ALLOW: {entry!r} is not an address or network") from exc
+    return allowed
+
+
 def load_settings() -> Settings:
     var_dir = Path(_env("LIANXIN_VAR_DIR", str(ROOT / "var")))
     mode = _env("LIANXIN_MODE", "demo")
@@ -181,6 +218,12 @@ def load_settings() -> Settings:
     elif mode == "production" and (reason := weak_secret_reason(secret)):
         raise SystemExit(f"LIANXIN_SECRET_KEY is too weak for production mode: {reason}; {GENERATE_KEY_HINT}")
     database_url = _env("LIANXIN_DATABASE_URL", f"sqlite://{var_dir / 'lianxin.sqlite3'}")
+    pool_min = _env_positive("LIANXIN_DATABASE_POOL_MIN", 1)
+    pool_max = _env_positive("LIANXIN_DATABASE_POOL_MAX", 5)
+    if pool_min > pool_max:
+        raise SystemExit(
+            f"LIANXIN_DATABASE_POOL_MIN ({pool_min}) is more than LIANXIN_DATABASE_POOL_MAX ({pool_max})"
+        )
     return Settings(
         database_url=database_url,
         mode=mode,
@@ -226,6 +269,14 @@ def load_settings() -> Settings:
         attachment_link_seconds=_env_positive("LIANXIN_ATTACHMENT_LINK_SECONDS", 300),
         attachment_orphan_grace_seconds=_env_positive("LIANXIN_ATTACHMENT_ORPHAN_GRACE_SECONDS", 3600),
         attachment_cleanup_seconds=_env_positive("LIANXIN_ATTACHMENT_CLEANUP_SECONDS", 3600),
+        database_pool_min=pool_min,
+        database_pool_max=pool_max,
+        database_connect_timeout_seconds=_env_seconds("LIANXIN_DATABASE_CONNECT_TIMEOUT_SECONDS", 2.0),
+        database_statement_timeout_seconds=_env_seconds("LIANXIN_DATABASE_STATEMENT_TIMEOUT_SECONDS", 10.0),
+        database_replica_urls=_env_list("LIANXIN_DATABASE_REPLICA_URLS"),
+        replica_read_your_writes_seconds=_env_seconds("LIANXIN_REPLICA_READ_YOUR_WRITES_SECONDS", 10.0),
+        metrics_allow=_metrics_allow(),
+        metrics_key=_env("LIANXIN_METRICS_KEY", ""),
     )
 
 

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any, NamedTuple
 
+from server import metrics
 from server.settings import settings
 
 log = logging.getLogger("lianxin.events")
@@ -103,6 +104,7 @@ class Broker:
         await self._ensure_listener()
         subscriber = _Subscriber(self.queue_size or settings.subscription_queue_size, on_drop)
         self._subscribers.add(subscriber)
+        metrics.SUBSCRIPTIONS.inc()
         try:
             while True:
                 delivery = await subscriber.queue.get()
@@ -111,6 +113,7 @@ class Broker:
                 yield delivery
         finally:
             self._subscribers.discard(subscriber)
+            metrics.SUBSCRIPTIONS.dec()
 
     # PostgreSQL: other processes -------------------------------------------------------------
 

@@ -1,0 +1,214 @@
+"""Read replicas: PostgreSQL streaming replicas of the primary (LIANXIN_DATABASE_REPLICA_URLS).
+
+Growing past one machine is PostgreSQL's own streaming replication; what is ours is the choice of
+connection for each operation:
+- an operation that only reads (a GraphQL query) runs on a replica, round robin;
+- mutations, subscriptions and everything around an operation (authentication, the rate limit,
+  the records of key use and personal-data reads) run on the primary;
+- a caller who wrote within LIANXIN_REPLICA_READ_YOUR_WRITES_SECONDS reads from the primary, so
+  nobody reads their own change as missing;
+- a replica further behind than that window, or one that does not answer, gets no reads until a
+  later check finds it well again: its reads go to the primary.
+
+Why a time mark rather than comparing the session's last write LSN with the replica's
+pg_last_wal_replay_lsn(): the LSN test needs a statement on the replica before every read and the
+write's LSN from the primary after every mutation; the time mark costs nothing per request, and it
+is safe because a replica lagging more than the window is skipped altogether (the monitor below
+measures the lag every REFRESH_SECONDS). The mark is kept per process: with several workers a
+caller's next request may land on another worker, which is why the window is counted from the
+write and the lag bound makes a replica that has not caught up by then ineligible anyway.
+
+Routing swaps the `default` connection for the replica's in the operation's context, the way
+Tortoise's own transactions swap it, so ORM queries and the planner's SQL alike follow it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from tortoise import connections
+
+from server import metrics
+from server.settings import settings
+
+log = logging.getLogger("lianxin.replicas")
+
+REFRESH_SECONDS = 2.0
+# How long one replica check may take before the replica counts as lost.
+CHECK_TIMEOUT_SECONDS = 2.0
+# Seconds the replica's replay is behind the primary's last committed transaction; 0 when it has
+# replayed everything it received (an idle primary writes nothing, so replay timestamps age).
+LAG_SQL = (
+    "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+    "ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END AS lag, "
+    "pg_is_in_recovery() AS standby"
+)
+
+
+@dataclass
+class Replica:
+    name: str
+    url: str
+    client: Any
+    up: bool = False
+    lag_seconds: float | None = None
+    error: str | None = None
+    checked_at: float = field(default=0.0)
+
+    @property
+    def eligible(self) -> bool:
+        return self.up and (self.lag_seconds or 0.0) < settings.replica_read_your_writes_seconds
+
+    def describe(self) -> dict[str, Any]:
+        answer: dict[str, Any] = {"name": self.name, "up": self.up, "eligible": self.eligible}
+        if self.lag_seconds is not None:
+            answer["lagSeconds"] = round(self.lag_seconds, 3)
+        if self.error:
+            answer["error"] = self.error
+        return answer
+
+
+_replicas: list[Replica] = []
+_turn = itertools.count()
+# caller name → time.monotonic() of its last write in this process
+_last_write: dict[str, float] = {}
+_monitor: asyncio.Task[None] | None = None
+_stop = asyncio.Event()
+
+
+def _client(name: str, url: str) -> Any:
+    from tortoise.backends.base.config_generator import expand_db_url
+
+    from server.database import _tortoise_url
+    from server.postgres_client import PostgresClient
+
+    config = expand_db_url(_tortoise_url(url, serving=True))
+    return PostgresClient(connection_name=name, **config["credentials"])
+
+
+def configured() -> list[Replica]:
+    return list(_replicas)
+
+
+async def start(urls: tuple[str, ...] | list[str] | None = None, *, monitor: bool = True) -> None:
+    """Open the replicas' pools (lazily, at first use) and check them once; `monitor` keeps checking
+    them every REFRESH_SECONDS until `stop()`."""
+    global _monitor
+    urls = list(settings.database_replica_urls if urls is None else urls)
+    if not urls:
+        return
+    _replicas[:] = [Replica(f"replica{i}", url, _client(f"replica{i}", url)) for i, url in enumerate(urls)]
+    await refresh()
+    if monitor:
+        _stop.clear()
+        _monitor = asyncio.create_task(_watch())
+
+
+async def stop() -> None:
+    global _monitor
+    _stop.set()
+    if _monitor is not None:
+        await _monitor
+        _monitor = None
+    for replica in _replicas:
+        with contextlib.suppress(Exception):
+            await replica.client.close()
+    _replicas.clear()
+    _last_write.clear()
+
+
+async def _watch() -> None:
+    while not _stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(_stop.wait(), REFRESH_SECONDS)
+        if not _stop.is_set():
+            await refresh()
+
+
+async def refresh() -> None:
+    """Check every replica: does it answer, is it a standby, how far behind is it."""
+    for replica in _replicas:
+        try:
+            rows = await asyncio.wait_for(
+                replica.client.execute_query_dict(LAG_SQL), timeout=CHECK_TIMEOUT_SECONDS
+            )
+            lag, standby = float(rows[0]["lag"] or 0.0), bool(rows[0]["standby"])
+            if not standby:
+                raise RuntimeError("not a standby: it is not in recovery")
+            if not replica.up:
+                log.info("replica %s is in service (%.3f s behind)", replica.name, lag)
+            replica.up, replica.lag_seconds, replica.error = True, lag, None
+        except Exception as exc:  # noqa: BLE001 - any failure takes the replica out of service
+            if replica.up or replica.error is None:
+                log.warning("replica %s is out of service: %s: %s", replica.name, type(exc).__name__, exc)
+            replica.up, replica.lag_seconds, replica.error = False, None, type(exc).__name__
+        replica.checked_at = time.monotonic()
+
+
+def wrote(caller: str) -> None:
+    """A caller's operation changed data (on the primary): its reads stay there for a while."""
+    if _replicas:
+        _last_write[caller] = time.monotonic()
+        if len(_last_write) > 100_000:  # old marks go; a fresh one is never the oldest
+            horizon = time.monotonic() - settings.replica_read_your_writes_seconds
+            for name in [n for n, at in _last_write.items() if at < horizon]:
+                del _last_write[name]
+
+
+def _recently_wrote(caller: str) -> bool:
+    at = _last_write.get(caller)
+    return at is not None and time.monotonic() - at < settings.replica_read_your_writes_seconds
+
+
+def choose(caller: str) -> Replica | None:
+    """The replica for a read-only operation of `caller`, or None for the primary."""
+    if not _replicas:
+        return None
+    if _recently_wrote(caller):
+        metrics.REPLICA_READS.labels("primary-after-write").inc()
+        return None
+    eligible = [r for r in _replicas if r.eligible]
+    if not eligible:
+        metrics.REPLICA_READS.labels("primary-no-replica").inc()
+        return None
+    replica = eligible[next(_turn) % len(eligible)]
+    metrics.REPLICA_READS.labels(replica.name).inc()
+    return replica
+
+
+@contextlib.contextmanager
+def reading_from(replica: Replica | None) -> Iterator[None]:
+    """Within the block (and the tasks it starts), `default` is the replica's connection."""
+    if replica is None:
+        yield
+        return
+    token = connections.set("default", replica.client)
+    try:
+        yield
+    finally:
+        connections.reset(token)
+
+
+def lag_figures() -> list[Any]:
+    """Metric families for /metrics: each replica's lag and whether it takes reads."""
+    from prometheus_client.core import GaugeMetricFamily
+
+    if not _replicas:
+        return []
+    lag = GaugeMetricFamily(
+        "lianxin_replica_lag_seconds", "How far each read replica's replay is behind", labels=["replica"]
+    )
+    up = GaugeMetricFamily(
+        "lianxin_replica_up", "1 when a read replica answers and is within the lag bound", labels=["replica"]
+    )
+    for replica in _replicas:
+        behind = replica.lag_seconds if replica.lag_seconds is not None else float("nan")
+        lag.add_metric([replica.name], behind)
+        up.add_metric([replica.name], 1.0 if replica.eligible else 0.0)
+    return [lag, up]
