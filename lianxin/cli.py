@@ -1,4 +1,5 @@
-"""`lianxin` command line: migrate, demo, serve, worker, jobs, export-schema, check-migrations."""
+"""`lianxin` command line: migrate, demo, serve, worker, jobs, backup, restore, export-schema,
+check-migrations."""
 
 from __future__ import annotations
 
@@ -328,6 +329,31 @@ def _cmd_attachments_cleanup(args: argparse.Namespace) -> int:
     return _with_db(run)
 
 
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from server.backup import BackupError, backup
+
+    try:
+        backup(settings.database_url, Path(args.file), _progress)
+    except BackupError as exc:
+        return _fail(exc)
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from server.backup import BackupError, restore
+
+    try:
+        restore(settings.database_url, Path(args.file), _progress, force=args.force)
+    except BackupError as exc:
+        return _fail(exc)
+    print("Restored. Run `lianxin migrate` (a newer release's migrations), then `lianxin rollup check`.")
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import logging.config
 
@@ -551,6 +577,18 @@ def main(argv: list[str] | None = None) -> int:
         f"now {settings.attachment_orphan_grace_seconds}): an upload in flight writes its files first",
     )
     cleanup.set_defaults(func=_cmd_attachments_cleanup)
+
+    backup = sub.add_parser(
+        "backup", help="back the database up to FILE (PostgreSQL: pg_dump -Fc; SQLite: online backup)"
+    )
+    backup.add_argument("file")
+    backup.set_defaults(func=_cmd_backup)
+    restore = sub.add_parser("restore", help="restore a backup made by `lianxin backup`")
+    restore.add_argument("file")
+    restore.add_argument(
+        "--force", action="store_true", help="replace the data of a database that is not empty"
+    )
+    restore.set_defaults(func=_cmd_restore)
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", default=str(ROOT / "schema.graphql"))

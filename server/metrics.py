@@ -188,30 +188,35 @@ def observe_request(
 # The connection pool ---------------------------------------------------------------------------
 
 
-def meter_pool(pool: Any, database: str) -> Any:
-    """Wrap an asyncpg pool so that waiting for a connection and the connections in use are
-    measured. asyncpg's `Pool.acquire()` context calls `_acquire` and `release` on the pool."""
-    acquire, release = pool._acquire, pool.release
-    in_use, size, wait = POOL_IN_USE.labels(database), POOL_SIZE.labels(database), POOL_WAIT.labels(database)
+class MeteredPool:
+    """An asyncpg pool that measures the wait for a connection and the connections in use.
+    Tortoise takes connections with `await pool.acquire()` and gives them back with
+    `await pool.release(connection)` (statements and transactions alike); everything else is the
+    pool's own."""
 
-    async def timed_acquire(timeout: Any) -> Any:  # noqa: ASYNC109 - asyncpg's own signature
+    def __init__(self, pool: Any, database: str) -> None:
+        self._pool = pool
+        self._in_use = POOL_IN_USE.labels(database)
+        self._size = POOL_SIZE.labels(database)
+        self._wait = POOL_WAIT.labels(database)
+
+    async def acquire(self, **kwargs: Any) -> Any:
         started = time.perf_counter()
-        connection = await acquire(timeout)
-        wait.observe(time.perf_counter() - started)
-        in_use.inc()
-        size.set(pool.get_size())
+        connection = await self._pool.acquire(**kwargs)
+        self._wait.observe(time.perf_counter() - started)
+        self._in_use.inc()
+        self._size.set(self._pool.get_size())
         return connection
 
-    async def counted_release(connection: Any, *, timeout: Any = None) -> Any:  # noqa: ASYNC109
+    async def release(self, connection: Any, **kwargs: Any) -> None:
         try:
-            return await release(connection, timeout=timeout)
+            await self._pool.release(connection, **kwargs)
         finally:
-            in_use.dec()
-            size.set(pool.get_size())
+            self._in_use.dec()
+            self._size.set(self._pool.get_size())
 
-    pool._acquire = timed_acquire
-    pool.release = counted_release
-    return pool
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pool, name)
 
 
 # Access ----------------------------------------------------------------------------------------

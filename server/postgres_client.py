@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 from tortoise.backends.asyncpg.client import AsyncpgDBClient
 
-from server.metrics import meter_pool
+from server.metrics import MeteredPool
 
 
 class PooledConnection(asyncpg.connection.Connection):
@@ -29,8 +29,8 @@ class PooledConnection(asyncpg.connection.Connection):
 class PostgresClient(AsyncpgDBClient):
     connection_class = PooledConnection
 
-    async def create_pool(self, **kwargs: Any) -> asyncpg.Pool:
-        return meter_pool(await super().create_pool(**kwargs), self.connection_name)
+    async def create_pool(self, **kwargs: Any) -> Any:
+        return MeteredPool(await super().create_pool(**kwargs), self.connection_name)
 
 
 client_class = PostgresClient
