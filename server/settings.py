@@ -106,6 +106,9 @@ class Settings:
     # delivery), and how many events may wait for a subscriber before it is dropped as too slow.
     subscription_recheck_seconds: int = 2
     subscription_queue_size: int = 1000
+    # A live subscription outlives a database outage this long (a restart, a failover): its
+    # session re-check waits for the database instead of closing the socket.
+    subscription_outage_grace_seconds: float = 30.0
     # Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto headers are believed
     # (comma-separated, as uvicorn takes them; "*" for any). Empty: none, so a client cannot choose
     # the address its logins are counted under.
@@ -250,6 +253,7 @@ def load_settings() -> Settings:
         var_dir=var_dir,
         subscription_recheck_seconds=max(1, _env_int("LIANXIN_SUBSCRIPTION_RECHECK_SECONDS", 2)),
         subscription_queue_size=max(1, _env_int("LIANXIN_SUBSCRIPTION_QUEUE_SIZE", 1000)),
+        subscription_outage_grace_seconds=_env_seconds("LIANXIN_SUBSCRIPTION_OUTAGE_GRACE_SECONDS", 30.0),
         forwarded_allow_ips=_env("LIANXIN_FORWARDED_ALLOW_IPS", "").strip(),
         run_jobs_in_server=_env_bool("LIANXIN_RUN_JOBS_IN_SERVER", database_url.startswith("sqlite")),
         job_poll_seconds=_env_seconds("LIANXIN_JOB_POLL_SECONDS", 5.0),
