@@ -32,7 +32,7 @@ from tortoise import Tortoise, connections
 from schema.context import Context
 from schema.schema import schema
 from schema.websocket import TransportWSHandler
-from server import metrics, pipeline, replicas
+from server import metrics, pipeline, replicas, tracing
 from server.attachments.routes import routes as attachment_routes
 from server.calendar import service as calendar
 from server.database import database_unavailable, tortoise_config
@@ -481,7 +481,10 @@ def create_app(*, manage_database: bool = True) -> Starlette:
             await replicas.stop()
             await Tortoise.close_connections()
             metrics.process_exited()
+            tracing.shutdown()
 
+    if tracing.enabled():
+        tracing.setup()  # before the first request: strawberry's spans use the global provider
     graphql_app = LianxinGraphQL(schema, graphql_ide="graphiql" if settings.is_demo else None)
     return Starlette(
         routes=[
@@ -496,6 +499,10 @@ def create_app(*, manage_database: bool = True) -> Starlette:
             *geo_routes,  # GeoJSON maps of stations and tickets
             *attachment_routes,  # photo and document downloads, by token or signed link
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            # Inside the request id's middleware: the server span starts with the id set.
+            *([Middleware(tracing.asgi_middleware)] if tracing.enabled() else []),
+        ],
         lifespan=lifespan,
     )

@@ -52,6 +52,7 @@ from schema.tickets.mutations import TicketsMutation
 from schema.tickets.queries import TicketsQuery
 from schema.tickets.subscriptions import TicketsSubscription
 from schema.websocket import SUBSCRIPTIONS_ONLY
+from server import tracing
 from server.database import database_unavailable
 from server.errors import DomainError
 from server.settings import settings
@@ -239,6 +240,7 @@ def build_schema() -> strawberry.Schema:
             Accounting,
             ReadReplicas,  # before the planner: a query's plan runs on the replica it chose
             Planner,  # last: runs after the rate limit is decided, inside the masking
+            *tracing.schema_extensions(),  # OpenTelemetry, only when OTEL_EXPORTER_OTLP_ENDPOINT is set
         ],
     )
     bound_arguments(built._schema)  # every argument bounded before its resolver runs
