@@ -181,3 +181,7 @@ SMS  # server/enums.py
 WECHAT  # server/enums.py
 visited_by  # server/tickets/models.py
 close_unreachable  # server/tickets/visits.py
+
+# OpenTelemetry's SDK calls a span processor's on_start(span, parent_context=…) by keyword.
+_.on_start  # server/tracing.py
+parent_context  # server/tracing.py

@@ -362,7 +362,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from server.logs import logging_config
 
     # One JSON object per line, in this process and (uvicorn applies log_config) in every worker.
-    log_config = logging_config("INFO", log_sql=settings.log_sql)
+    sqlite = settings.database_url.startswith("sqlite")
+    log_config = logging_config("INFO", log_sql=settings.log_sql, count_sql_from_log=sqlite)
     logging.config.dictConfig(log_config)
 
     # /metrics adds up every worker's values from files in one directory: made empty here (a

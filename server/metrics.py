@@ -153,14 +153,27 @@ def statements_so_far() -> int | None:
     return None if counter is None else counter.count
 
 
+def count_statement() -> None:
+    """One statement sent for the request being served (server.postgres_client calls it)."""
+    counter = _statements.get()
+    if counter is not None:
+        counter.count += 1
+
+
+def _on_postgres() -> bool:
+    return settings.database_url.startswith(("postgres://", "postgresql://", "asyncpg://"))
+
+
 class CountStatements(logging.Filter):
-    """The database client logs each statement at DEBUG (the tests' statement counter reads the
-    same records): counted here for the request being served. `lianxin serve` turns that logger
-    on at DEBUG and keeps it out of the log unless LIANXIN_LOG_SQL (server.logs)."""
+    """SQLite (the embedded mode): statements are counted from the records the database client
+    logs at DEBUG (the tests' statement counter reads the same records); `lianxin serve` on
+    SQLite turns that logger on at DEBUG and keeps it out of the log unless LIANXIN_LOG_SQL. On
+    PostgreSQL the client counts them itself (server.postgres_client): a log record per statement
+    costs tens of microseconds."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         counter = _statements.get()
-        if counter is not None and record.levelno == logging.DEBUG:
+        if counter is not None and record.levelno == logging.DEBUG and not _on_postgres():
             message = record.msg if isinstance(record.msg, str) else ""
             if not message.startswith(("Created connection", "Closed connection")):
                 counter.count += 1
@@ -172,6 +185,10 @@ if not any(isinstance(f, CountStatements) for f in _logger.filters):
     _logger.addFilter(CountStatements())
 
 
+def counting_statements() -> bool:
+    return _on_postgres() or _logger.isEnabledFor(logging.DEBUG)
+
+
 def observe_request(
     *, graphql: bool, interface: str, operation: str | None, outcome: str, seconds: float
 ) -> None:
@@ -181,7 +198,7 @@ def observe_request(
     else:
         REST_SECONDS.labels(interface or "-", rest_label(operation), outcome).observe(seconds)
     statements = statements_so_far()
-    if statements is not None and _logger.isEnabledFor(logging.DEBUG):
+    if statements is not None and counting_statements():
         STATEMENTS.labels("graphql" if graphql else interface or "-").observe(statements)
 
 

@@ -29,7 +29,7 @@ import itertools
 import logging
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise import connections
@@ -59,7 +59,6 @@ class Replica:
     up: bool = False
     lag_seconds: float | None = None
     error: str | None = None
-    checked_at: float = field(default=0.0)
 
     @property
     def eligible(self) -> bool:
@@ -148,7 +147,6 @@ async def refresh() -> None:
             if replica.up or replica.error is None:
                 log.warning("replica %s is out of service: %s: %s", replica.name, type(exc).__name__, exc)
             replica.up, replica.lag_seconds, replica.error = False, None, type(exc).__name__
-        replica.checked_at = time.monotonic()
 
 
 def wrote(caller: str) -> None:

@@ -14,10 +14,11 @@ from typing import Any
 
 import asyncpg
 
+from server.privacy.inventory import APPEND_ONLY_TABLES
 from tests.conftest import TEST_DB, create_empty_database, drop_database
 
 # Rows are added, never changed or deleted: a restore must give back exactly these.
-APPEND_ONLY = ("ticket_event", "proposal_event", "audit_entry", "personal_data_access", "api_key_use")
+APPEND_ONLY = APPEND_ONLY_TABLES
 
 
 def lianxin(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
