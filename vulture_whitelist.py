@@ -155,6 +155,7 @@ DURING  # server/proposals/vocabulary.py
 client_class  # server/postgres_client.py
 _.connection_class  # server/postgres_client.py (asyncpg builds its pool with it)
 _.get_reset_query  # server/postgres_client.py (asyncpg calls it on release)
+_._in_transaction  # server/postgres_client.py (Tortoise's in_transaction() calls it)
 _._computed  # schema/planner/plan.py (called by the builders each plan writes out)
 _.absent  # schema/planner/plan.py (the same)
 _.pure  # schema/planner/plan.py (the same)
