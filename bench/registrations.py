@@ -62,8 +62,9 @@ async def _client(
 async def _rows(url: str) -> dict[str, int]:
     conn = await asyncpg.connect(url)
     try:
-        rows = await conn.fetch("SELECT relname, n_tup_ins FROM pg_stat_user_tables")
-        return {r["relname"]: int(r["n_tup_ins"]) for r in rows}
+        rows = await conn.fetch("SELECT relname, n_tup_ins, n_tup_upd FROM pg_stat_user_tables")
+        counts = {f"{r['relname']} inserted": int(r["n_tup_ins"]) for r in rows}
+        return counts | {f"{r['relname']} updated": int(r["n_tup_upd"]) for r in rows}
     finally:
         await conn.close()
 
@@ -137,10 +138,10 @@ def main() -> None:
             f"{args.workers} workers; p50 {statistics.median(latencies) * 1000:.0f} ms, "
             f"p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.0f} ms; load average {load}"
         )
-        print("rows inserted per registration:")
+        print("rows written per registration:")
         for table, rows in sorted(added.items(), key=lambda item: -item[1]):
             if rows:
-                print(f"  {table:<24} {rows / total:.2f}")
+                print(f"  {table:<32} {rows / total:.2f}")
     finally:
         if server is not None:
             stop(server)

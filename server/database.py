@@ -33,10 +33,6 @@ MODEL_MODULES = [
 ]
 
 
-def _seconds(value: float) -> str:
-    return f"{value:g}"
-
-
 def _connection_defaults(*, serving: bool) -> dict[str, str]:
     """When PostgreSQL is gone, a request must fail in well under a second, not hang: a stopped
     server refuses connections at once, and the connect timeout bounds the rest (an unreachable
@@ -45,12 +41,12 @@ def _connection_defaults(*, serving: bool) -> dict[str, str]:
     rightly take minutes. The pool's size is per process. A database URL that names a parameter
     keeps its own value."""
     defaults = {
-        "timeout": _seconds(settings.database_connect_timeout_seconds),
+        "timeout": str(settings.database_connect_timeout_seconds),
         "minsize": str(settings.database_pool_min),
         "maxsize": str(settings.database_pool_max),
     }
     if serving:
-        defaults["command_timeout"] = _seconds(settings.database_statement_timeout_seconds)
+        defaults["command_timeout"] = str(settings.database_statement_timeout_seconds)
     return defaults
 
 

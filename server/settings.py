@@ -152,8 +152,8 @@ class Settings:
     # keeps its own value.
     database_pool_min: int = 1
     database_pool_max: int = 5
-    database_connect_timeout_seconds: float = 2.0
-    database_statement_timeout_seconds: float = 10.0
+    database_connect_timeout_seconds: int = 2
+    database_statement_timeout_seconds: int = 10
     # Read replicas (PostgreSQL streaming replicas of the primary): queries go to one, mutations and
     # a caller's reads for this many seconds after its own last write go to the primary; a replica
     # further behind than that, or unreachable, is skipped.
@@ -275,8 +275,9 @@ def load_settings() -> Settings:
         attachment_cleanup_seconds=_env_positive("LIANXIN_ATTACHMENT_CLEANUP_SECONDS", 3600),
         database_pool_min=pool_min,
         database_pool_max=pool_max,
-        database_connect_timeout_seconds=_env_seconds("LIANXIN_DATABASE_CONNECT_TIMEOUT_SECONDS", 2.0),
-        database_statement_timeout_seconds=_env_seconds("LIANXIN_DATABASE_STATEMENT_TIMEOUT_SECONDS", 10.0),
+        # Whole seconds: Tortoise reads asyncpg's connect timeout from the URL as an integer.
+        database_connect_timeout_seconds=_env_positive("LIANXIN_DATABASE_CONNECT_TIMEOUT_SECONDS", 2),
+        database_statement_timeout_seconds=_env_positive("LIANXIN_DATABASE_STATEMENT_TIMEOUT_SECONDS", 10),
         database_replica_urls=_env_list("LIANXIN_DATABASE_REPLICA_URLS"),
         replica_read_your_writes_seconds=_env_seconds("LIANXIN_REPLICA_READ_YOUR_WRITES_SECONDS", 10.0),
         metrics_allow=_metrics_allow(),
