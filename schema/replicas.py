@@ -3,7 +3,7 @@ replica, a mutation runs on the primary and keeps its caller's next reads there 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
@@ -13,15 +13,15 @@ from server import replicas
 
 
 class ReadReplicas(SchemaExtension):
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context
         context: Any = execution.context
         caller = getattr(context, "actor", None) or "anonymous"
         operation_type = execution.operation_type
         if operation_type is OperationType.QUERY:
-            with replicas.reading_from(replicas.choose(caller)):
+            with replicas.reading_from(await replicas.choose(caller)):
                 yield
             return
         yield
         if operation_type is OperationType.MUTATION and caller != "anonymous":
-            replicas.wrote(caller)
+            await replicas.wrote(caller)

@@ -30,6 +30,7 @@ MODEL_MODULES = [
     "server.escalation.models",
     "server.jobs.models",
     "server.attachments.models",
+    "server.replicas.models",
 ]
 
 

@@ -125,6 +125,14 @@ async def test_a_ticket_registered_is_read_back_at_once(
     )
     assert found["data"]["ticket"] == {"number": number}, found
     assert statements.on("default") and not statements.on("replica0")
+    # another worker, which did not serve the write, knows it too: the mark is on the primary
+    replicas._last_write.clear()
+    statements.clear()
+    again = await gql(
+        "query($n: String!) { ticket(number: $n) { number } }", {"n": number}, as_user="worker-xiagang"
+    )
+    assert again["data"]["ticket"] == {"number": number}, again
+    assert statements.on("default") and not statements.on("replica0")
     # another caller, who wrote nothing, reads from the replica
     statements.clear()
     other = await gql("{ stations(first: 1) { totalCount } }", as_user="bureau")

@@ -12,11 +12,14 @@ connection for each operation:
 
 Why a time mark rather than comparing the session's last write LSN with the replica's
 pg_last_wal_replay_lsn(): the LSN test needs a statement on the replica before every read and the
-write's LSN from the primary after every mutation; the time mark costs nothing per request, and it
-is safe because a replica lagging more than the window is skipped altogether (the monitor below
-measures the lag every REFRESH_SECONDS). The mark is kept per process: with several workers a
-caller's next request may land on another worker, which is why the window is counted from the
-write and the lag bound makes a replica that has not caught up by then ineligible anyway.
+write's LSN from the primary after every mutation; the time mark costs nothing per request, and a
+replica lagging more than the window is skipped altogether (the monitor below measures the lag
+every REFRESH_SECONDS), so a read after the window never meets a replica that lacks the write.
+
+The mark is kept on the primary (server.replicas.models.WriteMark, one row per caller), where
+every worker and server sees it: a caller's read right after its write may land on any worker. It
+costs one upsert per mutation and one primary-key read per query, only while replicas are
+configured; a mark this process wrote itself is also remembered in memory, saving that read.
 
 Routing swaps the `default` connection for the replica's in the operation's context, the way
 Tortoise's own transactions swap it, so ORM queries and the planner's SQL alike follow it."""
@@ -30,11 +33,13 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from tortoise import connections
 
-from server import metrics
+from server import clock, metrics
+from server.replicas.models import WriteMark
 from server.settings import settings
 
 log = logging.getLogger("lianxin.replicas")
@@ -75,8 +80,11 @@ class Replica:
 
 _replicas: list[Replica] = []
 _turn = itertools.count()
-# caller name → time.monotonic() of its last write in this process
+# caller name → time.monotonic() of its last write through this process (saves reading its mark)
 _last_write: dict[str, float] = {}
+_writes = itertools.count()
+# Every this many marks written by a process, the marks past the window are deleted.
+PRUNE_EVERY = 1000
 _monitor: asyncio.Task[None] | None = None
 _stop = asyncio.Event()
 
@@ -149,31 +157,57 @@ async def refresh() -> None:
             replica.up, replica.lag_seconds, replica.error = False, None, type(exc).__name__
 
 
-def wrote(caller: str) -> None:
-    """A caller's operation changed data (on the primary): its reads stay there for a while."""
-    if _replicas:
-        _last_write[caller] = time.monotonic()
-        if len(_last_write) > 100_000:  # old marks go; a fresh one is never the oldest
-            horizon = time.monotonic() - settings.replica_read_your_writes_seconds
-            for name in [n for n, at in _last_write.items() if at < horizon]:
-                del _last_write[name]
+def _placeholders(client: Any, count: int) -> list[str]:
+    return (
+        [f"${i}" for i in range(1, count + 1)] if client.capabilities.dialect == "postgres" else ["?"] * count
+    )
 
 
-def _recently_wrote(caller: str) -> bool:
+async def wrote(caller: str) -> None:
+    """A caller's operation changed data (on the primary): its reads stay there for a while, in
+    every process. Never raises: the change is made, whatever becomes of its mark."""
+    if not _replicas:
+        return
+    now = time.monotonic()
+    _last_write[caller] = now
+    if len(_last_write) > 100_000:  # old marks go; a fresh one is never the oldest
+        horizon = now - settings.replica_read_your_writes_seconds
+        for name in [n for n, at in _last_write.items() if at < horizon]:
+            del _last_write[name]
+    client = connections.get("default")
+    a, b = _placeholders(client, 2)
+    try:
+        await client.execute_query(
+            f'INSERT INTO "replica_write_mark" ("caller", "wrote_at") VALUES ({a}, {b}) '  # noqa: S608
+            'ON CONFLICT ("caller") DO UPDATE SET "wrote_at" = EXCLUDED."wrote_at"',
+            [caller[:128], clock.now()],
+        )
+        if next(_writes) % PRUNE_EVERY == PRUNE_EVERY - 1:
+            horizon_at = clock.now() - timedelta(seconds=settings.replica_read_your_writes_seconds)
+            await WriteMark.filter(wrote_at__lt=horizon_at).delete()
+    except Exception:
+        log.exception("could not mark %s's write: its next reads may go to a replica", caller)
+
+
+async def _recently_wrote(caller: str) -> bool:
     at = _last_write.get(caller)
-    return at is not None and time.monotonic() - at < settings.replica_read_your_writes_seconds
+    if at is not None and time.monotonic() - at < settings.replica_read_your_writes_seconds:
+        return True
+    mark = await WriteMark.get_or_none(caller=caller[:128])  # on the primary: nothing is swapped yet
+    window = timedelta(seconds=settings.replica_read_your_writes_seconds)
+    return mark is not None and clock.now() - mark.wrote_at < window
 
 
-def choose(caller: str) -> Replica | None:
+async def choose(caller: str) -> Replica | None:
     """The replica for a read-only operation of `caller`, or None for the primary."""
     if not _replicas:
-        return None
-    if _recently_wrote(caller):
-        metrics.REPLICA_READS.labels("primary-after-write").inc()
         return None
     eligible = [r for r in _replicas if r.eligible]
     if not eligible:
         metrics.REPLICA_READS.labels("primary-no-replica").inc()
+        return None
+    if caller != "anonymous" and await _recently_wrote(caller):
+        metrics.REPLICA_READS.labels("primary-after-write").inc()
         return None
     replica = eligible[next(_turn) % len(eligible)]
     metrics.REPLICA_READS.labels(replica.name).inc()
