@@ -6,15 +6,16 @@ connection for each operation:
 - mutations, subscriptions and everything around an operation (authentication, the rate limit,
   the records of key use and personal-data reads) run on the primary;
 - a caller who wrote within LIANXIN_REPLICA_READ_YOUR_WRITES_SECONDS reads from the primary, so
-  nobody reads their own change as missing;
+  nobody reads their own change as missing, whichever worker serves the read;
 - a replica further behind than that window, or one that does not answer, gets no reads until a
   later check finds it well again: its reads go to the primary.
 
-Why a time mark rather than comparing the session's last write LSN with the replica's
-pg_last_wal_replay_lsn(): the LSN test needs a statement on the replica before every read and the
-write's LSN from the primary after every mutation; the time mark costs nothing per request, and a
-replica lagging more than the window is skipped altogether (the monitor below measures the lag
-every REFRESH_SECONDS), so a read after the window never meets a replica that lacks the write.
+Why a time mark rather than comparing the caller's last write LSN with the replica's
+pg_last_wal_replay_lsn(): the LSN test needs the write's LSN kept as well and a statement on the
+chosen replica before every read, and a replica that has not caught up then still sends the read
+back to the primary; the time mark needs only the mark, and a replica lagging more than the
+window is skipped altogether (the monitor below measures the lag every REFRESH_SECONDS), so a read
+after the window never meets a replica that lacks the write.
 
 The mark is kept on the primary (server.replicas.models.WriteMark, one row per caller), where
 every worker and server sees it: a caller's read right after its write may land on any worker. It
