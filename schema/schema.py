@@ -225,6 +225,15 @@ VALIDATION_RULES = [
 ]
 
 
+def _tracing_extensions() -> list[Any]:
+    """strawberry's OpenTelemetry extension when tracing is on (server.tracing); imported only then."""
+    if not tracing.enabled():
+        return []
+    from strawberry.extensions.tracing import OpenTelemetryExtension
+
+    return [OpenTelemetryExtension]
+
+
 def build_schema() -> strawberry.Schema:
     built = LianxinSchema(
         query=Query,
@@ -240,7 +249,7 @@ def build_schema() -> strawberry.Schema:
             Accounting,
             ReadReplicas,  # before the planner: a query's plan runs on the replica it chose
             Planner,  # last: runs after the rate limit is decided, inside the masking
-            *tracing.schema_extensions(),  # OpenTelemetry, only when OTEL_EXPORTER_OTLP_ENDPOINT is set
+            *_tracing_extensions(),  # OpenTelemetry, only when OTEL_EXPORTER_OTLP_ENDPOINT is set
         ],
     )
     bound_arguments(built._schema)  # every argument bounded before its resolver runs

@@ -3,9 +3,9 @@
 Off, nothing of OpenTelemetry is imported and nothing is wrapped: every import is inside the
 functions below, which run only when tracing is on. On, a request is traced by the ASGI
 middleware (the server span), strawberry's OpenTelemetryExtension (parsing, validation, each
-resolver) and asyncpg's instrumentation (each statement); every span carries the request id
-(`lianxin.request_id`, also in the X-Request-Id response header and every log line), so a trace,
-a log line and a user's complaint are found from one another.
+resolver; schema/schema.py adds it) and asyncpg's instrumentation (each statement); every span
+carries the request id (`lianxin.request_id`, also in the X-Request-Id response header and every
+log line), so a trace, a log line and a user's complaint are found from one another.
 
 The exporter reads the standard variables (OTEL_EXPORTER_OTLP_ENDPOINT, _HEADERS, _TIMEOUT,
 OTEL_SERVICE_NAME; https://opentelemetry.io/docs/specs/otel/protocol/exporter/). The SDK and the
@@ -67,15 +67,6 @@ def asgi_middleware(app: Any) -> Any:
     from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 
     return OpenTelemetryMiddleware(app, tracer_provider=setup())
-
-
-def schema_extensions() -> list[Any]:
-    """strawberry's extension, for the schema's list (empty when tracing is off)."""
-    if not enabled():
-        return []
-    from strawberry.extensions.tracing import OpenTelemetryExtension
-
-    return [OpenTelemetryExtension]
 
 
 def shutdown() -> None:
