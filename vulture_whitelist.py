@@ -158,6 +158,7 @@ DURING  # server/proposals/vocabulary.py
 client_class  # server/postgres_client.py
 _.connection_class  # server/postgres_client.py (asyncpg builds its pool with it)
 _.get_reset_query  # server/postgres_client.py (asyncpg calls it on release)
+_._in_transaction  # server/postgres_client.py (Tortoise's in_transaction() calls it)
 _._computed  # schema/planner/plan.py (called by the builders each plan writes out)
 _.absent  # schema/planner/plan.py (the same)
 _.pure  # schema/planner/plan.py (the same)
@@ -215,3 +216,6 @@ department_code  # schema/notifications/types.py
 attempt_log  # schema/notifications/types.py
 unread_count  # schema/notifications/types.py, schema/notifications/mutations.py
 preferences  # schema/notifications/mutations.py
+# OpenTelemetry's SDK calls a span processor's on_start(span, parent_context=…) by keyword.
+_.on_start  # server/tracing.py
+parent_context  # server/tracing.py

@@ -2,8 +2,10 @@
 # Start (or stop) a throwaway PostgreSQL cluster on 127.0.0.1 for the tests.
 #   .ci/postgres.sh start DIR PORT   installs Debian's postgresql if absent, initdb, start
 #   .ci/postgres.sh stop DIR
+#   .ci/postgres.sh replica DIR PORT PRIMARY_PORT   a streaming replica of the cluster on
+#                                                   PRIMARY_PORT (pg_basebackup -R), started on PORT
 set -euo pipefail
-cmd=${1:?start|stop}; dir=${2:?data dir}; port=${3:-55432}
+cmd=${1:?start|stop|replica}; dir=${2:?data dir}; port=${3:-55432}
 
 bindir() {
     local d
@@ -28,6 +30,19 @@ start)
     cd / && su postgres -c "$bin/pg_ctl -D '$dir/data' -l '$dir/server.log' -o \"-c listen_addresses=127.0.0.1 -p $port -k '$dir' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200\" -w start" >/dev/null
     echo "PostgreSQL up on 127.0.0.1:$port (data in $dir/data)"
     ;;
+replica)
+    primary=${4:?primary port}
+    bin=$(bindir)
+    mkdir -p "$dir"
+    chown postgres:postgres "$dir"
+    if [ ! -f "$dir/data/PG_VERSION" ]; then
+        # -R writes standby.signal and primary_conninfo: the copy starts as a hot standby that
+        # streams the primary's WAL (initdb's pg_hba.conf lets local replication connections in).
+        (cd / && su postgres -c "$bin/pg_basebackup -h 127.0.0.1 -p $primary -U postgres -D '$dir/data' -R -X stream -c fast") >/dev/null
+    fi
+    cd / && su postgres -c "$bin/pg_ctl -D '$dir/data' -l '$dir/server.log' -o \"-c listen_addresses=127.0.0.1 -p $port -k '$dir' -c hot_standby=on -c max_connections=200\" -w start" >/dev/null
+    echo "PostgreSQL streaming replica up on 127.0.0.1:$port (of 127.0.0.1:$primary; data in $dir/data)"
+    ;;
 stop)
     bin=$(bindir)
     if [ -n "$bin" ] && [ -f "$dir/data/postmaster.pid" ]; then
@@ -35,5 +50,5 @@ stop)
     fi
     ;;
 *)
-    echo "usage: $0 start|stop DIR [PORT]" >&2; exit 2;;
+    echo "usage: $0 start DIR [PORT] | stop DIR | replica DIR PORT PRIMARY_PORT" >&2; exit 2;;
 esac

@@ -33,7 +33,7 @@ from lianxin.web.views import routes as web_routes
 from schema.context import Context
 from schema.schema import schema
 from schema.websocket import TransportWSHandler
-from server import pipeline
+from server import metrics, pipeline, replicas, tracing
 from server.attachments.routes import routes as attachment_routes
 from server.calendar import service as calendar
 from server.database import database_unavailable, tortoise_config
@@ -98,9 +98,11 @@ class RequestIdMiddleware:
             await send(message)
 
         token = current_request_id.set(request_id)
+        counting = metrics.start_counting()  # statements per request (lianxin_request_statements)
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            metrics.stop_counting(counting)
             current_request_id.reset(token)
 
 
@@ -411,6 +413,9 @@ async def readyz(request: Request) -> JSONResponse:
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
         return JSONResponse({"status": "database unavailable", "detail": type(exc).__name__}, status_code=503)
     answer: dict[str, Any] = {"status": "ready"}
+    if replicas.configured():
+        # Ready whatever the replicas' state (reads fall back to the primary), but it shows.
+        answer["replicas"] = [replica.describe() for replica in replicas.configured()]
     # Still ready without this year's or next year's holiday schedule, but loudly: deadlines there
     # count Monday to Friday as workdays.
     missing = await calendar.unpublished_years_ahead()
@@ -420,6 +425,22 @@ async def readyz(request: Request) -> JSONResponse:
             "detail": calendar.unpublished_warning(missing),
         }
     return JSONResponse(answer)
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    """Prometheus text format, for LIANXIN_METRICS_ALLOW's addresses or the metrics key; anyone
+    else gets 404, as if there were nothing here."""
+    client = request.client.host if request.client else None
+    if not metrics.may_scrape(client, request.headers.get("authorization")):
+        return JSONResponse(error_body("Not found.", "NOT_FOUND"), status_code=404)
+    families = [*replicas.lag_figures()]
+    try:
+        from server.jobs.service import job_figures
+
+        families += await asyncio.wait_for(job_figures(), timeout=2)
+    except Exception as exc:  # noqa: BLE001 - the process's own figures are worth having without them
+        log.warning("metrics: could not read the scheduled jobs' figures: %s", type(exc).__name__)
+    return Response(metrics.exposition(families), media_type=metrics.CONTENT_TYPE)
 
 
 async def _warn_unpublished_calendar() -> None:
@@ -442,6 +463,7 @@ def create_app(*, manage_database: bool = True) -> Starlette:
             return
         # Request tasks do not inherit the lifespan task's context: make it the global fallback.
         await Tortoise.init(config=tortoise_config(serving=True), _enable_global_fallback=True)
+        await replicas.start()  # LIANXIN_DATABASE_REPLICA_URLS: none by default
         await _warn_unpublished_calendar()
         # Scheduled work in this process (the default on SQLite: `make run` is all there is to start).
         stop, jobs = asyncio.Event(), None
@@ -458,8 +480,13 @@ def create_app(*, manage_database: bool = True) -> Starlette:
             if jobs is not None:
                 await jobs  # a job under way finishes first: its lease would otherwise delay a retry
             await broker.close()
+            await replicas.stop()
             await Tortoise.close_connections()
+            metrics.process_exited()
+            tracing.shutdown()
 
+    if tracing.enabled():
+        tracing.setup()  # before the first request: strawberry's spans use the global provider
     graphql_app = LianxinGraphQL(schema, graphql_ide="graphiql" if settings.is_demo else None)
     return Starlette(
         routes=[
@@ -467,6 +494,7 @@ def create_app(*, manage_database: bool = True) -> Starlette:
             WebSocketRoute("/graphql", graphql_app),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),  # Prometheus; addresses or key (LIANXIN_METRICS_*)
             *open311_routes,  # Open311 GeoReport v2 for other departments' systems
             *open311_xml_routes,  # the same in XML, the spec's default format
             *export_routes,  # CSV for spreadsheets
@@ -475,6 +503,10 @@ def create_app(*, manage_database: bool = True) -> Starlette:
             *web_routes,  # the internal web frontend under /app (lianxin/web)
             *document_routes,  # reply letters, the handling report, XLSX exports
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            # Inside the request id's middleware: the server span starts with the id set.
+            *([Middleware(tracing.asgi_middleware)] if tracing.enabled() else []),
+        ],
         lifespan=lifespan,
     )

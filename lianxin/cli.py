@@ -1,9 +1,11 @@
-"""`lianxin` command line: migrate, demo, serve, worker, jobs, export-schema, check-migrations."""
+"""`lianxin` command line: migrate, demo, serve, worker, jobs, backup, restore, export-schema,
+check-migrations."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -360,6 +362,29 @@ def _cmd_import_stations(args: argparse.Namespace) -> int:
         return 1 if result.problems else 0
 
     return _with_db(run)
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from server.backup import BackupError, backup
+
+    try:
+        backup(settings.database_url, Path(args.file), _progress)
+    except BackupError as exc:
+        return _fail(exc)
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from server.backup import BackupError, restore
+
+    try:
+        restore(settings.database_url, Path(args.file), _progress, force=args.force)
+    except BackupError as exc:
+        return _fail(exc)
+    print("Restored. Run `lianxin migrate` (a newer release's migrations), then `lianxin rollup check`.")
+    return 0
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -370,14 +395,26 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from server.logs import logging_config
 
     # One JSON object per line, in this process and (uvicorn applies log_config) in every worker.
-    log_config = logging_config("INFO", log_sql=settings.log_sql)
+    sqlite = settings.database_url.startswith("sqlite")
+    log_config = logging_config("INFO", log_sql=settings.log_sql, count_sql_from_log=sqlite)
     logging.config.dictConfig(log_config)
+
+    # /metrics adds up every worker's values from files in one directory: made empty here (a
+    # previous run's files would add its counts), before any worker starts; each worker creates
+    # its metrics (server.metrics) after this and finds the variable. Not server.metrics here:
+    # importing it creates this process's files.
+    port = args.port or settings.port
+    metrics_dir = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or settings.var_dir / "metrics" / str(port))
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    for leftover in metrics_dir.glob("*.db"):
+        leftover.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
 
     uvicorn.run(
         "lianxin.app:create_app",
         factory=True,
         host=args.host or settings.host,
-        port=args.port or settings.port,
+        port=port,
         workers=args.workers,
         log_config=log_config,
         log_level="info",
@@ -587,6 +624,17 @@ def main(argv: list[str] | None = None) -> int:
         "--as", dest="as_user", required=True, help="the login account whose grants the import uses"
     )
     import_stations.set_defaults(func=_cmd_import_stations)
+    backup = sub.add_parser(
+        "backup", help="back the database up to FILE (PostgreSQL: pg_dump -Fc; SQLite: online backup)"
+    )
+    backup.add_argument("file")
+    backup.set_defaults(func=_cmd_backup)
+    restore = sub.add_parser("restore", help="restore a backup made by `lianxin backup`")
+    restore.add_argument("file")
+    restore.add_argument(
+        "--force", action="store_true", help="replace the data of a database that is not empty"
+    )
+    restore.set_defaults(func=_cmd_restore)
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", default=str(ROOT / "schema.graphql"))

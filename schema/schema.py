@@ -41,6 +41,7 @@ from schema.privacy.mutations import PrivacyMutation
 from schema.privacy.queries import PrivacyQuery
 from schema.proposals.mutations import ProposalsMutation
 from schema.proposals.queries import ProposalsQuery
+from schema.replicas import ReadReplicas
 from schema.staff.mutations import StaffMutation
 from schema.staff.queries import StaffQuery
 from schema.stations.mutations import StationsMutation
@@ -53,6 +54,7 @@ from schema.tickets.mutations import TicketsMutation
 from schema.tickets.queries import TicketsQuery
 from schema.tickets.subscriptions import TicketsSubscription
 from schema.websocket import SUBSCRIPTIONS_ONLY
+from server import tracing
 from server.database import database_unavailable
 from server.errors import DomainError
 from server.settings import settings
@@ -277,6 +279,15 @@ class PreparedOperations(SchemaExtension):
         yield
 
 
+def _tracing_extensions() -> list[Any]:
+    """strawberry's OpenTelemetry extension when tracing is on (server.tracing); imported only then."""
+    if not tracing.enabled():
+        return []
+    from strawberry.extensions.tracing import OpenTelemetryExtension
+
+    return [OpenTelemetryExtension]
+
+
 def build_schema() -> strawberry.Schema:
     built = LianxinSchema(
         query=Query,
@@ -286,7 +297,9 @@ def build_schema() -> strawberry.Schema:
             PreparedOperations,
             MaskUnexpectedErrors,
             Accounting,
+            ReadReplicas,  # before the planner: a query's plan runs on the replica it chose
             Planner,  # last: runs after the rate limit is decided, inside the masking
+            *_tracing_extensions(),  # OpenTelemetry, only when OTEL_EXPORTER_OTLP_ENDPOINT is set
         ],
     )
     bound_arguments(built._schema)  # every argument bounded before its resolver runs

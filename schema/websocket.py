@@ -20,7 +20,9 @@ check, and at the token's `exp`. When the session has ended the socket closes:
     4403  Forbidden: <why> — logged out, revoked, deactivated, expired (token or key)
     1013  subscriber too slow: events dropped; resubscribe — the subscriber fell
           settings.subscription_queue_size events behind (server.tickets.events)
-    1013  Try again later: … — the session could not be re-checked (database unavailable)
+    1013  Try again later: … — the session could not be re-checked: the database was unavailable
+          for settings.subscription_outage_grace_seconds (a shorter outage only holds
+          deliveries until it is back; the broker listens again by itself)
     4500  Internal server error — anything else (logged)
 """
 
@@ -61,6 +63,7 @@ NO_CREDENTIALS = (
 )
 EXPIRED = "Forbidden: The access token has expired; log in again."
 UNAVAILABLE = "Try again later: the database is unavailable, so the session cannot be checked."
+OUTAGE_RETRY_SECONDS = 0.5
 SUBSCRIPTIONS_ONLY = (
     "Queries and mutations are served over HTTP POST at /graphql; this WebSocket serves subscriptions only."
 )
@@ -148,20 +151,31 @@ class LiveSession:
         if self._expires_at is not None and time.time() >= self._expires_at:
             self.end(FORBIDDEN, EXPIRED)
             return False
-        try:
-            await identify(*self._credentials)
-        except AuthFailure as exc:
-            self.end(FORBIDDEN, f"Forbidden: {exc.message}")
-            return False
-        except Exception as exc:
-            if database_unavailable(exc):
-                self.end(TRY_AGAIN_LATER, UNAVAILABLE)
-            else:
-                log.exception("could not re-check the session of a live connection")
-                self.end(INTERNAL_ERROR, "Internal server error")
+        unavailable_since: float | None = None
+        while not self.ended:
+            try:
+                await identify(*self._credentials)
+                break
+            except AuthFailure as exc:
+                self.end(FORBIDDEN, f"Forbidden: {exc.message}")
+                return False
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    log.exception("could not re-check the session of a live connection")
+                    self.end(INTERNAL_ERROR, "Internal server error")
+                    return False
+                # A database restart (a failover, an upgrade) takes seconds: the check waits for
+                # it, holding deliveries, rather than close every subscriber in the city.
+                now = time.monotonic()
+                unavailable_since = unavailable_since if unavailable_since is not None else now
+                if now - unavailable_since >= settings.subscription_outage_grace_seconds:
+                    self.end(TRY_AGAIN_LATER, UNAVAILABLE)
+                    return False
+                await asyncio.sleep(OUTAGE_RETRY_SECONDS)
+        if self.ended:
             return False
         self._valid_from = max(self._valid_from, started)
-        return not self.ended
+        return True
 
     def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coroutine)

@@ -31,16 +31,25 @@ MODEL_MODULES = [
     "server.jobs.models",
     "server.attachments.models",
     "server.notifications.models",
+    "server.replicas.models",
 ]
 
 
-# When PostgreSQL is gone, a request must fail in well under a second, not hang: a stopped server
-# refuses connections at once, and these bound the rest (an unreachable host, a hung server).
-# Seconds; a database URL that names a parameter keeps its own value.
-CONNECT_TIMEOUT = {"timeout": "2"}  # asyncpg: establishing a connection
-# asyncpg: any one statement, while serving requests (the slowest report takes well under a
-# second). Not for migrations and admin commands, whose index builds may rightly take minutes.
-SERVING_COMMAND_TIMEOUT = {"command_timeout": "10"}
+def _connection_defaults(*, serving: bool) -> dict[str, str]:
+    """When PostgreSQL is gone, a request must fail in well under a second, not hang: a stopped
+    server refuses connections at once, and the connect timeout bounds the rest (an unreachable
+    host, a hung server). While serving requests every statement is bounded too (the slowest report
+    takes well under a second); migrations and admin commands are not, whose index builds may
+    rightly take minutes. The pool's size is per process. A database URL that names a parameter
+    keeps its own value."""
+    defaults = {
+        "timeout": str(settings.database_connect_timeout_seconds),
+        "minsize": str(settings.database_pool_min),
+        "maxsize": str(settings.database_pool_max),
+    }
+    if serving:
+        defaults["command_timeout"] = str(settings.database_statement_timeout_seconds)
+    return defaults
 
 
 def _tortoise_url(url: str, *, serving: bool = False) -> str:
@@ -51,8 +60,7 @@ def _tortoise_url(url: str, *, serving: bool = False) -> str:
     if not url.startswith("asyncpg://"):
         return url
     parts = urlsplit(url)
-    defaults = {**CONNECT_TIMEOUT, **(SERVING_COMMAND_TIMEOUT if serving else {})}
-    params = {**defaults, **dict(parse_qsl(parts.query, keep_blank_values=True))}
+    params = {**_connection_defaults(serving=serving), **dict(parse_qsl(parts.query, keep_blank_values=True))}
     return urlunsplit(parts._replace(query=urlencode(params)))
 
 

@@ -15,6 +15,8 @@ from graphql import Lexer, Source, TokenKind
 from graphql.error import GraphQLSyntaxError
 from starlette.responses import Response
 
+from server import metrics
+
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
 # The media types we answer with; application/json is the legacy one, served when the client does
@@ -169,6 +171,7 @@ class Exchange:
     status: int | None = None  # overrides the response's status when set
     error_codes: list[str] = field(default_factory=list)
     cause: str | None = None  # the exception behind a 5xx answered outside of the execution
+    interface: str = "graphql"  # or the REST interface (open311, csv, …) that served it
 
     def outcome(self, status: int) -> str:
         if status >= 500 or {"INTERNAL_SERVER_ERROR", "DATABASE_UNAVAILABLE"} & set(self.error_codes):
@@ -179,7 +182,16 @@ class Exchange:
 
     def log(self, status: int) -> None:
         outcome = self.outcome(status)
-        duration_ms = round((time.perf_counter() - self.started) * 1000, 1)
+        seconds = time.perf_counter() - self.started
+        graphql = self.interface == "graphql"
+        metrics.observe_request(
+            graphql=graphql,
+            interface=(self.operation_type or self.method.lower()) if graphql else self.interface,
+            operation=self.operation_name,
+            outcome=outcome,
+            seconds=seconds,
+        )
+        duration_ms = round(seconds * 1000, 1)
         access_log.log(
             logging.ERROR if outcome == "exception" else logging.INFO,
             "%s %s %s %s in %.1f ms",

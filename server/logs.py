@@ -83,7 +83,9 @@ def withhold_sql_parameters() -> None:
 withhold_sql_parameters()
 
 
-def logging_config(level: str = "INFO", *, log_sql: bool = False) -> dict[str, Any]:
+def logging_config(
+    level: str = "INFO", *, log_sql: bool = False, count_sql_from_log: bool = False
+) -> dict[str, Any]:
     """A `logging.config.dictConfig` for `lianxin serve`. uvicorn applies it in every worker
     process, so workers log JSON too; uvicorn's own loggers propagate to the same handler."""
     return {
@@ -91,14 +93,26 @@ def logging_config(level: str = "INFO", *, log_sql: bool = False) -> dict[str, A
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": JsonFormatter}},
         "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+            "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+            "stderr_warnings": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+                "level": "WARNING",
+            },
         },
         "root": {"handlers": ["stderr"], "level": level},
         "loggers": {
             "uvicorn": {"level": level, "handlers": [], "propagate": True},
             "uvicorn.error": {"level": level, "handlers": [], "propagate": True},
             "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
-            "tortoise.db_client": {"level": "DEBUG" if log_sql else "WARNING"},
+            # On SQLite at DEBUG always: each statement is counted for lianxin_request_statements
+            # from its record (server.metrics); written to the log only with LIANXIN_LOG_SQL.
+            "tortoise.db_client": {
+                "level": "DEBUG" if log_sql or count_sql_from_log else "WARNING",
+                "handlers": [] if log_sql else ["stderr_warnings"],
+                "propagate": log_sql,
+            },
             "casbin": {"level": "WARNING"},  # it prints the whole model at every policy load
         },
     }

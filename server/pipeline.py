@@ -30,7 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from tortoise import connections
 
-from server import clock
+from server import clock, metrics
 from server.auth.service import AuthFailure, identify
 from server.authz.authorizer import Authorizer, Viewer
 from server.authz.engine import engine
@@ -143,6 +143,8 @@ async def admit(call: Call) -> RateDecision | None:
         call.rate = None
         return None
     call.rate = await count_request(call.viewer.name, settings.api_key_requests_per_minute)
+    if not call.rate.allowed:
+        metrics.RATE_LIMITED.labels(call.interface).inc()
     return call.rate
 
 
@@ -263,7 +265,7 @@ def route(
 
     async def serve(request: Request) -> Response:
         request_id = getattr(request.state, "request_id", None) or new_request_id()
-        exchange = Exchange(request_id=request_id, method=request.method)
+        exchange = Exchange(request_id=request_id, method=request.method, interface=interface.name)
         exchange.operation_type, exchange.operation_name = interface.name, f"{request.method} {operation}"
         call = Call(interface=interface.name, request_id=request_id)
         request.state.call = call

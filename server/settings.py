@@ -106,6 +106,9 @@ class Settings:
     # delivery), and how many events may wait for a subscriber before it is dropped as too slow.
     subscription_recheck_seconds: int = 2
     subscription_queue_size: int = 1000
+    # A live subscription outlives a database outage this long (a restart, a failover): its
+    # session re-check waits for the database instead of closing the socket.
+    subscription_outage_grace_seconds: float = 30.0
     # Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto headers are believed
     # (comma-separated, as uvicorn takes them; "*" for any). Empty: none, so a client cannot choose
     # the address its logins are counted under.
@@ -162,6 +165,24 @@ class Settings:
     sms_gateway_template: str = '{"phone": "$phone", "text": "$text"}'
     quiet_hours_start: str = "22:00"
     quiet_hours_end: str = "08:00"
+    # The PostgreSQL connection pool of each process (connections = workers × this, plus `lianxin
+    # worker`s: keep under the server's max_connections), how long establishing a connection may
+    # take, and how long one statement may run while serving requests (migrations and admin
+    # commands are not bounded). A database URL that names minsize/maxsize/timeout/command_timeout
+    # keeps its own value.
+    database_pool_min: int = 1
+    database_pool_max: int = 5
+    database_connect_timeout_seconds: int = 2
+    database_statement_timeout_seconds: int = 10
+    # Read replicas (PostgreSQL streaming replicas of the primary): queries go to one, mutations and
+    # a caller's reads for this many seconds after its own last write go to the primary; a replica
+    # further behind than that, or unreachable, is skipped.
+    database_replica_urls: tuple[str, ...] = ()
+    replica_read_your_writes_seconds: float = 10.0
+    # /metrics (Prometheus): answered to these client addresses or networks, or to a request
+    # bearing the metrics key; anyone else gets 404.
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
+    metrics_key: str = ""
 
     @property
     def is_demo(self) -> bool:
@@ -188,6 +209,25 @@ def _env_seconds(name: str, default: float) -> float:
     return value
 
 
+def _env_list(name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _metrics_allow() -> tuple[str, ...]:
+    import ipaddress
+
+    allowed = _env_list("LIANXIN_METRICS_ALLOW", ("127.0.0.1", "::1"))
+    for entry in allowed:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as exc:
+            raise SystemExit(f"LIANXIN_METRICS_ALLOW: {entry!r} is not an address or network") from exc
+    return allowed
+
+
 def load_settings() -> Settings:
     var_dir = Path(_env("LIANXIN_VAR_DIR", str(ROOT / "var")))
     mode = _env("LIANXIN_MODE", "demo")
@@ -201,6 +241,12 @@ def load_settings() -> Settings:
     elif mode == "production" and (reason := weak_secret_reason(secret)):
         raise SystemExit(f"LIANXIN_SECRET_KEY is too weak for production mode: {reason}; {GENERATE_KEY_HINT}")
     database_url = _env("LIANXIN_DATABASE_URL", f"sqlite://{var_dir / 'lianxin.sqlite3'}")
+    pool_min = _env_positive("LIANXIN_DATABASE_POOL_MIN", 1)
+    pool_max = _env_positive("LIANXIN_DATABASE_POOL_MAX", 5)
+    if pool_min > pool_max:
+        raise SystemExit(
+            f"LIANXIN_DATABASE_POOL_MIN ({pool_min}) is more than LIANXIN_DATABASE_POOL_MAX ({pool_max})"
+        )
     return Settings(
         database_url=database_url,
         mode=mode,
@@ -227,6 +273,7 @@ def load_settings() -> Settings:
         var_dir=var_dir,
         subscription_recheck_seconds=max(1, _env_int("LIANXIN_SUBSCRIPTION_RECHECK_SECONDS", 2)),
         subscription_queue_size=max(1, _env_int("LIANXIN_SUBSCRIPTION_QUEUE_SIZE", 1000)),
+        subscription_outage_grace_seconds=_env_seconds("LIANXIN_SUBSCRIPTION_OUTAGE_GRACE_SECONDS", 30.0),
         forwarded_allow_ips=_env("LIANXIN_FORWARDED_ALLOW_IPS", "").strip(),
         run_jobs_in_server=_env_bool("LIANXIN_RUN_JOBS_IN_SERVER", database_url.startswith("sqlite")),
         job_poll_seconds=_env_seconds("LIANXIN_JOB_POLL_SECONDS", 5.0),
@@ -259,6 +306,15 @@ def load_settings() -> Settings:
         sms_gateway_template=_env("LIANXIN_SMS_GATEWAY_TEMPLATE", '{"phone": "$phone", "text": "$text"}'),
         quiet_hours_start=_env("LIANXIN_QUIET_HOURS_START", "22:00"),
         quiet_hours_end=_env("LIANXIN_QUIET_HOURS_END", "08:00"),
+        database_pool_min=pool_min,
+        database_pool_max=pool_max,
+        # Whole seconds: Tortoise reads asyncpg's connect timeout from the URL as an integer.
+        database_connect_timeout_seconds=_env_positive("LIANXIN_DATABASE_CONNECT_TIMEOUT_SECONDS", 2),
+        database_statement_timeout_seconds=_env_positive("LIANXIN_DATABASE_STATEMENT_TIMEOUT_SECONDS", 10),
+        database_replica_urls=_env_list("LIANXIN_DATABASE_REPLICA_URLS"),
+        replica_read_your_writes_seconds=_env_seconds("LIANXIN_REPLICA_READ_YOUR_WRITES_SECONDS", 10.0),
+        metrics_allow=_metrics_allow(),
+        metrics_key=_env("LIANXIN_METRICS_KEY", ""),
     )
 
 

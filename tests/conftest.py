@@ -50,15 +50,23 @@ os.environ.setdefault("LIANXIN_MODE", "demo")
 os.environ.setdefault("LIANXIN_RUN_JOBS_IN_SERVER", "false")
 
 
-def _postgres_admin_url() -> str:
-    urls = os.environ.get("LIANXIN_TEST_POSTGRES_URL", "").replace(",", " ").split()
-    if not urls:
-        raise pytest.UsageError("LIANXIN_TEST_DB=postgres needs LIANXIN_TEST_POSTGRES_URL")
-    # Several servers, space-separated: pytest-xdist's worker gwN takes the Nth (round robin). A
-    # server of its own keeps the other process's transactions from looking like this one's writes
-    # (SuiteDatabase.dirty counts transaction ids, which are the server's, not the database's).
+def for_this_worker(urls: str) -> str | None:
+    """Of several servers' URLs (space- or comma-separated), this process's: pytest-xdist's worker
+    gwN takes the Nth, round robin (LIANXIN_TEST_POSTGRES_URL, and its replicas in the same order).
+    A server of its own keeps the other process's transactions from looking like this one's writes
+    (SuiteDatabase.dirty counts transaction ids, which are the server's, not the database's)."""
+    listed = urls.replace(",", " ").split()
+    if not listed:
+        return None
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    return urls[int(worker.removeprefix("gw") or "0") % len(urls)]
+    return listed[int(worker.removeprefix("gw") or "0") % len(listed)]
+
+
+def _postgres_admin_url() -> str:
+    url = for_this_worker(os.environ.get("LIANXIN_TEST_POSTGRES_URL", ""))
+    if not url:
+        raise pytest.UsageError("LIANXIN_TEST_DB=postgres needs LIANXIN_TEST_POSTGRES_URL")
+    return url
 
 
 def _with_database(url: str, name: str) -> str:

@@ -33,6 +33,7 @@ from tortoise import connections, timezone
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from server import metrics
 from server.auth.models import ApiKey, AuthSession, LoginThrottle, User
 from server.authz.authorizer import Viewer
 from server.settings import settings
@@ -124,12 +125,14 @@ async def login(username: str, password: str, address: str | None = None) -> Log
     address_key = _address_key(address)
     async with in_transaction():  # a refusal rolls back: an attempt refused unchecked counts nowhere
         if address_key and (wait := await _take_slot(address_key, settings.login_failures_per_address)):
+            metrics.LOGIN_LOCKOUTS.labels("address").inc()
             raise AuthFailure(
                 f"Too many failed logins from this address; try again in {wait} seconds.",
                 "TOO_MANY_ATTEMPTS",
                 retry_after=wait,
             )
         if wait := await _take_slot(key, MAX_FAILURES):
+            metrics.LOGIN_LOCKOUTS.labels("username").inc()
             raise AuthFailure(
                 f"Too many failed logins for this username; try again in {wait} seconds.",
                 "TOO_MANY_ATTEMPTS",
@@ -138,6 +141,7 @@ async def login(username: str, password: str, address: str | None = None) -> Log
     user = await User.get_or_none(username=username.strip()) if len(username) <= 64 else None
     ok = await verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
+        metrics.LOGIN_FAILURES.inc()
         raise AuthFailure(INVALID)
     now = timezone.now()
     expires = now + timedelta(seconds=settings.token_ttl_seconds)

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +27,7 @@ from datetime import datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
-from server import clock
+from server import clock, metrics
 from server.jobs import catalog  # noqa: F401 - registers the jobs
 from server.jobs.models import ScheduledJob
 from server.jobs.registry import JOBS, POLL_WORK, Job
@@ -99,6 +100,7 @@ async def run_claimed(job: Job, runner: str) -> Outcome:
     record is written only while the lease is still this runner's: a runner that lost it (paused
     past its lease, the job taken by another) leaves the other's record alone."""
     renewal = asyncio.create_task(_renew(job.name, runner))
+    started = time.perf_counter()
     try:
         summary = await job.run()
         succeeded = True
@@ -109,6 +111,8 @@ async def run_claimed(job: Job, runner: str) -> Outcome:
         renewal.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await renewal
+    metrics.JOB_RUNS.labels(job.name, "succeeded" if succeeded else "failed").inc()
+    metrics.JOB_SECONDS.labels(job.name).observe(time.perf_counter() - started)
     now = clock.now()
     mine = ScheduledJob.filter(name=job.name, locked_by=runner)
     if succeeded:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from server import clock
 from server.authz.engine import CITY
@@ -62,3 +63,28 @@ async def job_states() -> list[JobState]:
 async def list_jobs(*, caller: Caller) -> list[JobState]:
     caller.authz.require("job", "read", caller.authz.engine.tree.id_by_code.get(CITY))
     return await job_states()
+
+
+async def job_figures() -> list[Any]:
+    """Metric families for /metrics, read from the jobs' rows (whichever runner runs them): how
+    many are due and waiting for a runner, how late each is, and its consecutive failures."""
+    from prometheus_client.core import GaugeMetricFamily
+
+    now = clock.now()
+    due = GaugeMetricFamily("lianxin_jobs_due", "Scheduled jobs due now and not running (the queue)")
+    lag = GaugeMetricFamily(
+        "lianxin_job_lag_seconds", "How long past its due time a job is still waiting", labels=["job"]
+    )
+    failures = GaugeMetricFamily(
+        "lianxin_job_consecutive_failures", "A job's failures since its last success", labels=["job"]
+    )
+    waiting = 0
+    for job in await job_states():
+        late = 0.0
+        if job.next_run_at is not None and job.running_on is None and job.next_run_at <= now:
+            waiting += 1
+            late = (now - job.next_run_at).total_seconds()
+        lag.add_metric([job.name], late)
+        failures.add_metric([job.name], float(job.failures))
+    due.add_metric([], float(waiting))
+    return [due, lag, failures]

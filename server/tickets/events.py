@@ -8,6 +8,7 @@ failing the others; it learns so through its `on_drop` callback and `SubscriberT
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -15,11 +16,15 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any, NamedTuple
 
+from server import metrics
 from server.settings import settings
 
 log = logging.getLogger("lianxin.events")
 CHANNEL = "lianxin_ticket_events"
 TOO_SLOW = "subscriber too slow: events dropped; resubscribe"
+# Listening again after the LISTEN connection was lost: first try, then doubling up to the last.
+RECONNECT_FIRST_SECONDS = 0.25
+RECONNECT_MAX_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class Broker:
         self.origin = f"{id(self):x}"
         self._listener: Any = None
         self._listening = asyncio.Lock()
+        self._reconnecting: asyncio.Task[None] | None = None
+        self._closed = False
 
     async def publish(self, message: TicketEventMessage) -> None:
         """Never raises: the change is committed, whatever becomes of its live delivery."""
@@ -103,6 +110,7 @@ class Broker:
         await self._ensure_listener()
         subscriber = _Subscriber(self.queue_size or settings.subscription_queue_size, on_drop)
         self._subscribers.add(subscriber)
+        metrics.SUBSCRIPTIONS.inc()
         try:
             while True:
                 delivery = await subscriber.queue.get()
@@ -111,6 +119,7 @@ class Broker:
                 yield delivery
         finally:
             self._subscribers.discard(subscriber)
+            metrics.SUBSCRIPTIONS.dec()
 
     # PostgreSQL: other processes -------------------------------------------------------------
 
@@ -159,9 +168,40 @@ class Broker:
                 log.exception("could not deliver a ticket event from another process")
 
         await listener.add_listener(CHANNEL, on_notify)
+        listener.add_termination_listener(self._lost)
         self._listener = listener
+        self._closed = False
+
+    def _lost(self, _conn: Any) -> None:
+        """The LISTEN connection closed under us (PostgreSQL restarted, a network cut): listen
+        again in the background, so that open subscriptions get other processes' events again
+        without their clients doing anything. Events notified while it was down are not replayed."""
+        if self._closed or (self._reconnecting is not None and not self._reconnecting.done()):
+            return
+        log.warning("lost the connection listening for other processes' ticket events; reconnecting")
+        self._reconnecting = asyncio.ensure_future(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        delay = RECONNECT_FIRST_SECONDS
+        while not self._closed:
+            try:
+                async with self._listening:
+                    if self._listener is None or self._listener.is_closed():
+                        await self._listen()
+                log.info("listening for other processes' ticket events again")
+                return
+            except Exception as exc:  # noqa: BLE001 - down still: try again, less often
+                log.debug("reconnecting the ticket-event listener failed: %s", type(exc).__name__)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RECONNECT_MAX_SECONDS)
 
     async def close(self) -> None:
+        self._closed = True
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reconnecting
+            self._reconnecting = None
         if self._listener is not None:
             await self._listener.close()
             self._listener = None
