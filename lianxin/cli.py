@@ -362,6 +362,8 @@ def _cmd_import_stations(args: argparse.Namespace) -> int:
         return 1 if result.problems else 0
 
     return _with_db(run)
+
+
 def _progress(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
