@@ -72,8 +72,8 @@ async def destroy(database_url: str) -> None:
         for leftover in path.parent.glob(path.name + "*"):  # the file, its -wal and -shm
             leftover.unlink()
         return
-    admin = os.environ["LIANXIN_TEST_POSTGRES_URL"]
-    name = database_url.rsplit("/", 1)[1]
+    server, name = database_url.rsplit("/", 1)
+    admin = f"{server}/postgres"  # the same server's maintenance database
     conn = await asyncpg.connect(admin.replace("asyncpg://", "postgresql://"))
     try:
         await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')

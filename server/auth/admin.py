@@ -36,7 +36,8 @@ def city_id() -> int | None:
 
 
 async def logged_in(user: User) -> Authorizer:
-    """The Authorizer of a user who has just logged in, under the policy in force now."""
+    """The Authorizer of a user who has just logged in (or whom a command acts as), under the
+    policy in force now."""
     await engine.ensure_version(await current_version())
     viewer = Viewer(
         subject=f"user:{user.username}",
@@ -45,6 +46,7 @@ async def logged_in(user: User) -> Authorizer:
         staff_id=user.staff_id,
         deputy_id=user.deputy_id,
         department_id=user.department_id,
+        display_name=user.display_name,
     )
     return Authorizer(engine, viewer)
 

@@ -394,21 +394,10 @@ async def _apply(values: dict[str, Any], caller: Caller, result: ImportResult) -
 async def account_caller(username: str) -> Caller:
     """The caller an operator's import acts as: a login account, with the roles it is granted
     (so the command line cannot do more than the account could through the API)."""
+    from server.auth.admin import logged_in
     from server.auth.models import User
-    from server.authz.authorizer import Authorizer, Viewer
-    from server.staff.models import Staff
 
     user = await User.get_or_none(username=username, active=True)
     if user is None:
         raise NotFound("User", username)
-    staff = await Staff.get_or_none(id=user.staff_id) if user.staff_id else None
-    viewer = Viewer(
-        subject=f"user:{user.username}",
-        name=user.username,
-        user_id=user.id,
-        staff_id=user.staff_id,
-        deputy_id=user.deputy_id,
-        department_id=staff.department_id if staff else None,
-        display_name=user.display_name,
-    )
-    return Caller(Authorizer(engine, viewer), user.username)
+    return Caller(await logged_in(user), user.username)
