@@ -160,12 +160,13 @@ async def unit_timeliness(
     today = clock.today()
     table: dict[tuple[int, HandlingUnitRole], UnitTimeliness] = {}
     for row in rows:
-        role = HandlingUnitRole(row["role"])
+        # the ORM hands back the enum members already (a city's thousands of rows: no conversions)
+        role = row["role"]
         verdict = timeliness(
             role=role,
             opinion_due=row["opinion_due"],
             opinion_at=row["opinion_at"],
-            status=ProposalStatus(row["proposal__status"]),
+            status=row["proposal__status"],
             reply_due=row["proposal__reply_due"],
             replied_at=row["proposal__replied_at"],
             today=today,
@@ -173,7 +174,9 @@ async def unit_timeliness(
         if verdict is None:
             continue
         key = (row["department_id"], role)
-        entry = table.setdefault(key, UnitTimeliness(row["department_id"], role))
+        entry = table.get(key)
+        if entry is None:
+            entry = table[key] = UnitTimeliness(row["department_id"], role)
         entry.counts[verdict] += 1
     return sorted(table.values(), key=lambda u: (u.department_id, u.role != HandlingUnitRole.LEAD))
 
