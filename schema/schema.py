@@ -5,12 +5,11 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
 import strawberry
-from graphql import DocumentNode, GraphQLError, parse
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -238,7 +237,12 @@ def _parsed(query: str, max_tokens: int) -> DocumentNode:
     return parse(query, max_tokens=max_tokens)
 
 
-_validated: OrderedDict[tuple[str, tuple[Any, ...]], list[GraphQLError]] = OrderedDict()
+@functools.lru_cache(maxsize=PREPARED_TEXTS)
+def _validated(
+    graphql_schema: GraphQLSchema, query: str, max_tokens: int, rules: tuple[Any, ...]
+) -> list[GraphQLError]:
+    # keyed by the text (whose hash Python keeps), never by the document
+    return validate_document(graphql_schema, _parsed(query, max_tokens), rules)
 
 
 class PreparedOperations(SchemaExtension):
@@ -265,17 +269,10 @@ class PreparedOperations(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         execution = self.execution_context
-        key = (execution.query or "", execution.validation_rules)
-        errors = _validated.get(key)
-        if errors is None and execution.graphql_document is not None:
-            errors = validate_document(
-                execution.schema._schema, execution.graphql_document, execution.validation_rules
+        if execution.query:
+            execution.pre_execution_errors = _validated(
+                execution.schema._schema, execution.query, settings.max_tokens, execution.validation_rules
             )
-            _validated[key] = errors
-            if len(_validated) > PREPARED_TEXTS:
-                _validated.popitem(last=False)
-        if errors is not None:
-            execution.pre_execution_errors = errors
         yield
 
 
