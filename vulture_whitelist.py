@@ -114,10 +114,11 @@ escalated_at  # schema/tickets/types.py
 
 # Framework hooks: strawberry and Starlette call these methods and read these attributes
 # (extensions, the GraphQL app class, the request context).
-_.on_operation  # schema/accounting.py
-_.on_execute  # schema/planner/extension.py
-_.on_parse  # schema/schema.py (PreparedOperations)
-_.on_validate  # schema/schema.py (PreparedOperations)
+_.on_operation  # schema/schema.py (OperationSteps)
+_.on_execute  # schema/schema.py (OperationSteps)
+_._process_result  # schema/schema.py: MaskErrors calls it on the result
+_.on_parse  # schema/schema.py (OperationSteps)
+_.on_validate  # schema/schema.py (OperationSteps)
 _.pre_execution_errors  # schema/schema.py: strawberry reads the validation errors there
 connection_params  # schema/context.py
 _.enter_field  # schema/limits.py

@@ -301,7 +301,7 @@ class LianxinGraphQL(GraphQL[Context, None]):
         """Who is asking, decided once per request (or WebSocket connection) by the request
         pipeline: one SQL statement checks the token (or key) and reads the policy version; the
         enforcer reloads only when that version moved. The rate limit and the records follow in
-        the Accounting extension, per operation."""
+        the schema extension (OperationSteps), per operation."""
         headers = request.headers
         interface = "websocket" if isinstance(request, WebSocket) else "graphql"
         call = await pipeline.begin(

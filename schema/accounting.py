@@ -1,14 +1,11 @@
-"""The request pipeline's hook in GraphQL execution (server.pipeline does the work): each operation
+"""The request pipeline's step in GraphQL execution (server.pipeline does the work): each operation
 (a request over HTTP, or one subscription on a WebSocket) is admitted under its key's rate limit
 and its key use recorded before it runs (a subscription may never end), and the personal data it
-read is recorded after."""
+read is recorded after. schema.schema.OperationSteps calls `admit` before and `finish` after."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
-
-from strawberry.extensions import SchemaExtension
 
 from server import pipeline
 from server.authz.authorizer import operation_refusal
@@ -16,18 +13,21 @@ from server.errors import RateLimited
 from server.http import describe_operation
 
 
-class Accounting(SchemaExtension):
-    async def on_operation(self) -> AsyncIterator[None]:
-        context: Any = self.execution_context.context
-        call = getattr(context, "call", None)
-        if call is None:
-            yield
-            return
-        rate = await pipeline.admit(call)
-        operation_refusal.set(RateLimited(rate.message()) if rate is not None and not rate.allowed else None)
-        if call.viewer is not None and call.viewer.is_api_key:  # only a key's use is recorded, by name
-            await pipeline.record_key_use(call, _operation(self.execution_context))
-        yield
+async def admit(execution: Any) -> Any:
+    """The operation's call admitted (its refusal, if the rate limit refuses, set for the resolvers
+    to raise), or None when the operation has no call (a schema executed outside a request)."""
+    call = getattr(execution.context, "call", None)
+    if call is None:
+        return None
+    rate = await pipeline.admit(call)
+    operation_refusal.set(RateLimited(rate.message()) if rate is not None and not rate.allowed else None)
+    if call.viewer is not None and call.viewer.is_api_key:  # only a key's use is recorded, by name
+        await pipeline.record_key_use(call, _operation(execution))
+    return call
+
+
+async def finish(call: Any) -> None:
+    if call is not None:
         await pipeline.finish(call)
 
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import strawberry
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.schema.schema import validate_document
+from strawberry.types.graphql import OperationType
 
-from schema.accounting import Accounting
+from schema import accounting, replicas
 from schema.attachments.mutations import AttachmentsMutation
 from schema.auth.mutations import AuthMutation
 from schema.auth.queries import AuthQuery
@@ -35,12 +36,11 @@ from schema.node import NodeQuery
 from schema.notifications.mutations import NotificationsMutation
 from schema.notifications.queries import NotificationsQuery
 from schema.notifications.subscriptions import NotificationsSubscription
-from schema.planner.extension import Planner
+from schema.planner.extension import plan_into
 from schema.privacy.mutations import PrivacyMutation
 from schema.privacy.queries import PrivacyQuery
 from schema.proposals.mutations import ProposalsMutation
 from schema.proposals.queries import ProposalsQuery
-from schema.replicas import ReadReplicas
 from schema.staff.mutations import StaffMutation
 from schema.staff.queries import StaffQuery
 from schema.stations.mutations import StationsMutation
@@ -137,6 +137,13 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         return [self._typed(e) for e in super()._process_errors(errors)]
+
+    def _process_result(self, result: Any) -> None:
+        # What MaskErrors does, but by getattr: its isinstance against a runtime-checkable
+        # Protocol walks the protocol's attributes on every request.
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)
 
     @staticmethod
     def _typed(error: GraphQLError) -> GraphQLError:
@@ -245,21 +252,35 @@ def _validated(
     return validate_document(graphql_schema, _parsed(query, max_tokens), rules)
 
 
-class PreparedOperations(SchemaExtension):
-    """Parsing and validation once per operation text, every limit applied: the token limit at
-    parsing; the depth, alias, cost and once-per-request rules (VALIDATION_RULES) at validation.
+class OperationSteps(MaskUnexpectedErrors):
+    """Every step an operation takes inside strawberry's execution, as one extension: strawberry
+    wraps each hook of each extension in new context managers on every request (about 20 µs a
+    hook here), and five extensions had eight hooks. In the order they run:
 
-    What strawberry's MaxTokensLimiter, AddValidationRules, ParserCache and ValidationCache do,
-    as one extension: four extensions' hooks cost on every request, and ValidationCache keys on
-    the parsed document, whose hash walks its whole syntax tree each time (20–40 µs for the bench's
-    operations), where a text keeps its hash. The same text always parses to the same document
-    (a syntax error is not remembered: it is raised again), so the text decides the validation."""
+    - limits: the token limit at parsing; the depth, alias, cost and once-per-request rules
+      (VALIDATION_RULES) at validation;
+    - parsing and validation once per operation text (what strawberry's ParserCache and
+      ValidationCache do, keyed on the text, whose hash Python keeps, where ValidationCache hashes
+      the whole parsed document each time: 20–40 µs for the bench's operations). The same text
+      always parses to the same document (a syntax error is not remembered: it is raised again),
+      so the text decides the validation;
+    - the request pipeline's admission and records (schema.accounting);
+    - the database a query reads from (schema.replicas), and within it the plan
+      (schema.planner), which, when it answers, leaves graphql-core's execution nothing to do;
+    - the masking of unexpected errors (MaskUnexpectedErrors), over the planned and the
+      resolved results alike."""
 
-    def on_operation(self) -> Iterator[None]:
+    # SchemaExtension's hooks may be async generators; MaskErrors declares its own as sync
+    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
         execution = self.execution_context
         execution.parse_options["max_tokens"] = settings.max_tokens
         execution.validation_rules = execution.validation_rules + VALIDATION_RULES
+        masking = MaskErrors.on_operation(self)  # strawberry's own steps, around ours
+        next(masking)
+        call = await accounting.admit(execution)
         yield
+        await accounting.finish(call)
+        next(masking, None)
 
     def on_parse(self) -> Iterator[None]:
         execution = self.execution_context
@@ -274,6 +295,16 @@ class PreparedOperations(SchemaExtension):
                 execution.schema._schema, execution.query, settings.max_tokens, execution.validation_rules
             )
         yield
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        execution = self.execution_context
+        if execution.operation_type is OperationType.QUERY:
+            with await replicas.reading_for(execution):  # the plan runs on the replica chosen
+                await plan_into(execution)
+                yield
+            return
+        yield  # mutations and subscriptions are never planned
+        await replicas.executed(execution)
 
 
 def _tracing_extensions() -> list[Any]:
@@ -291,11 +322,7 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=[
-            PreparedOperations,
-            MaskUnexpectedErrors,
-            Accounting,
-            ReadReplicas,  # before the planner: a query's plan runs on the replica it chose
-            Planner,  # last: runs after the rate limit is decided, inside the masking
+            OperationSteps,
             *_tracing_extensions(),  # OpenTelemetry, only when OTEL_EXPORTER_OTLP_ENDPOINT is set
         ],
     )

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator
 from typing import Any
 
 from graphql import ExecutionResult
 from graphql.execution.values import get_variable_values
-from strawberry.extensions import SchemaExtension
 
 from schema.limits import current_budget
 from schema.planner.plan import HITS, Compiler, Decline, Run, directive_variables, miss, operation_of
@@ -118,11 +116,10 @@ def enabled() -> bool:
     return settings.planner
 
 
-class Planner(SchemaExtension):
-    async def on_execute(self) -> AsyncIterator[None]:
-        execution = self.execution_context
-        if enabled() and execution.result is None:
-            result = await answer(execution)
-            if result is not None:
-                execution.result = result
-        yield
+async def plan_into(execution: Any) -> None:
+    """Before graphql-core executes (schema.schema.OperationSteps): the planned result, when
+    there is one, becomes the execution's result, and graphql-core does not run."""
+    if enabled() and execution.result is None:
+        result = await answer(execution)
+        if result is not None:
+            execution.result = result
