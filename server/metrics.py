@@ -216,13 +216,22 @@ class MeteredPool:
         self._in_use = POOL_IN_USE.labels(database)
         self._size = POOL_SIZE.labels(database)
         self._wait = POOL_WAIT.labels(database)
+        self._last_size = -1
+
+    def _sized(self) -> None:
+        # Written only when it changed: every write of a value is a locked write into the
+        # multiprocess file, and a pool's size rarely changes (statements run by the thousand).
+        size = self._pool.get_size()
+        if size != self._last_size:
+            self._last_size = size
+            self._size.set(size)
 
     async def acquire(self, **kwargs: Any) -> Any:
         started = time.perf_counter()
         connection = await self._pool.acquire(**kwargs)
         self._wait.observe(time.perf_counter() - started)
         self._in_use.inc()
-        self._size.set(self._pool.get_size())
+        self._sized()
         return connection
 
     async def release(self, connection: Any, **kwargs: Any) -> None:
@@ -230,7 +239,7 @@ class MeteredPool:
             await self._pool.release(connection, **kwargs)
         finally:
             self._in_use.dec()
-            self._size.set(self._pool.get_size())
+            self._sized()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._pool, name)
