@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping
@@ -453,6 +454,25 @@ async def _warn_unpublished_calendar() -> None:
         logging.getLogger("lianxin.calendar").warning(calendar.unpublished_warning(missing))
 
 
+# The young generation's threshold (Python's default 700): a request allocates thousands of
+# objects, nearly all freed by reference counting before any collection, so collecting every 700
+# allocations mostly walks the request's live objects again and again.
+YOUNG_OBJECTS_BEFORE_COLLECTING = 10_000
+
+
+def _settle_long_lived_objects() -> None:
+    """What start-up built (modules, the schema and its types, caches: about 170,000 objects
+    here) lives as long as the process: moved where the garbage collector no longer looks
+    (gc.freeze), because the older generations' collections, which a request's allocations
+    trigger now and then, walked them all. In-process at a million tickets, collections took
+    4.9 ms of the stations page's 9.6 ms of CPU per request before, 0.5 ms after; with the higher
+    threshold, about nothing."""
+    gc.collect()
+    gc.freeze()
+    _young, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_OBJECTS_BEFORE_COLLECTING, middle, old)
+
+
 def create_app(*, manage_database: bool = True) -> Starlette:
     """`manage_database=False` when the caller (a test) has opened Tortoise already."""
 
@@ -465,6 +485,7 @@ def create_app(*, manage_database: bool = True) -> Starlette:
         await Tortoise.init(config=tortoise_config(serving=True), _enable_global_fallback=True)
         await replicas.start()  # LIANXIN_DATABASE_REPLICA_URLS: none by default
         await _warn_unpublished_calendar()
+        _settle_long_lived_objects()
         # Scheduled work in this process (the default on SQLite: `make run` is all there is to start).
         stop, jobs = asyncio.Event(), None
         if settings.run_jobs_in_server:
