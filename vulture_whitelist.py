@@ -217,6 +217,7 @@ department_code  # schema/notifications/types.py
 attempt_log  # schema/notifications/types.py
 unread_count  # schema/notifications/types.py, schema/notifications/mutations.py
 preferences  # schema/notifications/mutations.py
+retried_dead_deliveries  # schema/notifications/mutations.py
 # OpenTelemetry's SDK calls a span processor's on_start(span, parent_context=…) by keyword.
 _.on_start  # server/tracing.py
 parent_context  # server/tracing.py

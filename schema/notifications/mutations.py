@@ -1,4 +1,4 @@
-"""Webhook subscriptions (create, disable, redeliver) and your inbox (mark read, channels). Every
+"""Webhook subscriptions (create, disable, enable, redeliver) and your inbox (mark read, channels). Every
 change is audited; a refused one changes nothing."""
 
 from __future__ import annotations
@@ -55,6 +55,14 @@ class WebhookSubscriptionPayload:
 
 
 @strawberry.type
+class EnableWebhookSubscriptionPayload:
+    subscription: WebhookSubscription
+    retried_dead_deliveries: int = strawberry.field(
+        description="How many dead deliveries were sent again (0 unless retryDeadDeliveries)."
+    )
+
+
+@strawberry.type
 class WebhookDeliveryPayload:
     delivery: WebhookDelivery
 
@@ -78,6 +86,10 @@ WebhookSubscriptionResult = Annotated[
     WebhookSubscriptionPayload | ValidationError | NotFoundError | ConflictError | ForbiddenError,
     strawberry.union("WebhookSubscriptionResult"),
 ]
+EnableWebhookSubscriptionResult = Annotated[
+    EnableWebhookSubscriptionPayload | ValidationError | NotFoundError | ConflictError | ForbiddenError,
+    strawberry.union("EnableWebhookSubscriptionResult"),
+]
 WebhookDeliveryResult = Annotated[
     WebhookDeliveryPayload | ValidationError | NotFoundError | ForbiddenError,
     strawberry.union("WebhookDeliveryResult"),
@@ -96,7 +108,8 @@ NotificationPreferencesResult = Annotated[
 class NotificationsMutation:
     @strawberry.mutation(
         description="Subscribe a department system's endpoint to events. Needs webhook:create (admin), "
-        "or to be the account that created the data-sharing key named by apiKeyPrefix."
+        "or own_webhook:create and to be the account that created the data-sharing key named by "
+        "apiKeyPrefix."
     )
     async def create_webhook_subscription(
         self, info: strawberry.Info, input: WebhookSubscriptionInput
@@ -119,7 +132,7 @@ class NotificationsMutation:
 
     @strawberry.mutation(
         description="Stop a subscription, saying why, at the version you read. Its pending "
-        "deliveries are no longer sent. Admin (webhook:update) or its owner."
+        "deliveries are no longer sent. Admin (webhook:update) or its owner (own_webhook:update)."
     )
     async def disable_webhook_subscription(
         self, info: strawberry.Info, id: strawberry.ID, version: int, reason: str
@@ -132,8 +145,30 @@ class NotificationsMutation:
         return WebhookSubscriptionPayload(subscription=(await subscriptions_view([row]))[0])
 
     @strawberry.mutation(
+        description="Take a disabled subscription back into service, at the version you read: its "
+        "pending deliveries are sent again. Dead deliveries (a day old or more) stay dead unless "
+        "retryDeadDeliveries: then each is sent again with its webhook-id and a fresh retry "
+        "schedule. Refused (ValidationError on id) when it is enabled already (ALREADY_ENABLED), "
+        "its key is revoked or expired (KEY_GONE) or its target is no longer allowed. Admin "
+        "(webhook:update) or its owner (own_webhook:update)."
+    )
+    async def enable_webhook_subscription(
+        self, info: strawberry.Info, id: strawberry.ID, version: int, retry_dead_deliveries: bool = False
+    ) -> EnableWebhookSubscriptionResult:
+        try:
+            pk = decode_id(id, "WebhookSubscription")
+            row, retried = await service.enable_subscription(
+                pk, version, retry_dead_deliveries, caller=info.context.caller
+            )
+        except DomainError as exc:
+            return error_member(exc)
+        return EnableWebhookSubscriptionPayload(
+            subscription=(await subscriptions_view([row]))[0], retried_dead_deliveries=retried
+        )
+
+    @strawberry.mutation(
         description="Send a delivered or dead delivery again, with the same webhook-id and a fresh "
-        "retry schedule. Admin (webhook:update) or the subscription's owner."
+        "retry schedule. Admin (webhook:update) or the subscription's owner (own_webhook:update)."
     )
     async def redeliver_webhook(
         self, info: strawberry.Info, delivery_id: strawberry.ID

@@ -30,14 +30,15 @@ async def subscriptions_view(rows: Sequence[Any]) -> list[WebhookSubscription]:
 class NotificationsQuery:
     @strawberry.field(
         description="Webhook subscriptions, oldest first: every one for webhook:read (admin), "
-        "otherwise those you own."
+        "otherwise those you own (own_webhook:read); empty for others."
     )
     async def webhook_subscriptions(self, info: strawberry.Info) -> list[WebhookSubscription]:
         return await subscriptions_view(await service.list_subscriptions(caller=info.context.caller))
 
     @strawberry.field(
         description="The delivery log of one subscription, newest first (status: PENDING, DELIVERED "
-        "or DEAD), with each attempt. Admin, or the subscription's owner."
+        "or DEAD), with each attempt. Admin (webhook:read), or the subscription's owner "
+        "(own_webhook:read)."
     )
     async def webhook_deliveries(
         self,

@@ -320,6 +320,16 @@ class TicketFigures:
         )
 
 
+async def _credited_stations(info: strawberry.Info, proposal_id: int) -> list[Station]:
+    """The stations credited to a proposal, filtered to the caller's scope like the root list;
+    refused at its path, as that list is, when the caller may read stations nowhere (an empty list
+    would claim that the proposal delivered none)."""
+    if info.context.authz.scope("station", "read").empty:
+        raise Forbidden("You may not read stations.")
+    stations: list[Station] = await info.context.load(StationsByProposalLoader, proposal_id)
+    return stations
+
+
 @strawberry.type(description="A station credited to the proposal, and what it did.")
 class StationOutcome:
     station: StationRef
@@ -439,18 +449,21 @@ class Proposal(RowType, relay.Node):
     def contacts(self, info: strawberry.Info) -> list[ProposalContact]:
         return info.context.load(ContactsByProposalLoader, self.id)
 
-    @strawberry.field(description="Stations credited to this proposal: what it delivered.")
-    def stations(self, info: strawberry.Info) -> list[StationRef]:
-        return info.context.load(StationsByProposalLoader, self.id)
+    @strawberry.field(
+        description="Stations credited to this proposal (what it delivered) that you may see. Null "
+        "with a FORBIDDEN error at this path when you may read no stations at all."
+    )
+    async def stations(self, info: strawberry.Info) -> list[StationRef] | None:
+        return await _credited_stations(info, self.id)
 
     @strawberry.field(
         description="Deputy oversight: each credited station with its ticket figures (received, "
         "resolved, median resolution time, 721 split). A constant number of SQL statements however "
-        "many stations there are."
+        "many stations there are. Null with a FORBIDDEN error at this path when you may read no "
+        "stations at all."
     )
-    async def outcomes(self, info: strawberry.Info) -> list[StationOutcome]:
-        stations = await info.context.load(StationsByProposalLoader, self.id)
-        return [StationOutcome(station=s) for s in stations]
+    async def outcomes(self, info: strawberry.Info) -> list[StationOutcome] | None:
+        return [StationOutcome(station=s) for s in await _credited_stations(info, self.id)]
 
     @strawberry.field(description="Everything that happened to the proposal, oldest first.")
     def history(self, info: strawberry.Info) -> list[ProposalEvent]:

@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -313,14 +313,22 @@ def _session_viewer(row: dict[str, Any], session_id: str) -> Viewer:
     )
 
 
-def _key_viewer(row: dict[str, Any]) -> Viewer:
-    """The caller a live key's row (the key statement's) stands for."""
+def key_viewer(prefix: str, department_id: int | None, scopes: Iterable[str] | None) -> Viewer:
+    """The caller a live data-sharing key stands for: the one builder, for a request made with the
+    key (from the key statement's row, `_key_viewer`) and for what is sent as the key without a
+    request, such as its webhooks (server.notifications.fanout, from the model)."""
     return Viewer(
-        subject=f"key:{row['prefix']}",
-        name=f"key:{row['prefix']}",
-        department_id=row["department_id"],
-        key_scopes=frozenset(_KEY_SCOPES.to_python_value(row["scopes"]) or ()),
+        subject=f"key:{prefix}",
+        name=f"key:{prefix}",
+        department_id=department_id,
+        key_scopes=frozenset(scopes or ()),
     )
+
+
+def _key_viewer(row: dict[str, Any]) -> Viewer:
+    """The caller a live key's row (the key statement's) stands for: its raw JSON decoded as the
+    model would."""
+    return key_viewer(row["prefix"], row["department_id"], _KEY_SCOPES.to_python_value(row["scopes"]))
 
 
 async def identify(authorization: str | None, api_key: str | None = None) -> Viewer | None:

@@ -48,6 +48,7 @@ OBJECTS = (
     "job",  # scheduled work: its runs and failures
     "ticket_category",  # a category's response and resolution times (reading it is reference data)
     "webhook",  # webhook subscriptions of departments' systems, their delivery log
+    "own_webhook",  # the subscriptions one owns: of a data-sharing key one created
 )
 
 PROPOSAL_ACTIONS = (

@@ -21,7 +21,8 @@ from tortoise.transactions import in_transaction
 from server import clock
 from server.audit.models import AuditEntry, PersonalDataAccess
 from server.auth.models import ApiKey, User
-from server.authz.authorizer import Authorizer, Viewer
+from server.auth.service import key_viewer
+from server.authz.authorizer import Authorizer
 from server.authz.engine import current_version, engine
 from server.enums import ProposalStatus
 from server.geo.models import Jurisdiction
@@ -109,13 +110,7 @@ async def _context(events: list[OutboxEvent]) -> Context:
 
 def _key_authorizer(ctx: Context, key: ApiKey) -> Authorizer:
     if key.id not in ctx.authorizers:
-        viewer = Viewer(
-            subject=f"key:{key.prefix}",
-            name=f"key:{key.prefix}",
-            department_id=key.department_id,
-            key_scopes=frozenset(key.scopes or ()),
-        )
-        ctx.authorizers[key.id] = Authorizer(engine, viewer)
+        ctx.authorizers[key.id] = Authorizer(engine, key_viewer(key.prefix, key.department_id, key.scopes))
     return ctx.authorizers[key.id]
 
 

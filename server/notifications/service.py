@@ -1,10 +1,12 @@
 """Webhook subscriptions (admin, or the owner of the data-sharing key a subscription reads as),
 their delivery log and redelivery; a person's inbox and channel preferences.
 
-Who may do what: `webhook` create / read / update in the city (policy lines, admin's by default);
-besides, the account that created a data-sharing key (`ApiKey.created_by`) may subscribe that key
-and read, disable and redeliver the subscriptions it owns. A subscription is read, disabled and
-redelivered by admin or by its owner."""
+Who may do what, by policy lines held in the city: `webhook` create / read / update on every
+subscription (admin's by default); `own_webhook` create / read / update on one's own: the account
+that created a data-sharing key (`ApiKey.created_by`) may subscribe that key, and read, disable,
+enable and redeliver the subscriptions it owns. The relation (the key's creator, the subscription's
+owner) is the code's to check, as a proposal's author is; whether an owner may act on it at all is
+the policy's."""
 
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ from server.staff.models import Department
 from server.versioning import update_at_version
 
 OBJECT = "webhook"
+OWN_OBJECT = "own_webhook"  # one's own subscriptions (of a data-sharing key one created)
 EVENT_TYPE = re.compile(r"^(ticket|proposal|station)\.([a-z_]+|\*)$")
 MAX_EVENT_TYPES = 50
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]+$")
@@ -48,6 +51,11 @@ def _city(caller: Caller) -> int | None:
 
 def _is_admin(caller: Caller, act: str) -> bool:
     return caller.authz.can(OBJECT, act, _city(caller))
+
+
+def _may_own(caller: Caller, act: str) -> bool:
+    """May the caller `act` on webhook subscriptions it owns (own_webhook, held in the city)?"""
+    return caller.authz.can(OWN_OBJECT, act, _city(caller))
 
 
 def _username(caller: Caller) -> str:
@@ -121,8 +129,13 @@ async def create_subscription(data: NewSubscription, *, caller: Caller) -> tuple
         key = await ApiKey.get_or_none(prefix=data.api_key_prefix, revoked_at=None)
         if key is None:
             problems.append(FieldProblem("apiKeyPrefix", "no live key with that prefix", "NOT_FOUND"))
-    if not _is_admin(caller, "create") and (key is None or key.created_by != owner):
-        raise Forbidden("Only admin, or the owner of the data-sharing key it reads as, may subscribe.")
+    if not _is_admin(caller, "create") and (
+        key is None or key.created_by != owner or not _may_own(caller, "create")
+    ):
+        raise Forbidden(
+            "Subscribing needs webhook:create, or own_webhook:create and the data-sharing key it "
+            "reads as to be one you created."
+        )
     jurisdiction_id = data.jurisdiction_id or _city(caller)
     if data.jurisdiction_id is not None and not await Jurisdiction.exists(id=data.jurisdiction_id):
         problems.append(FieldProblem("jurisdictionId", "no such jurisdiction", "NOT_FOUND"))
@@ -150,7 +163,9 @@ async def create_subscription(data: NewSubscription, *, caller: Caller) -> tuple
 
 async def _own_subscription(caller: Caller, subscription_id: int, act: str) -> WebhookSubscription:
     row = await WebhookSubscription.get_or_none(id=subscription_id)
-    if row is None or not (_is_admin(caller, act) or row.owner == _username(caller)):
+    if row is None or not (
+        _is_admin(caller, act) or (row.owner == _username(caller) and _may_own(caller, act))
+    ):
         raise NotFound("WebhookSubscription", subscription_id)
     return row
 
@@ -158,6 +173,8 @@ async def _own_subscription(caller: Caller, subscription_id: int, act: str) -> W
 async def list_subscriptions(*, caller: Caller) -> list[WebhookSubscription]:
     if _is_admin(caller, "read"):
         return await WebhookSubscription.all().order_by("id")
+    if not _may_own(caller, "read"):
+        return []
     return await WebhookSubscription.filter(owner=_username(caller)).order_by("id")
 
 
@@ -181,6 +198,69 @@ async def disable_subscription(
         )
         await record(caller, "webhook_subscription.disable", fresh, before=before, using=conn)
     return fresh
+
+
+async def enable_subscription(
+    subscription_id: int, version: int, retry_dead: bool, *, caller: Caller
+) -> tuple[WebhookSubscription, int]:
+    """Take a disabled subscription (disabled by its owner, or by delivery after a dead letter) back
+    into service at the version read: its pending deliveries are sent again, and its dead ones too
+    when `retry_dead` says so (with a fresh retry schedule and their webhook-ids unchanged, as
+    `redeliver` does one). Returns the subscription and how many dead deliveries were retried.
+
+    Dead deliveries stay dead by default: they are a day old or more, and only the owner knows
+    whether its receiver still wants them (it may have caught up another way); to have them, ask.
+    Refused while its key is revoked or expired (it would hear nothing) or its target is no longer
+    allowed."""
+    row = await _own_subscription(caller, subscription_id, "update")
+    problems: list[FieldProblem] = []
+    if row.enabled:
+        problems.append(FieldProblem("id", "the subscription is enabled already", "ALREADY_ENABLED"))
+    if row.api_key_id is not None:
+        key = await ApiKey.get_or_none(id=row.api_key_id)
+        if key is None or key.revoked_at is not None or key.expires_at <= clock.now():
+            problems.append(
+                FieldProblem(
+                    "id", "its data-sharing key is revoked or expired: subscribe a live key", "KEY_GONE"
+                )
+            )
+    if problem := target_problem(row.target_url):
+        problems.append(FieldProblem("id", f"its target: {problem.message}", problem.code))
+    if problems:
+        raise ValidationFailed(problems=problems)
+    before = snapshot(row)
+    async with in_transaction() as conn:
+        fresh = await update_at_version(
+            WebhookSubscription,
+            row.id,
+            version,
+            {"enabled": True, "disabled_reason": "", "disabled_at": None},
+            using=conn,
+        )
+        await record(caller, "webhook_subscription.enable", fresh, before=before, using=conn)
+        retried = 0
+        if retry_dead:
+            dead = await WebhookDelivery.filter(subscription_id=row.id, status="DEAD").using_db(conn)
+            for delivery in dead:
+                # guarded by its status, as redeliver is: one taken meanwhile is left alone
+                changed = await (
+                    WebhookDelivery.filter(id=delivery.id, status="DEAD")
+                    .using_db(conn)
+                    .update(
+                        status="PENDING",
+                        failures=0,
+                        next_attempt_at=clock.now(),
+                        locked_by=None,
+                        lease_until=None,
+                    )
+                )
+                if changed:
+                    retried += 1
+                    again = await WebhookDelivery.filter(id=delivery.id).using_db(conn).get()
+                    await record(
+                        caller, "webhook_delivery.redeliver", again, before=snapshot(delivery), using=conn
+                    )
+    return fresh, retried
 
 
 async def deliveries(
@@ -212,7 +292,9 @@ async def redeliver(delivery_id: int, *, caller: Caller) -> WebhookDelivery:
         raise ValidationFailed(
             problems=[
                 FieldProblem(
-                    "deliveryId", "its subscription is disabled: subscribe again", "SUBSCRIPTION_DISABLED"
+                    "deliveryId",
+                    "its subscription is disabled: enable it again first",
+                    "SUBSCRIPTION_DISABLED",
                 )
             ]
         )

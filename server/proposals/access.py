@@ -244,7 +244,7 @@ def check(
     require(authz, proposal, action, rel)
     if version is not None and proposal.version != version:
         raise Conflict("Proposal", proposal.id, proposal.version)
-    workflow.target(proposal.status, action)
+    workflow.target(proposal.status, action, proposal.id)
     error = _precondition(authz, proposal, action, facts, clock.today())
     if error is not None:
         raise error

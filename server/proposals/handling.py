@@ -352,7 +352,7 @@ async def rate(
     events = [step.event("rate", data={"rating": rating.value})]
     changes: dict[str, Any] = {}
     if rating == Rating.DISSATISFIED:
-        back = workflow.target(step.current, "rehandle")
+        back = workflow.target(step.current, "rehandle", step.proposal.id)
         due = await workflow.deadline_after_months(clock.today(), workflow.REHANDLING_MONTHS)
         count = step.proposal.rehandling_count + 1
         events.append(

@@ -136,7 +136,7 @@ async def begin(proposal_id: int, version: int, action: str, caller: Caller) -> 
     rel = await access.relation(caller.authz, proposal)
     facts = await access.facts_for(proposal, {action})
     access.check(caller.authz, proposal, action, rel, facts, version=version)
-    return Step(proposal, rel, workflow.target(proposal.status, action), version)
+    return Step(proposal, rel, workflow.target(proposal.status, action, proposal.id), version)
 
 
 async def commit(

@@ -100,8 +100,8 @@ class ProposalTransitionRefused(TransitionRefused):
     """The current state has no row for this action. Keeps the status as the enum, which the
     proposal API's TransitionError types as ProposalStatus."""
 
-    def __init__(self, current: ProposalStatus, action: str) -> None:
-        super().__init__("proposal", current.value, action, allowed_actions(current))
+    def __init__(self, current: ProposalStatus, action: str, proposal_id: int | None = None) -> None:
+        super().__init__("proposal", current.value, action, allowed_actions(current), proposal_id)
         self.current_status = current
         self.action = action
 
@@ -111,11 +111,12 @@ def allowed_actions(current: ProposalStatus) -> list[str]:
     return [a for f, a, _t in TRANSITIONS if f == current and a not in AUTOMATIC]
 
 
-def target(current: ProposalStatus, action: str) -> ProposalStatus:
-    """The state `action` leads to from `current`; refused when the table has no such row."""
+def target(current: ProposalStatus, action: str, proposal_id: int | None = None) -> ProposalStatus:
+    """The state `action` leads to from `current`; refused when the table has no such row (the
+    refusal names `proposal_id`, so the API's TransitionError carries the proposal's global id)."""
     to = _TABLE.get((current, action))
     if to is None:
-        raise ProposalTransitionRefused(current, action)
+        raise ProposalTransitionRefused(current, action, proposal_id)
     return to
 
 

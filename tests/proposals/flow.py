@@ -26,7 +26,8 @@ ERRORS = """
   ... on NotFoundError { code message objectType objectId }
   ... on ConflictError { code message currentVersion }
   ... on ForbiddenError { code message }
-  ... on TransitionError { code message currentProposalStatus currentStatusLabel allowedActions }
+  ... on TransitionError { code message objectType refusedId: objectId
+                           currentProposalStatus currentStatusLabel allowedActions }
 """
 
 # mutation name → input type

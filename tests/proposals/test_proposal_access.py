@@ -74,3 +74,36 @@ async def test_station_staff_read_no_proposal_handling(gql: Any, user: str) -> N
     proposal = await _in_correspondence(gql, cosigned=False)
     result = await gql(CORRESPONDENCE, {"id": proposal["id"]}, as_user=user)
     assert result["data"]["node"] is None and error_codes(result) == ["NOT_FOUND"]
+
+
+CREDITED = """{ proposals(first: 20) { nodes { number
+  stations { name } outcomes { station { name } }
+} } }"""
+POLICY_LINE = """mutation($i: PolicyLineInput!) { addPolicyLine(input: $i) { __typename } }"""
+
+
+async def test_credited_stations_are_refused_at_their_path_where_stations_are_read_nowhere(gql: Any) -> None:
+    """Congress staff read proposals; without station:read, a proposal's credited stations are null
+    with FORBIDDEN at their paths (as every list read nowhere is), not an empty list claiming the
+    proposal delivered nothing, and the rest of the answer stands."""
+    line = {"role": "congress-staff", "object": "station", "action": "read"}
+    before = data(await gql(CREDITED, as_user="congress"))["proposals"]["nodes"]
+    assert any(node["stations"] for node in before)  # the demo credits stations to 16-7-0001
+    remove = POLICY_LINE.replace("addPolicyLine", "removePolicyLine")
+    removed = await gql(remove, {"i": line}, as_user="admin")
+    assert data(removed)["removePolicyLine"]["__typename"] == "PolicyLinePayload"
+    try:
+        refused = await gql(CREDITED, as_user="congress")
+    finally:
+        added = data(await gql(POLICY_LINE, {"i": line}, as_user="admin"))["addPolicyLine"]
+        assert added["__typename"] == "PolicyLinePayload"
+    nodes = refused["data"]["proposals"]["nodes"]
+    assert [n["number"] for n in nodes] == [n["number"] for n in before]
+    assert all(n["stations"] is None and n["outcomes"] is None for n in nodes), nodes
+    paths = {tuple(e["path"]) for e in refused["errors"]}
+    assert paths == {
+        ("proposals", "nodes", i, field) for i in range(len(nodes)) for field in ("stations", "outcomes")
+    }
+    assert set(error_codes(refused)) == {"FORBIDDEN"}
+    # with the line back, the same caller reads them again
+    assert data(await gql(CREDITED, as_user="congress"))["proposals"]["nodes"] == before

@@ -28,6 +28,9 @@ async def test_a_step_the_state_does_not_have_names_the_ones_it_has(gql: Any) ->
     closing = await _refused(gql, "closeProposal", proposal, "congress")
     assert closing["__typename"] == "TransitionError"
     assert closing["code"] == "FORBIDDEN_TRANSITION"
+    # the refusal names the proposal by its global id, as a ticket's does (NotFoundError's objectId
+    # is typed otherwise, hence the alias in the shared fragment)
+    assert (closing["objectType"], closing["refusedId"]) == ("Proposal", proposal["id"])
     assert (closing["currentProposalStatus"], closing["currentStatusLabel"]) == ("SUBMITTED", "已提交")
     assert closing["allowedActions"] == ["withdraw", "register"]
     assert "register" in closing["message"]
@@ -64,6 +67,7 @@ async def test_a_step_the_state_does_not_have_names_the_ones_it_has(gql: Any) ->
         "bureau",
     )
     assert task["__typename"] == "TransitionError" and "create_task" not in task["allowedActions"]
+    assert task["refusedId"] == assigned["id"]
 
 
 async def test_a_withdrawn_proposal_allows_nothing(gql: Any) -> None:
