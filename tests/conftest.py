@@ -16,8 +16,9 @@ The fixtures' contract:
   the app, a `lianxin` command or a server it started), the database is put back. Tests that only
   read cost nothing. Tests may pass the URL to subprocesses (`tests.servers.serve`, the CLI).
 - Fixtures wider than a function (module, session) must not write to the database: whatever they
-  write is undone after the first test that writes. They may start servers on it; on PostgreSQL
-  such a server's connections are cut at each reset and it reconnects.
+  write is undone after the first test that writes. They may start servers on it; a server's
+  connections stay open across resets (on PostgreSQL, a session holding a lock the reset needs, a
+  transaction left open, is cut, and the server reconnects).
 - `suite_database` (session): the SuiteDatabase behind `database_url` (how many resets, the
   demo accounts' tokens); tests rarely need it.
 - `app` (session): the ASGI app, in process, on that database. `client` (function): an httpx
