@@ -4,8 +4,11 @@
 #   .ci/postgres.sh stop DIR
 #   .ci/postgres.sh replica DIR PORT PRIMARY_PORT   a streaming replica of the cluster on
 #                                                   PRIMARY_PORT (pg_basebackup -R), started on PORT
+#   .ci/postgres.sh copy DIR PORT SOURCE_PORT       a copy of the cluster on SOURCE_PORT, its
+#                                                   databases as they are now (pg_basebackup),
+#                                                   started on PORT as a cluster of its own
 set -euo pipefail
-cmd=${1:?start|stop|replica}; dir=${2:?data dir}; port=${3:-55432}
+cmd=${1:?start|stop|replica|copy}; dir=${2:?data dir}; port=${3:-55432}
 
 bindir() {
     local d
@@ -43,6 +46,17 @@ replica)
     cd / && su postgres -c "$bin/pg_ctl -D '$dir/data' -l '$dir/server.log' -o \"-c listen_addresses=127.0.0.1 -p $port -k '$dir' -c hot_standby=on -c max_connections=200\" -w start" >/dev/null
     echo "PostgreSQL streaming replica up on 127.0.0.1:$port (of 127.0.0.1:$primary; data in $dir/data)"
     ;;
+copy)
+    source=${4:?source port}
+    bin=$(bindir)
+    mkdir -p "$dir"
+    chown postgres:postgres "$dir"
+    if [ ! -f "$dir/data/PG_VERSION" ]; then
+        # without -R: no standby.signal, so the copy starts as a primary of its own
+        (cd / && su postgres -c "$bin/pg_basebackup -h 127.0.0.1 -p $source -U postgres -D '$dir/data' -X stream -c fast") >/dev/null
+    fi
+    exec bash "$0" start "$dir" "$port"
+    ;;
 stop)
     bin=$(bindir)
     if [ -n "$bin" ] && [ -f "$dir/data/postmaster.pid" ]; then
@@ -50,5 +64,5 @@ stop)
     fi
     ;;
 *)
-    echo "usage: $0 start DIR [PORT] | stop DIR | replica DIR PORT PRIMARY_PORT" >&2; exit 2;;
+    echo "usage: $0 start DIR [PORT] | stop DIR | replica DIR PORT PRIMARY_PORT | copy DIR PORT SOURCE_PORT" >&2; exit 2;;
 esac

@@ -16,8 +16,9 @@ The fixtures' contract:
   the app, a `lianxin` command or a server it started), the database is put back. Tests that only
   read cost nothing. Tests may pass the URL to subprocesses (`tests.servers.serve`, the CLI).
 - Fixtures wider than a function (module, session) must not write to the database: whatever they
-  write is undone after the first test that writes. They may start servers on it; on PostgreSQL
-  such a server's connections are cut at each reset and it reconnects.
+  write is undone after the first test that writes. They may start servers on it; a server's
+  connections stay open across resets (on PostgreSQL, a session holding a lock the reset needs, a
+  transaction left open, is cut, and the server reconnects).
 - `suite_database` (session): the SuiteDatabase behind `database_url` (how many resets, the
   demo accounts' tokens); tests rarely need it.
 - `app` (session): the ASGI app, in process, on that database. `client` (function): an httpx
@@ -109,6 +110,28 @@ DEMO_PASSWORD = "lianxin-demo"
 _TOKENS: dict[str, str] = {}
 
 
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# The catalogs a change of schema writes to (or deletes from): a table, column, index, constraint,
+# trigger, function, type, view, sequence, large object. Put back by row, the database would keep it.
+_CATALOGS = (
+    "pg_class",
+    "pg_attribute",
+    "pg_attrdef",
+    "pg_index",
+    "pg_constraint",
+    "pg_trigger",
+    "pg_proc",
+    "pg_type",
+    "pg_rewrite",
+    "pg_sequence",
+    "pg_namespace",
+    "pg_largeobject_metadata",
+)
+
+
 class SuiteDatabase:
     """The session's database and the snapshot it is put back to after every test that wrote.
 
@@ -117,21 +140,39 @@ class SuiteDatabase:
     processes' included); the file is put back with SQLite's online backup, so the connections
     the app and any server hold stay valid.
 
-    PostgreSQL: the snapshot is a template database; a test wrote when PostgreSQL handed out a
-    transaction id since the last look (any write needs one: every connection and process
-    counts, plain reads never take one); the database is dropped and created again from the template,
-    under the same name.
+    PostgreSQL: the snapshot is in memory too: every table's rows (COPY, binary), its row count and
+    every sequence's value. A test wrote when PostgreSQL handed out a transaction id since the last
+    look (any write needs one: every connection and process counts, plain reads never take one).
+    The tables it changed are then the ones holding a row version newer than the last put-back
+    (`xmin`: inserted or updated since) or fewer rows than the snapshot (deleted): one statement
+    reads that for all tables. In one transaction, with triggers off (`session_replication_role`
+    silences the foreign keys' checks; the append-only tables' ENABLE ALWAYS triggers are disabled
+    and enabled again within it), those tables are emptied and copied back, every sequence is set
+    back and the policy version moved on. The connections the app and any server hold stay open
+    (a session that holds a lock the put-back waits for is cut, as a dropped database would cut it).
+    A test that changed the schema (a catalog row newer than the put-back, or one fewer) gets the
+    database dropped and created again from a template database made with the snapshot.
     """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.resets = 0
         self.reset_seconds = 0.0
+        self.created_again = 0
         self.tokens: dict[str, str] = {}
         self._policy_version = 0
         self._watch: Any = None  # SQLite: the watching connection; PostgreSQL: an admin connection
         self._snapshot: Any = None  # SQLite: in-memory copy; PostgreSQL: the template's name
         self._seen: int = 0
+        # PostgreSQL: a connection on the database, which puts it back; the rows as COPY gives
+        # them and their count, by table; each sequence's (last_value, is_called); the catalogs'
+        # row counts; the transaction id that the last put-back (or the build) came before.
+        self._restorer: Any = None
+        self._rows: dict[str, tuple[bytes, int]] = {}
+        self._sequences: dict[str, tuple[int, bool]] = {}
+        self._catalog_rows: dict[str, int] = {}
+        self._always_triggers: list[tuple[str, str]] = []
+        self._put_back_at = 0
 
     @property
     def _name(self) -> str:
@@ -157,7 +198,8 @@ class SuiteDatabase:
             self._snapshot = f"{self._name}_template"
             self._watch = await asyncpg.connect(_postgres_admin_url().replace("asyncpg://", "postgresql://"))
             await self._watch.execute(f'CREATE DATABASE "{self._snapshot}" TEMPLATE "{self._name}"')
-            self._seen = await self._next_transaction_id()
+            await self._take_rows()
+            self._seen = self._put_back_at = await self._next_transaction_id()
         else:
             import sqlite3
 
@@ -165,6 +207,31 @@ class SuiteDatabase:
             self._snapshot = sqlite3.connect(":memory:")
             self._watch.backup(self._snapshot)
             self._seen = self._data_version()
+
+    async def _take_rows(self) -> None:
+        import io
+
+        import asyncpg
+
+        self._restorer = await asyncpg.connect(self.url.replace("asyncpg://", "postgresql://"))
+        conn = self._restorer
+        for (table,) in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"):
+            copied = io.BytesIO()
+            await conn.copy_from_table(table, output=copied, format="binary")
+            count = await conn.fetchval(f"SELECT count(*) FROM {_quoted(table)}")
+            self._rows[table] = (copied.getvalue(), count)
+        for (name,) in await conn.fetch("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"):
+            last_value, is_called = await conn.fetchrow(f"SELECT last_value, is_called FROM {_quoted(name)}")
+            self._sequences[name] = (last_value, is_called)
+        for catalog in _CATALOGS:
+            self._catalog_rows[catalog] = await conn.fetchval(f"SELECT count(*) FROM {catalog}")
+        self._always_triggers = [
+            (table, trigger)
+            for table, trigger in await conn.fetch(
+                "SELECT relname, tgname FROM pg_trigger JOIN pg_class ON pg_class.oid = tgrelid"
+                " WHERE NOT tgisinternal AND tgenabled = 'A'"
+            )
+        ]
 
     def _data_version(self) -> int:
         return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
@@ -180,6 +247,10 @@ class SuiteDatabase:
             return wrote
         return self._data_version() != self._seen
 
+    @property
+    def counts(self) -> tuple[int, float, int]:
+        return self.resets, self.reset_seconds, self.created_again
+
     async def reset(self) -> None:
         started = time.perf_counter()
         await self._reset()
@@ -192,21 +263,12 @@ class SuiteDatabase:
         # test's change, at the same number, for the one it already has.
         version = self._policy_version + 1000 * self.resets
         if TEST_DB == "postgres":
-            from tortoise import connections
-
-            from server.tickets.events import broker
-
-            await broker.close()
-            await connections.get("default").close()  # reconnects at its next query
-            await self._watch.execute(f'DROP DATABASE "{self._name}" WITH (FORCE)')
-            # FILE_COPY: for a database this small, copying its files beats logging every block
-            await self._watch.execute(
-                f'CREATE DATABASE "{self._name}" TEMPLATE "{self._snapshot}" STRATEGY FILE_COPY'
-            )
-            await connections.get("default").execute_query(
-                "UPDATE policy_state SET version = $1 WHERE id = 1", [version]
-            )
-            self._seen = await self._next_transaction_id()
+            changed = await self._changed()
+            if changed is None:
+                await self._create_again(version)
+            else:
+                await self._put_rows_back(changed, version)
+            self._seen = self._put_back_at = await self._next_transaction_id()
         else:
             self._snapshot.backup(self._watch)
             self._watch.execute("UPDATE policy_state SET version = ? WHERE id = 1", (version,))
@@ -221,8 +283,97 @@ class SuiteDatabase:
         await engine.reload()
         invalidate()  # the put-back database may hold another year's schedule than the cache
 
+    async def _changed(self) -> list[str] | None:
+        """The tables written since the last put-back; None when the schema changed."""
+        # age() compares transaction ids modulo 2^32, as PostgreSQL does: a smaller age is newer.
+        newer = "coalesce(bool_or(age(xmin) < age($1::text::xid)), false)"
+        looks = [
+            f"SELECT '' WHERE (SELECT count(*) <> {count} OR {newer} FROM {catalog})"
+            for catalog, count in self._catalog_rows.items()
+        ] + [
+            f"SELECT '{table}' WHERE (SELECT count(*) <> {count} OR {newer} FROM {_quoted(table)})"
+            for table, (_, count) in self._rows.items()
+        ]
+        since = str(self._put_back_at % 2**32)
+        found = [name for (name,) in await self._restorer.fetch(" UNION ALL ".join(looks), since)]
+        return None if "" in found else found
+
+    async def _put_rows_back(self, tables: list[str], version: int) -> None:
+        import io
+
+        import asyncpg
+
+        silenced = [(table, trigger) for table, trigger in self._always_triggers if table in tables]
+        for attempt in range(2):
+            try:
+                async with self._restorer.transaction():
+                    # A session of a server that holds a lock on a changed table (a transaction left
+                    # open) would hold the put-back up: cut it (below) rather than wait.
+                    await self._restorer.execute("SET LOCAL lock_timeout = '2s'")
+                    await self._restorer.execute("SET LOCAL session_replication_role = replica")
+                    for table, trigger in silenced:
+                        await self._restorer.execute(
+                            f"ALTER TABLE {_quoted(table)} DISABLE TRIGGER {_quoted(trigger)}"
+                        )
+                    for table in tables:
+                        await self._restorer.execute(f"DELETE FROM {_quoted(table)}")
+                        rows, count = self._rows[table]
+                        if count:
+                            await self._restorer.copy_to_table(
+                                table, source=io.BytesIO(rows), format="binary"
+                            )
+                    for table, trigger in silenced:
+                        await self._restorer.execute(
+                            f"ALTER TABLE {_quoted(table)} ENABLE ALWAYS TRIGGER {_quoted(trigger)}"
+                        )
+                    await self._restorer.execute(
+                        "SELECT "
+                        + ", ".join(
+                            f"setval('{_quoted(name)}', {value}, {'true' if called else 'false'})"
+                            for name, (value, called) in self._sequences.items()
+                        )
+                    )
+                    await self._restorer.execute("UPDATE policy_state SET version = $1 WHERE id = 1", version)
+                return
+            except asyncpg.LockNotAvailableError:
+                if attempt:
+                    raise
+                await self._cut_other_sessions()
+
+    async def _cut_other_sessions(self) -> None:
+        from tortoise import connections
+
+        from server.tickets.events import broker
+
+        # this process's own first: closed here, they reconnect at their next use
+        await broker.close()
+        await connections.get("default").close()
+        await self._restorer.execute(
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+    async def _create_again(self, version: int) -> None:
+        import asyncpg
+        from tortoise import connections
+
+        from server.tickets.events import broker
+
+        self.created_again += 1
+        await broker.close()
+        await connections.get("default").close()  # reconnects at its next query
+        await self._restorer.close()
+        await self._watch.execute(f'DROP DATABASE "{self._name}" WITH (FORCE)')
+        # FILE_COPY: for a database this small, copying its files beats logging every block
+        await self._watch.execute(
+            f'CREATE DATABASE "{self._name}" TEMPLATE "{self._snapshot}" STRATEGY FILE_COPY'
+        )
+        self._restorer = await asyncpg.connect(self.url.replace("asyncpg://", "postgresql://"))
+        await self._restorer.execute("UPDATE policy_state SET version = $1 WHERE id = 1", version)
+
     async def close(self) -> None:
         if TEST_DB == "postgres":
+            await self._restorer.close()
             await self._watch.execute(f'DROP DATABASE IF EXISTS "{self._snapshot}"')
             await self._watch.close()
         else:
@@ -231,14 +382,15 @@ class SuiteDatabase:
 
 
 _SUITES: list[SuiteDatabase] = []
-# (resets, seconds) of each database: this process's, and under pytest-xdist its workers'
-_RESETS: list[tuple[int, float]] = []
+# (resets, seconds, how many by creating it again) of each database: this process's, and under
+# pytest-xdist its workers'
+_RESETS: list[tuple[int, float, int]] = []
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:  # a pytest-xdist worker: tell the controller
-        workeroutput["lianxin_resets"] = [(suite.resets, suite.reset_seconds) for suite in _SUITES]
+        workeroutput["lianxin_resets"] = [suite.counts for suite in _SUITES]
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -251,8 +403,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     seed = getattr(config.option, "randomly_seed", None)
     if seed is not None and config.pluginmanager.has_plugin("randomly"):
         terminalreporter.write_line(f"random order: -p randomly --randomly-seed={seed}")
-    for resets, seconds in [*_RESETS, *((suite.resets, suite.reset_seconds) for suite in _SUITES)]:
-        terminalreporter.write_line(f"{TEST_DB} database put back {resets} times in {seconds:.1f} s")
+    for resets, seconds, created in [*_RESETS, *(suite.counts for suite in _SUITES)]:
+        again = f" ({created} created again: the schema had changed)" if created else ""
+        terminalreporter.write_line(f"{TEST_DB} database put back {resets} times in {seconds:.1f} s{again}")
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -197,11 +198,31 @@ class Cluster:
     def start(self) -> None:
         self._script("start", str(self.dir), str(self.port))
 
+    def start_as_copy(self, port: int) -> None:
+        """Its first start: a copy of the cluster on `port`, with its databases as they are now."""
+        self._script("copy", str(self.dir), str(self.port), str(port))
+
     def stop(self) -> None:
         self._script("stop", str(self.dir))
 
     def url(self, database: str) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+
+async def copy_of_the_suite(cluster: Cluster, database_url: str, name: str) -> str:
+    """Start `cluster` as a copy of the server the suite's database is on, that database (migrated,
+    with the demo: what `lianxin migrate` and `lianxin demo` make) renamed `name`; its URL there.
+    A copy costs a second, a migrated database of its own many (Tortoise rebuilds its models'
+    state at every operation of every migration)."""
+    port = urlsplit(database_url).port
+    assert port is not None, database_url
+    await asyncio.to_thread(cluster.start_as_copy, port)
+    admin = await asyncpg.connect(cluster.url("postgres"))
+    try:
+        await admin.execute(f'ALTER DATABASE "{database_url.rsplit("/", 1)[1]}" RENAME TO "{name}"')
+    finally:
+        await admin.close()
+    return cluster.url(name)
 
 
 @dataclass
@@ -244,29 +265,14 @@ class Served:
 
 
 @pytest.fixture
-async def outage_server() -> AsyncIterator[Served]:
+async def outage_server(database_url: str) -> AsyncIterator[Served]:
     if os.geteuid() != 0:
         pytest.skip("running a PostgreSQL cluster as the postgres user needs root (as .ci/run has)")
     cluster = Cluster()
     proc = None
     try:
-        await asyncio.to_thread(cluster.start)
-        admin = await asyncpg.connect(cluster.url("postgres"))
-        try:
-            await admin.execute("CREATE DATABASE lianxin_outage")
-        finally:
-            await admin.close()
-        url = cluster.url("lianxin_outage")
+        url = await copy_of_the_suite(cluster, database_url, "lianxin_outage")
         env = {**os.environ, "LIANXIN_DATABASE_URL": url}
-        for command in ("migrate", "demo"):
-            await asyncio.to_thread(
-                subprocess.run,
-                [sys.executable, "-m", "lianxin.cli", command],
-                env=env,
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
         address = f"127.0.0.1:{free_port()}"
         log = served_log = cluster.dir / "serve.log"
         with log.open("wb") as sink:

@@ -71,8 +71,8 @@ def _replica_of(database_url: str) -> str:
 
 
 async def _caught_up(timeout: float = 30) -> None:
-    """The suite's database is put back (dropped, created again) between tests: wait until the
-    replica has replayed that and answers within the lag bound."""
+    """The suite's database is put back between tests: wait until the replica has replayed that
+    and answers within the lag bound."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         await replicas.refresh()

@@ -12,14 +12,13 @@ import subprocess
 import sys
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
 from server.settings import settings
 from tests.conftest import TEST_DB
 from tests.servers import free_port, login, stop, wait_ready
-from tests.test_outage import REGISTER, Cluster
+from tests.test_outage import REGISTER, Cluster, copy_of_the_suite
 from tests.tickets.test_subscription_sessions import bearer, subscribe
 
 pytestmark = [
@@ -77,28 +76,13 @@ async def _event_for(ws: Any, number: str, timeout: float) -> bool:
         return False
 
 
-async def test_subscribers_get_events_again_after_postgres_restarts() -> None:
+async def test_subscribers_get_events_again_after_postgres_restarts(database_url: str) -> None:
     if os.geteuid() != 0:
         pytest.skip("running a PostgreSQL cluster as the postgres user needs root (as .ci/run has)")
     cluster = Cluster()
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        await asyncio.to_thread(cluster.start)
-        admin = await asyncpg.connect(cluster.url("postgres"))
-        try:
-            await admin.execute("CREATE DATABASE lianxin_restart")
-        finally:
-            await admin.close()
-        url = cluster.url("lianxin_restart")
-        for command in ("migrate", "demo"):
-            await asyncio.to_thread(
-                subprocess.run,
-                [sys.executable, "-m", "lianxin.cli", command],
-                env={**os.environ, "LIANXIN_DATABASE_URL": url},
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
+        url = await copy_of_the_suite(cluster, database_url, "lianxin_restart")
         listening, listening_at = _serve(url)  # the subscriber's server
         writing, writing_at = _serve(url)  # where tickets are registered
         procs += [listening, writing]
