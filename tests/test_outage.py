@@ -122,6 +122,30 @@ async def test_a_resolver_losing_the_database_is_503(
     assert response.status_code == 503 and _codes(response.json()) == [UNAVAILABLE]
 
 
+async def test_a_planned_read_losing_the_database_is_503_without_reading_again(
+    gql: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The planner's statement fails as the database goes: the answer is the resolvers' (503,
+    DATABASE_UNAVAILABLE at the field), given at once; the resolvers do not wait for the same
+    database a second time (here they would find it and answer 200)."""
+    from server import planned
+
+    async def lost(_text: str, _params: Any) -> Any:
+        raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+
+    token = await gql.token("bureau")
+    monkeypatch.setattr(planned, "fetch", lost)
+    response = await client.post(
+        "/graphql",
+        json={"query": "{ tickets(first: 5) { nodes { number status } } }"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    body = response.json()
+    assert response.status_code == 503 and _codes(body) == [UNAVAILABLE]
+    assert body["errors"][0]["path"] == ["tickets"]
+    assert body["errors"][0]["locations"] == [{"line": 1, "column": 3}]
+
+
 def _raised_from(cause: BaseException) -> BaseException:
     try:
         try:

@@ -9,12 +9,13 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
-from graphql import ExecutionResult
+from graphql import ExecutionResult, GraphQLError, is_non_null_type
 from graphql.execution.values import get_variable_values
 
 from schema.limits import current_budget
 from schema.planner.plan import HITS, Compiler, Decline, Run, directive_variables, miss, operation_of
 from schema.planner.roots import compile_root
+from server.database import database_unavailable
 from server.settings import settings
 
 log = logging.getLogger("lianxin.planner")
@@ -86,6 +87,8 @@ async def answer(execution: Any) -> ExecutionResult | None:
     budget = current_budget.get()
     budget_left = budget.left if budget is not None else None
     reads_before = len(context.personal_reads)
+    roots: list[tuple[str, Any]] = []
+    reading: tuple[str, Any] | None = None  # the root field being read
     try:
         variables = get_variable_values(
             schema._schema,
@@ -96,10 +99,19 @@ async def answer(execution: Any) -> ExecutionResult | None:
             raise Decline("variables the resolvers refuse")
         plan = plan_for(schema, document, execution.query or "", execution.operation_name, variables)
         run = Run(context)
-        data = {key: await root.run(run, variables, key) for key, root in plan.roots}
+        data = {}
+        roots = plan.roots
+        for key, root in roots:
+            reading = (key, root)
+            data[key] = await root.run(run, variables, key)
     except Decline as exc:
         miss(str(exc))
     except Exception as exc:
+        if reading is not None and database_unavailable(exc):
+            # The resolvers would ask the same database again and wait as long (a statement
+            # timeout, twice): the answer is the one they would give, an error at the root field.
+            del context.personal_reads[reads_before:]  # nothing was answered
+            return _unavailable(roots, reading, exc)
         miss(f"{type(exc).__name__} while planning")
         log.debug("planner: %r", exc, exc_info=True)
     else:
@@ -109,6 +121,17 @@ async def answer(execution: Any) -> ExecutionResult | None:
         budget.left = budget_left  # the resolvers spend it again
     del context.personal_reads[reads_before:]  # and log their reads themselves
     return None
+
+
+def _unavailable(roots: list[tuple[str, Any]], reading: tuple[str, Any], exc: Exception) -> ExecutionResult:
+    """The database went away while `reading` read: its field's error (masked, and answered with
+    HTTP 503, as a resolver's would be), null in its place, and null for the whole answer when the
+    field may not be null; the other root fields are not read."""
+    key, root = reading
+    error = GraphQLError(str(exc), nodes=[root.field_node], path=[key], original_error=exc)
+    if any(is_non_null_type(each.gfield.type) for _key, each in roots):
+        return ExecutionResult(data=None, errors=[error])
+    return ExecutionResult(data=dict.fromkeys(key for key, _root in roots), errors=[error])
 
 
 def enabled() -> bool:
