@@ -6,6 +6,8 @@ from tortoise import fields
 from tortoise.models import Model
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from server.geo.models import Jurisdiction
     from server.proposals.models import Deputy
     from server.staff.models import Department, Staff
@@ -94,6 +96,10 @@ class ApiKey(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
+
+    def live_at(self, moment: datetime) -> bool:
+        """Not revoked, and not expired at `moment`."""
+        return self.revoked_at is None and self.expires_at > moment
 
     class Meta:
         table = "api_key"

@@ -177,7 +177,7 @@ def _may_receive(ctx: Context, sub: WebhookSubscription, event: OutboxEvent, obj
     key = ctx.keys.get(sub.api_key_id) if sub.api_key_id else None
     if key is None:
         return not sub.api_key_id  # a subscription whose key is gone hears nothing
-    if key.revoked_at is not None or key.expires_at <= clock.now():
+    if not key.live_at(clock.now()):
         return False
     authz = _key_authorizer(ctx, key)
     if event.object_type == "ticket":

@@ -17,6 +17,7 @@ from base64 import b64encode
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from server import clock
@@ -218,7 +219,7 @@ async def enable_subscription(
         problems.append(FieldProblem("id", "the subscription is enabled already", "ALREADY_ENABLED"))
     if row.api_key_id is not None:
         key = await ApiKey.get_or_none(id=row.api_key_id)
-        if key is None or key.revoked_at is not None or key.expires_at <= clock.now():
+        if key is None or not key.live_at(clock.now()):
             problems.append(
                 FieldProblem(
                     "id", "its data-sharing key is revoked or expired: subscribe a live key", "KEY_GONE"
@@ -242,19 +243,7 @@ async def enable_subscription(
         if retry_dead:
             dead = await WebhookDelivery.filter(subscription_id=row.id, status="DEAD").using_db(conn)
             for delivery in dead:
-                # guarded by its status, as redeliver is: one taken meanwhile is left alone
-                changed = await (
-                    WebhookDelivery.filter(id=delivery.id, status="DEAD")
-                    .using_db(conn)
-                    .update(
-                        status="PENDING",
-                        failures=0,
-                        next_attempt_at=clock.now(),
-                        locked_by=None,
-                        lease_until=None,
-                    )
-                )
-                if changed:
+                if await _send_again(delivery, conn):  # one taken meanwhile is left alone
                     retried += 1
                     again = await WebhookDelivery.filter(id=delivery.id).using_db(conn).get()
                     await record(
@@ -281,6 +270,16 @@ async def attempts_of(delivery_ids: list[int]) -> dict[int, list[WebhookAttempt]
     return out
 
 
+async def _send_again(delivery: WebhookDelivery, conn: BaseDBAsyncClient) -> int:
+    """Put a delivery back in the queue with a fresh retry schedule (its webhook-id unchanged),
+    guarded by the status it was read with: how many rows changed (0 when it moved meanwhile)."""
+    return int(
+        await WebhookDelivery.filter(id=delivery.id, status=delivery.status)
+        .using_db(conn)
+        .update(status="PENDING", failures=0, next_attempt_at=clock.now(), locked_by=None, lease_until=None)
+    )
+
+
 async def redeliver(delivery_id: int, *, caller: Caller) -> WebhookDelivery:
     """Send a delivery again (a dead one, or one delivered already: the receiver deduplicates on its
     unchanged webhook-id), with a fresh retry schedule."""
@@ -304,13 +303,7 @@ async def redeliver(delivery_id: int, *, caller: Caller) -> WebhookDelivery:
         )
     before = snapshot(delivery)
     async with in_transaction() as conn:
-        await (
-            WebhookDelivery.filter(id=delivery.id, status=delivery.status)
-            .using_db(conn)
-            .update(
-                status="PENDING", failures=0, next_attempt_at=clock.now(), locked_by=None, lease_until=None
-            )
-        )
+        await _send_again(delivery, conn)
         fresh = await WebhookDelivery.filter(id=delivery.id).using_db(conn).get()
         await record(caller, "webhook_delivery.redeliver", fresh, before=before, using=conn)
     return fresh
