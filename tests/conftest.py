@@ -340,14 +340,18 @@ class SuiteDatabase:
                     raise
                 await self._cut_other_sessions()
 
-    async def _cut_other_sessions(self) -> None:
+    @staticmethod
+    async def _close_this_process_connections() -> None:
+        """The app's and the ticket broker's: they reconnect at their next use."""
         from tortoise import connections
 
         from server.tickets.events import broker
 
-        # this process's own first: closed here, they reconnect at their next use
         await broker.close()
         await connections.get("default").close()
+
+    async def _cut_other_sessions(self) -> None:
+        await self._close_this_process_connections()  # this process's own first
         await self._restorer.execute(
             "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
@@ -355,13 +359,9 @@ class SuiteDatabase:
 
     async def _create_again(self, version: int) -> None:
         import asyncpg
-        from tortoise import connections
-
-        from server.tickets.events import broker
 
         self.created_again += 1
-        await broker.close()
-        await connections.get("default").close()  # reconnects at its next query
+        await self._close_this_process_connections()
         await self._restorer.close()
         await self._watch.execute(f'DROP DATABASE "{self._name}" WITH (FORCE)')
         # FILE_COPY: for a database this small, copying its files beats logging every block
