@@ -15,7 +15,10 @@ import pytest
 from server.postgres_client import KeptConnections, PooledConnection
 from tests.conftest import TEST_DB
 
-pytestmark = pytest.mark.skipif(TEST_DB != "postgres", reason="asyncpg's pool: PostgreSQL only")
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.skipif(TEST_DB != "postgres", reason="asyncpg's pool: PostgreSQL only"),
+]
 
 
 @pytest.fixture
